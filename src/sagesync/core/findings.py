@@ -1,0 +1,68 @@
+"""Findings: problems found by a check, returned as data and never raised.
+
+Each finding names the document, the field, what is wrong and what a person
+does to fix it. ``BLOCKING`` stops that document (and only that one) from
+being posted; ``WARNING`` is posted but reported; ``INFO`` is counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    BLOCKING = "blocking"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class FindingCode(StrEnum):
+    # Company set-up (the profile points at something the Sage company lacks)
+    JOURNAL_MISSING = "journal_missing"
+    JOURNAL_NOT_SALES = "journal_not_sales"
+    ANALYTIC_PLAN_MISSING = "analytic_plan_missing"
+    ACCOUNT_MISSING = "account_missing"
+    VAT_CODE_UNKNOWN = "vat_code_unknown"
+    VAT_RATE_UNMAPPED = "vat_rate_unmapped"
+    CURRENCY_NOT_ALLOWED = "currency_not_allowed"
+    CURRENCY_UNKNOWN = "currency_unknown"
+    EXCHANGE_RATE_MISSING = "exchange_rate_missing"
+    # Customers and projects
+    CUSTOMER_CODE_EMPTY = "customer_code_empty"
+    CUSTOMER_CODE_DUPLICATE = "customer_code_duplicate"
+    CUSTOMER_NOT_SYNCED = "customer_not_synced"
+    PROJECT_CODE_EMPTY = "project_code_empty"
+    PROJECT_CODE_DUPLICATE = "project_code_duplicate"
+    PROJECT_NOT_SYNCED = "project_not_synced"
+    # The document itself
+    DRAFT_DOCUMENT = "draft_document"
+    NUMBER_MISSING = "number_missing"
+    NO_LINES = "no_lines"
+    TOTALS_INCONSISTENT = "totals_inconsistent"
+    VAT_INCONSISTENT = "vat_inconsistent"
+    NEGATIVE_AMOUNT = "negative_amount"
+    BEFORE_PERIOD_START = "before_period_start"
+    CLOSED_PERIOD = "closed_period"
+    ORIGINAL_INVOICE_UNKNOWN = "original_invoice_unknown"
+    # Ledger of record
+    CHANGED_AFTER_POSTING = "changed_after_posting"
+    # Source payloads and target files
+    SOURCE_FIELD_INVALID = "source_field_invalid"
+    TEXT_TRANSLITERATED = "text_transliterated"
+    TEXT_TRUNCATED = "text_truncated"
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    document: str  # what a person recognises: "invoice F2025-014", "client 04217 Dupont"
+    source_id: str  # platform id of the record the finding is about
+    field: str  # the field at fault, in the platform's words
+    code: FindingCode
+    message: str  # what is wrong, in plain language
+    fix: str  # what to do about it
+    severity: Severity = Severity.BLOCKING
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity is Severity.BLOCKING
