@@ -1,0 +1,52 @@
+"""Errors, classified by what the caller must do (exit code in brackets).
+
+    SagesyncError
+    ├── ConfigurationError [2]      fix the profile, a setting or the command line
+    │   └── SecretMissingError      a password is in no keyring and no environment variable
+    ├── UnreachableError [3]        the platform or the Sage company cannot be reached: retry later
+    │   ├── PlatformUnreachableError
+    │   ├── LoginRefusedError       401/403: the platform refused the e-mail / password
+    │   ├── SourceDataError         the platform answered something we cannot read (URL and page named)
+    │   └── SageUnreachableError
+    └── LockHeldError [4]           another run holds this company: wait for it
+
+Per-document problems are never raised: they are findings (``sagesync.core.findings``).
+"""
+
+from __future__ import annotations
+
+
+class SagesyncError(Exception):
+    exit_code = 1
+
+
+class ConfigurationError(SagesyncError):
+    exit_code = 2
+
+
+class SecretMissingError(ConfigurationError):
+    pass
+
+
+class UnreachableError(SagesyncError):
+    exit_code = 3
+
+
+class PlatformUnreachableError(UnreachableError):
+    pass
+
+
+class LoginRefusedError(UnreachableError):
+    pass
+
+
+class SourceDataError(UnreachableError):
+    pass
+
+
+class SageUnreachableError(UnreachableError):
+    pass
+
+
+class LockHeldError(SagesyncError):
+    exit_code = 4

@@ -1,0 +1,39 @@
+"""The source interface: where customers, projects and documents come from.
+
+A source yields domain records page by page (never a whole list in memory).
+A record the adapter cannot read is yielded as ``Rejected`` with findings that
+name the field: one bad document never stops the others, and is never posted
+from a partial read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sagesync.core.findings import Finding
+from sagesync.core.model import Customer, Document, Project
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A platform record that could not be turned into a domain record."""
+
+    kind: str  # "customer", "project", "document"
+    source_id: str
+    label: str  # what a person recognises ("invoice F2025-014")
+    findings: tuple[Finding, ...]
+
+
+class Source(Protocol):
+    def customers(self) -> Iterator[Customer | Rejected]: ...
+
+    def projects(self) -> Iterator[Project | Rejected]: ...
+
+    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+        """Validated invoices and credit notes; ``since`` = changed after that instant."""
+        ...
+
+    def close(self) -> None: ...
