@@ -68,7 +68,7 @@ def company() -> CompanyReference:
     for rate, code_d, account_d, code_r, account_r in DEFAULT_VAT_RATES:
         vat_codes[code_d] = VatCodeInfo(code_d, d(rate), account_d)
         vat_codes[code_r] = VatCodeInfo(code_r, d(rate), account_r)
-    return CompanyReference(accounts=accounts, vat_codes=vat_codes, currencies=("EUR", "USD", "CHF", "GBP"),
+    return CompanyReference(accounts=accounts, vat_codes=vat_codes, currencies=("USD", "CHF", "GBP"),
                             journals={"VTE": JournalInfo("VTE", "Ventes", 1)}, analytic_plans={"PROJET": 1})
 
 

@@ -42,7 +42,7 @@ class JournalInfo:
 class CompanyReference:
     accounts: Mapping[str, AccountInfo] = field(default_factory=dict)
     vat_codes: Mapping[str, VatCodeInfo] = field(default_factory=dict)
-    currencies: tuple[str, ...] = ()  # position i+1 is the Sage N_Devise
+    currencies: tuple[str, ...] = ()  # foreign currencies (ISO) in P_DEVISE order: position i+1 is N_Devise
     journals: Mapping[str, JournalInfo] = field(default_factory=dict)
     analytic_plans: Mapping[str, int] = field(default_factory=dict)  # name -> N_Analytique
     closed_months: frozenset[tuple[str, date]] = frozenset()  # (journal, first day of month)
