@@ -17,8 +17,18 @@ from enum import StrEnum
 
 from sagesync.core.findings import Finding, FindingCode, Severity
 from sagesync.core.mapping import AccountMapping
-from sagesync.core.model import EURO, Customer, Document, DocumentKind, DocumentStatus, Project, RevenueKind
+from sagesync.core.model import (
+    EURO,
+    Customer,
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    JournalEntry,
+    Project,
+    RevenueKind,
+)
 from sagesync.core.money import ZERO, to_cents
+from sagesync.core.posting import PostingContext, PostingError, post_document
 from sagesync.core.reference import SALES_JOURNAL_TYPE, CompanyReference
 
 
@@ -43,6 +53,7 @@ class CheckContext:
 class CheckResult:
     verdict: Verdict
     findings: tuple[Finding, ...]
+    entry: JournalEntry | None = None  # the entry a READY document posts: READY means postable
 
 
 def _finding(document: Document, field: str, code: FindingCode, message: str, fix: str,
@@ -332,5 +343,15 @@ def check_document(document: Document, context: CheckContext, version: str,
                            "A posted document is final: issue a credit note and a new invoice instead of editing it.")
         return CheckResult(Verdict.CHANGED_AFTER_POSTING, (finding,))
     findings = tuple(finding for check in DOCUMENT_CHECKS for finding in check(document, context))
-    verdict = Verdict.BLOCKED if any(finding.blocks for finding in findings) else Verdict.READY
-    return CheckResult(verdict, findings)
+    if any(finding.blocks for finding in findings):
+        return CheckResult(Verdict.BLOCKED, findings)
+    # The last check is the posting itself, so READY guarantees a balanced entry exists
+    # (e.g. a tiny foreign-currency line that converts to 0,00 EUR is caught here).
+    posting = PostingContext(context.mapping, context.tiers_by_customer, context.section_by_project)
+    try:
+        entry = post_document(document, posting)
+    except PostingError as error:
+        problem = _finding(document, "document", FindingCode.NOT_POSTABLE, f"cannot be posted: {error}",
+                           "Correct the document on the platform.")
+        return CheckResult(Verdict.BLOCKED, (*findings, problem))
+    return CheckResult(Verdict.READY, findings, entry)

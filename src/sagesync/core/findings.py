@@ -45,6 +45,7 @@ class FindingCode(StrEnum):
     BEFORE_PERIOD_START = "before_period_start"
     CLOSED_PERIOD = "closed_period"
     ORIGINAL_INVOICE_UNKNOWN = "original_invoice_unknown"
+    NOT_POSTABLE = "not_postable"
     # Ledger of record
     CHANGED_AFTER_POSTING = "changed_after_posting"
     # Source payloads and target files

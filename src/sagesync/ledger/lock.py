@@ -1,0 +1,100 @@
+"""One run at a time per company: an OS lock on a file next to the ledger.
+
+An OS-level lock (``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows) is
+released by the operating system when the holder dies, so a crashed run never
+leaves a stale lock behind. Who holds it (company, process id, start time) is
+written in a side file so the second run can say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from sagesync.errors import LockHeldError
+
+
+def _try_lock(handle: IO[bytes]) -> bool:
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)  # msvcrt locks bytes from the current position
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True
+
+
+def _unlock(handle: IO[bytes]) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class CompanyLock:
+    """``with CompanyLock(folder, "ACME", "pull invoices"):`` or raise LockHeldError, touching nothing."""
+
+    def __init__(self, folder: Path, company: str, step: str) -> None:
+        self.path = folder / "sync.lock"
+        self.holder_path = folder / "sync.lock.json"
+        self.company = company
+        self.step = step
+        self._handle: IO[bytes] | None = None
+
+    def holder(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads(self.holder_path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return {}
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(self.path, "a+b")  # noqa: SIM115 - held open for the lock's lifetime
+        if not _try_lock(handle):
+            handle.close()
+            holder = self.holder()
+            raise LockHeldError(
+                f"company {self.company} is busy: {holder.get('step', 'a run')} started "
+                f"{holder.get('started_at', '(time unknown)')} by process {holder.get('pid', '?')}; "
+                "wait for it to finish, then run again")
+        self._handle = handle
+        self.holder_path.write_text(json.dumps({
+            "company": self.company, "pid": os.getpid(), "step": self.step,
+            "started_at": datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
+
+    def release(self) -> None:
+        if self._handle is None:
+            return
+        try:
+            self.holder_path.unlink(missing_ok=True)
+        finally:
+            _unlock(self._handle)
+            self._handle.close()
+            self._handle = None
+
+    def __enter__(self) -> CompanyLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.release()

@@ -1,0 +1,157 @@
+"""Tables of the ledger of record: the single source of truth for "posted".
+
+The tables carry the symbolic schema ``ledger``. When the ledger is used on
+its own, the schema is translated away; when posting into the embedded Sage
+company, the ledger file is ATTACHed to the company's connection under that
+name, so the Sage rows and the ledger rows commit in one SQLite transaction.
+
+Exactly-once is enforced here, by the database, not by callers being careful:
+``postings`` has one row per (company, source document) ever, and its natural
+key (company, source document, content version) is unique too.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+SCHEMA = "ledger"
+metadata = MetaData(schema=SCHEMA)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company", String(80), nullable=False),
+    Column("step", String(20), nullable=False),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("status", String(12), nullable=False),  # running, ok, blocked, failed
+    Column("counts", Text, nullable=False, default="{}"),  # JSON object step -> count
+    Column("outputs", Text, nullable=False, default="{}"),  # JSON object name -> path
+    Column("pid", Integer, nullable=False),
+    Column("error", Text),
+)
+
+# A customer or project of the platform and the Sage record it is linked to.
+synced_records = Table(
+    "synced_records",
+    metadata,
+    Column("company", String(80), primary_key=True),
+    Column("kind", String(10), primary_key=True),  # customer, project
+    Column("source_id", String(40), primary_key=True),
+    Column("sage_code", String(17), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("how", String(10), nullable=False),  # created (by us) or existing (found in Sage, untouched)
+    Column("run_id", Integer, nullable=False),
+    Column("synced_at", DateTime, nullable=False),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company", String(80), nullable=False),
+    Column("source_id", String(40), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("updated_at", String(40)),  # the platform's change stamp when it gives one (fast re-sync)
+    Column("number", String(40), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("journal", String(6), nullable=False),
+    Column("entry_number", String(20), nullable=False),  # EcritureNum: continuous per journal
+    Column("piece", String(13), nullable=False),
+    Column("entry_date", Date, nullable=False),
+    Column("original_source_id", String(40), nullable=False, default=""),
+    Column("state", String(10), nullable=False),  # posted (embedded), written (file), in_sage (confirmed)
+    Column("target", String(10), nullable=False),  # embedded, file
+    Column("target_ref", String(200), nullable=False, default=""),  # EC_No range or file name
+    Column("run_id", Integer, nullable=False),
+    Column("validated_at", DateTime, nullable=False),
+    UniqueConstraint("company", "source_id", "version", name="uq_posting_version"),
+    UniqueConstraint("company", "source_id", name="uq_posting_once"),
+    UniqueConstraint("company", "journal", "entry_number", name="uq_entry_number"),
+)
+
+entry_lines = Table(
+    "entry_lines",
+    metadata,
+    Column("posting_id", Integer, ForeignKey("postings.id"), primary_key=True),
+    Column("line_no", Integer, primary_key=True),
+    Column("role", String(10), nullable=False),
+    Column("account", String(13), nullable=False),
+    Column("tiers", String(17), nullable=False),
+    Column("label", String(69), nullable=False),
+    Column("side", String(6), nullable=False),
+    Column("amount", String(24), nullable=False),  # exact Decimal text: SQLite has no decimal type
+    Column("vat_code", String(5), nullable=False),
+    Column("due_date", Date),
+    Column("currency", String(3), nullable=False),
+    Column("currency_amount", String(24), nullable=False),
+    Column("analytic", Text, nullable=False),  # "PLAN|SECTION|AMOUNT" joined by ";"
+)
+
+journal_sequences = Table(
+    "journal_sequences",
+    metadata,
+    Column("company", String(80), primary_key=True),
+    Column("journal", String(6), primary_key=True),
+    Column("last_number", Integer, nullable=False),
+)
+
+# Last verdict per document, for the status views (posted, blocked, ignored, changed...).
+document_states = Table(
+    "document_states",
+    metadata,
+    Column("company", String(80), primary_key=True),
+    Column("source_id", String(40), primary_key=True),
+    Column("number", String(40), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("issue_date", Date, nullable=False),
+    Column("verdict", String(24), nullable=False),
+    Column("version", String(32), nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Column("seen_at", DateTime, nullable=False),
+)
+
+findings = Table(
+    "findings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, nullable=False),
+    Column("company", String(80), nullable=False),
+    Column("source_id", String(40), nullable=False),
+    Column("document", String(120), nullable=False),
+    Column("field", String(60), nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("severity", String(10), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("fix", Text, nullable=False),
+    Index("ix_findings_run", "run_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company", String(80), nullable=False),
+    Column("source_id", String(40), nullable=False),
+    Column("piece", String(13), nullable=False),
+    Column("posted_at", DateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("failed_run_id", Integer),  # the run that last failed to send it: not retried in that run
+    Column("acknowledged_at", DateTime),
+    Column("acknowledged_by", String(40), nullable=False, default=""),
+    UniqueConstraint("company", "source_id", name="uq_outbox_document"),
+)

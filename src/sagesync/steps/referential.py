@@ -1,0 +1,96 @@
+"""Pull customers and Pull projects: platform records -> Sage tiers and sections.
+
+Both follow one rule: a record with an empty or duplicated code is a finding,
+never guessed; a code that already exists in Sage is linked, never overwritten
+(a Sage import rewrites the whole record); only new ones are created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
+
+from sqlalchemy import Connection
+
+from sagesync.core.checks import check_customers, check_projects
+from sagesync.core.findings import Finding
+from sagesync.core.model import Customer, Project
+from sagesync.core.reference import CompanyReference
+from sagesync.errors import ConfigurationError
+from sagesync.ledger import store
+from sagesync.sources.base import Rejected
+from sagesync.steps.context import StepContext
+from sagesync.steps.events import ProgressEvent, RunReport, Step
+from sagesync.steps.runs import open_run
+
+Record = TypeVar("Record", Customer, Project)
+
+
+def _pull(context: StepContext, step: str, kind: str, fetched: Iterable[Record | Rejected],
+          check: Callable[[list[Record]], list[Finding]],
+          existing_codes: Callable[[CompanyReference], set[str]],
+          create: Callable[[Connection, list[Record], CompanyReference], None],
+          name_of: Callable[[Record], str]) -> RunReport:
+    with open_run(context, step) as report:
+        records: list[Record] = []
+        for item in fetched:
+            if isinstance(item, Rejected):
+                report.counts["rejected"] += 1
+                report.add_findings(item.findings)
+            else:
+                records.append(item)
+            if (len(records) + report.counts["rejected"]) % 200 == 0:
+                context.events(ProgressEvent(step, "advance", len(records) + report.counts["rejected"]))
+        findings = check(records)
+        refused = {finding.source_id for finding in findings if finding.blocks}
+        report.add_findings(findings)
+        with context.target.transaction() as connection:
+            reference = context.target.reference(connection)
+            in_sage = existing_codes(reference)
+            synced = store.synced_codes(connection, context.company, kind)
+            new: list[Record] = []
+            links: list[tuple[str, str, str, str]] = []
+            for record in records:
+                code = record.code.strip().upper()
+                if record.source_id in refused:
+                    report.counts["rejected"] += 1
+                elif record.source_id in synced:
+                    report.counts["already_synced"] += 1
+                elif code in in_sage:
+                    report.counts["linked_existing"] += 1
+                    links.append((record.source_id, code, name_of(record), "existing"))
+                else:
+                    report.counts["created"] += 1
+                    new.append(record)
+                    links.append((record.source_id, code, name_of(record), "created"))
+            create(connection, new, reference)
+            store.record_synced(connection, context.company, kind, report.run_id, links)
+            store.record_findings(connection, context.company, report.run_id, findings)
+        context.events(ProgressEvent(step, "advance", len(records), len(records)))
+    return report
+
+
+def pull_customers(context: StepContext) -> RunReport:
+    def create(connection: Connection, new: Sequence[Customer], _reference: CompanyReference) -> None:
+        context.target.create_tiers(connection, new)
+
+    return _pull(context, Step.CUSTOMERS, "customer", context.source.customers(), check_customers,
+                 lambda reference: set(reference.tiers), create, lambda customer: customer.name)
+
+
+def pull_projects(context: StepContext) -> RunReport:
+    plan = context.mapping.analytic_plan
+
+    def create(connection: Connection, new: Sequence[Project], reference: CompanyReference) -> None:
+        if new:
+            context.target.create_sections(connection, new, reference.analytic_plans[plan])
+
+    def existing(reference: CompanyReference) -> set[str]:
+        number = reference.analytic_plans.get(plan)
+        if number is None:
+            raise ConfigurationError(f"analytic plan {plan} does not exist in company {context.company}: "
+                                     "create it in Sage or fix analytic_plan in the profile")
+        return {section for plan_number, section in reference.sections if plan_number == number}
+
+    return _pull(context, Step.PROJECTS, "project", context.source.projects(), check_projects, existing, create,
+                 lambda project: project.title)

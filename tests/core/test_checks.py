@@ -1,0 +1,139 @@
+"""Each check, on the smallest document that trips it: the finding names the field and the fix."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from sagesync.core.checks import Verdict, check_customers, check_document, check_projects, check_setup
+from sagesync.core.findings import FindingCode, Severity
+from sagesync.core.mapping import VatRegime
+from sagesync.core.model import DocumentKind, DocumentStatus, RevenueKind
+from sagesync.core.reference import AccountInfo, JournalInfo
+from sagesync.core.versioning import content_version
+from sagesync.profiles.defaults import default_mapping
+from tests.builders import check_context, company, customer, d, document, line, project
+
+
+def codes(doc, context=None, posted=None):  # type: ignore[no-untyped-def]
+    result = check_document(doc, context or check_context(), content_version(doc), posted)
+    return result.verdict, {f.code for f in result.findings}
+
+
+def test_a_clean_invoice_is_ready_with_its_entry() -> None:
+    result = check_document(document(line("100,00")), check_context(), "v1")
+    assert result.verdict is Verdict.READY and result.findings == () and result.entry is not None
+
+
+def test_before_period_start_is_ignored_and_counted_not_an_error() -> None:
+    verdict, found = codes(document(line("100,00"), issue=date(2024, 12, 31)))
+    assert verdict is Verdict.IGNORED and found == {FindingCode.BEFORE_PERIOD_START}
+
+
+def test_draft_is_blocked() -> None:
+    assert codes(document(line("1,00"), status=DocumentStatus.DRAFT, number="")) == (
+        Verdict.BLOCKED, {FindingCode.DRAFT_DOCUMENT})
+
+
+def test_lines_that_do_not_add_up_to_the_total() -> None:
+    doc = replace(document(line("100,00")), total_excl_vat=d("110,00"), total_incl_vat=d("130,00"))
+    verdict, found = codes(doc)
+    assert verdict is Verdict.BLOCKED and FindingCode.TOTALS_INCONSISTENT in found
+
+
+def test_ht_plus_vat_is_not_ttc() -> None:
+    verdict, found = codes(document(line("100,00"), total_incl_vat="121,00"))
+    assert verdict is Verdict.BLOCKED and found == {FindingCode.TOTALS_INCONSISTENT}
+
+
+def test_vat_far_from_the_rate_is_a_wrong_rate() -> None:
+    verdict, found = codes(document(line("100,00"), vat={"20": "10,00"}))
+    assert verdict is Verdict.BLOCKED and found == {FindingCode.VAT_INCONSISTENT}
+
+
+def test_unknown_vat_rate_is_unmapped() -> None:
+    verdict, found = codes(document(line("100,00", rate="8.5")))
+    assert verdict is Verdict.BLOCKED and FindingCode.VAT_RATE_UNMAPPED in found
+
+
+def test_vat_code_missing_from_the_company() -> None:
+    reference = company()
+    reference = replace(reference, vat_codes={k: v for k, v in reference.vat_codes.items() if k != "E10"})
+    verdict, found = codes(document(line("100,00", rate="10")), check_context(reference=reference))
+    assert verdict is Verdict.BLOCKED and found == {FindingCode.VAT_CODE_UNKNOWN}
+
+
+def test_account_missing_from_the_company() -> None:
+    reference = company()
+    reference = replace(reference, accounts={k: v for k, v in reference.accounts.items() if k != "708500"})
+    verdict, found = codes(document(line("100,00", kind=RevenueKind.EXPENSES)), check_context(reference=reference))
+    assert verdict is Verdict.BLOCKED and found == {FindingCode.ACCOUNT_MISSING}
+
+
+def test_sales_account_without_the_documents_currency() -> None:
+    doc = document(line("100,00", kind=RevenueKind.EXPENSES), currency="USD", rate="0,92")
+    verdict, found = codes(doc)
+    assert verdict is Verdict.BLOCKED and found == {FindingCode.CURRENCY_NOT_ALLOWED}
+    reference = company()
+    accounts = dict(reference.accounts)
+    accounts["708500"] = AccountInfo("708500", "Frais", currency_entry=True, currency="USD")
+    assert codes(doc, check_context(reference=replace(reference, accounts=accounts)))[0] is Verdict.READY
+
+
+def test_foreign_document_without_rate_or_unknown_currency() -> None:
+    _, found = codes(document(line("100,00"), currency="USD"))
+    assert FindingCode.EXCHANGE_RATE_MISSING in found
+    _, found = codes(document(line("100,00"), currency="JPY", rate="0,006"))
+    assert FindingCode.CURRENCY_UNKNOWN in found
+
+
+def test_customer_or_project_not_synced() -> None:
+    _, found = codes(document(line("100,00"), customer="c9", project="p9"))
+    assert found == {FindingCode.CUSTOMER_NOT_SYNCED, FindingCode.PROJECT_NOT_SYNCED}
+
+
+def test_closed_period() -> None:
+    reference = replace(company(), closed_months=frozenset({("VTE", date(2025, 3, 1))}))
+    verdict, found = codes(document(line("100,00")), check_context(reference=reference))
+    assert verdict is Verdict.BLOCKED and found == {FindingCode.CLOSED_PERIOD}
+
+
+def test_credit_note_without_original_is_a_warning_and_still_posts() -> None:
+    result = check_document(document(line("10,00"), kind=DocumentKind.CREDIT_NOTE), check_context(), "v")
+    assert result.verdict is Verdict.READY
+    assert [(f.code, f.severity) for f in result.findings] == [(FindingCode.ORIGINAL_INVOICE_UNKNOWN,
+                                                               Severity.WARNING)]
+
+
+def test_already_posted_and_changed_since() -> None:
+    doc = document(line("100,00"))
+    assert codes(doc, posted=content_version(doc)) == (Verdict.ALREADY_POSTED, set())
+    changed = document(line("100,01"))
+    assert codes(changed, posted=content_version(doc)) == (Verdict.CHANGED_AFTER_POSTING,
+                                                           {FindingCode.CHANGED_AFTER_POSTING})
+
+
+def test_version_ignores_wire_representation_of_numbers() -> None:
+    assert content_version(document(line("100,00", rate="20"))) == content_version(document(line("100", rate="20.0")))
+
+
+def test_customer_codes_empty_or_duplicated_are_findings_for_every_client_involved() -> None:
+    found = check_customers([customer("1", "", "Sans code"), customer("2", "04217", "Dupont"),
+                             customer("3", "04217 ", "Durand"), customer("4", "04218", "Martin")])
+    assert sorted((f.source_id, f.code) for f in found) == [
+        ("1", FindingCode.CUSTOMER_CODE_EMPTY), ("2", FindingCode.CUSTOMER_CODE_DUPLICATE),
+        ("3", FindingCode.CUSTOMER_CODE_DUPLICATE)]
+    assert all(f.field == "number" and f.fix for f in found)
+
+
+def test_project_codes() -> None:
+    found = check_projects([project("1", "", "Sans code"), project("2", "PRJ1", "A"), project("3", "prj1", "B")])
+    assert sorted(f.code for f in found) == [FindingCode.PROJECT_CODE_DUPLICATE, FindingCode.PROJECT_CODE_DUPLICATE,
+                                             FindingCode.PROJECT_CODE_EMPTY]
+
+
+def test_setup_check_of_journal_plan_accounts_and_codes() -> None:
+    assert check_setup(default_mapping(), company()) == []
+    reference = replace(company(), journals={"VTE": JournalInfo("VTE", "Achats", 0)}, analytic_plans={})
+    found = {f.code for f in check_setup(default_mapping(VatRegime.DEBITS), reference)}
+    assert found == {FindingCode.JOURNAL_NOT_SALES, FindingCode.ANALYTIC_PLAN_MISSING}
