@@ -1,0 +1,175 @@
+"""Read a Sage company's reference data into the snapshot the checks use.
+
+Read-only and parameterized: every statement is a SQLAlchemy Core ``Select`` built
+by a module-level function (tests compile each one for SQL Server and check that
+values travel as bound parameters), and run on whatever Connection the caller
+holds: the embedded SQLite company or a real Sage company on SQL Server.
+
+Choices the checks depend on:
+- accounts: only detail accounts that are not dormant. Sage takes no entry on a
+  total account (CG_Type 1) or a dormant one (CG_Sommeil 1), so for the checks
+  they are as good as missing;
+- closed months: JM_Cloture 2 only. A partial closing (1) freezes the entries
+  already there but still takes new ones, so it does not stop a post;
+- currencies: the P_DEVISE slots in order, an empty slot kept as "" up to the last
+  used one, so that position i+1 stays the N_Devise Sage writes on entries;
+- tiers: every CT_Num whatever its type, since a supplier holding a code makes
+  that code unusable for a client (CT_Num is unique).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Connection, Select, bindparam, func, select
+
+from sagesync.core.reference import AccountInfo, CompanyReference, JournalInfo, VatCodeInfo
+from sagesync.sage.schema import (
+    F_COMPTEA,
+    F_COMPTEG,
+    F_COMPTET,
+    F_ECRITUREC,
+    F_JMOUV,
+    F_JOURNAUX,
+    F_TAXE,
+    P_ANALYTIQUE,
+    P_DEVISE,
+)
+
+CLOSED = 2  # F_JMOUV.JM_Cloture
+DETAIL_ACCOUNT = 0  # F_COMPTEG.CG_Type
+# SQL Server accepts at most 2 100 parameters per statement; stay far below.
+PIECE_BATCH = 500
+
+
+def accounts_select() -> Select[str, str, int, int, int]:
+    return (
+        select(F_COMPTEG.c.CG_Num, F_COMPTEG.c.CG_Intitule, F_COMPTEG.c.CG_Analytique, F_COMPTEG.c.CG_Devise,
+               F_COMPTEG.c.N_Devise)
+        .where(F_COMPTEG.c.CG_Type == DETAIL_ACCOUNT, F_COMPTEG.c.CG_Sommeil == 0)
+        .order_by(F_COMPTEG.c.CG_Num)
+    )
+
+
+def vat_codes_select() -> Select[str, Decimal, str | None]:
+    return select(F_TAXE.c.TA_Code, F_TAXE.c.TA_Taux, F_TAXE.c.CG_Num).order_by(F_TAXE.c.TA_Code)
+
+
+def currencies_select() -> Select[int, str]:
+    return select(P_DEVISE.c.cbIndice, P_DEVISE.c.D_CodeISO).order_by(P_DEVISE.c.cbIndice)
+
+
+def journals_select() -> Select[str, str, int, int]:
+    return select(F_JOURNAUX.c.JO_Num, F_JOURNAUX.c.JO_Intitule, F_JOURNAUX.c.JO_Type,
+                  F_JOURNAUX.c.JO_Sommeil).order_by(F_JOURNAUX.c.JO_Num)
+
+
+def analytic_plans_select() -> Select[str, int]:
+    return (
+        select(P_ANALYTIQUE.c.A_Intitule, P_ANALYTIQUE.c.cbIndice)
+        .where(P_ANALYTIQUE.c.A_Intitule != "")
+        .order_by(P_ANALYTIQUE.c.cbIndice)
+    )
+
+
+def closed_months_select(journal: str) -> Select[str, datetime]:
+    return (
+        select(F_JMOUV.c.JO_Num, F_JMOUV.c.JM_Date)
+        .where(F_JMOUV.c.JO_Num == journal, F_JMOUV.c.JM_Cloture == CLOSED)
+        .order_by(F_JMOUV.c.JM_Date)
+    )
+
+
+def tiers_select() -> Select[str]:
+    return select(F_COMPTET.c.CT_Num)
+
+
+def sections_select(plan: str) -> Select[int, str]:
+    """Sections of the plan named ``plan`` (only those the checks can need)."""
+    return (
+        select(F_COMPTEA.c.N_Analytique, F_COMPTEA.c.CA_Num)
+        .join(P_ANALYTIQUE, P_ANALYTIQUE.c.cbIndice == F_COMPTEA.c.N_Analytique)
+        .where(P_ANALYTIQUE.c.A_Intitule == plan)
+    )
+
+
+def existing_pieces_select() -> Select[str | None]:
+    """Invoice numbers already in a journal; run with ``journal`` and an expanding ``references`` list."""
+    return (
+        select(F_ECRITUREC.c.EC_RefPiece)
+        .where(F_ECRITUREC.c.JO_Num == bindparam("journal"),
+               F_ECRITUREC.c.EC_RefPiece.in_(bindparam("references", expanding=True)))
+        .distinct()
+    )
+
+
+def last_ec_no_select() -> Select[int]:
+    return select(func.coalesce(func.max(F_ECRITUREC.c.EC_No), 0))
+
+
+def _as_date(value: datetime | date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def read_company_reference(connection: Connection, *, journal: str, plan: str) -> CompanyReference:
+    """The snapshot of what the company holds, for the sales ``journal`` and analytic ``plan``."""
+    slots = connection.execute(currencies_select()).all()
+    currency_by_slot = {index: iso.strip().upper() for index, iso in slots}
+    used = [index for index, iso in slots if iso.strip()]
+    last = max(used, default=0)
+    currencies = tuple(currency_by_slot.get(index, "") for index in range(1, last + 1))
+
+    def account_currency(position: int) -> str:
+        if position == 0:
+            return ""  # any currency
+        # A slot that holds no currency matches no document, so the check refuses it.
+        return currency_by_slot.get(position) or f"N_Devise {position}"
+
+    accounts = {
+        number: AccountInfo(number, label, analytic=bool(analytic), currency_entry=bool(currency_entry),
+                            currency=account_currency(position))
+        for number, label, analytic, currency_entry, position in connection.execute(accounts_select())
+    }
+    vat_codes = {
+        code: VatCodeInfo(code, rate, account or "")
+        for code, rate, account in connection.execute(vat_codes_select())
+    }
+    journals = {
+        code: JournalInfo(code, label, journal_type, dormant=bool(dormant))
+        for code, label, journal_type, dormant in connection.execute(journals_select())
+    }
+    plans: dict[str, int] = {}
+    for name, index in connection.execute(analytic_plans_select()):
+        plans.setdefault(name.strip(), index)  # first slot wins if a name is repeated
+    closed = frozenset(
+        (code, _as_date(month).replace(day=1)) for code, month in connection.execute(closed_months_select(journal))
+    )
+    tiers = frozenset(code for (code,) in connection.execute(tiers_select()))
+    sections = frozenset((index, code) for index, code in connection.execute(sections_select(plan)))
+    return CompanyReference(
+        accounts=accounts, vat_codes=vat_codes, currencies=currencies, journals=journals,
+        analytic_plans=plans, closed_months=closed, tiers=tiers, sections=sections,
+    )
+
+
+def existing_pieces(connection: Connection, journal: str, references: Sequence[str]) -> set[str]:
+    """The ``references`` (EC_RefPiece values) already posted in ``journal``, looked up in batches."""
+    wanted = list(dict.fromkeys(references))
+    found: set[str] = set()
+    statement = existing_pieces_select()
+    for start in range(0, len(wanted), PIECE_BATCH):
+        batch = wanted[start:start + PIECE_BATCH]
+        rows = connection.execute(statement, {"journal": journal, "references": batch})
+        found.update(reference for (reference,) in rows if reference is not None)
+    return found
+
+
+def next_ec_no(connection: Connection) -> int:
+    """The first free EC_No (MAX + 1, as Sage does: EC_No is not an identity column).
+
+    Call it inside the transaction that inserts the lines, so no other writer slips in between.
+    """
+    last = connection.execute(last_ec_no_select()).scalar_one()
+    return int(last) + 1
