@@ -183,7 +183,7 @@ def record_postings(connection: Connection, company: str, run_id: int,
         _store_entry_number(connection, company, journal, last)
     ids = dict(connection.execute(select(postings.c.source_id, postings.c.id).where(
         postings.c.company == company, postings.c.run_id == run_id,
-        postings.c.source_id.in_([row["source_id"] for row in posting_rows]))).tuples().all())
+        postings.c.source_id.in_([row["source_id"] for row in posting_rows]))).all())
     line_rows: list[dict[str, Any]] = []
     outbox_rows: list[dict[str, Any]] = []
     for document, _version, entry, _ref in posted:
@@ -292,7 +292,7 @@ def record_states(connection: Connection, company: str, run_id: int,
 def document_state_counts(connection: Connection, company: str) -> dict[str, int]:
     rows = connection.execute(select(document_states.c.verdict, func.count()).where(
         document_states.c.company == company).group_by(document_states.c.verdict))
-    return {verdict: int(count) for verdict, count in rows.tuples()}
+    return {verdict: int(count) for verdict, count in rows}
 
 
 def record_findings(connection: Connection, company: str, run_id: int, found: Iterable[Finding]) -> int:

@@ -20,8 +20,8 @@ from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError
 from sagesync.ledger.store import Ledger
 from sagesync.sage import schema
-from sagesync.sage.reader import read_company_reference
-from sagesync.sage.rows import entry_rows, next_ec_no, section_row, tiers_row
+from sagesync.sage.reader import next_ec_no, read_company_reference
+from sagesync.sage.rows import entry_rows, section_row, tiers_row
 
 
 class EmbeddedTarget:

@@ -1,0 +1,155 @@
+"""The `sagesync` command.
+
+Exit codes: 0 ok, 1 documents blocked by findings, 2 usage or configuration
+error, 3 platform or Sage unreachable, 4 another run holds the company.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.interfaces.cli.render import blocking_details, findings_table, progress_sink, summary_table
+from sagesync.steps.events import RunReport
+
+app = typer.Typer(help="Post billing-platform invoices into Sage 100, balanced and exactly once.",
+                  no_args_is_help=True, add_completion=False)
+company_app = typer.Typer(help="The embedded Sage company.", no_args_is_help=True)
+app.add_typer(company_app, name="company")
+
+console = Console()
+error_console = Console(stderr=True)
+
+ProfileOption = Annotated[str, typer.Option("--profile", "-p", help="Profile (company) name.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")]
+
+
+def fail(error: SagesyncError) -> typer.Exit:
+    error_console.print(f"[red]error:[/] {error}")
+    return typer.Exit(error.exit_code)
+
+
+def print_reports(reports: Sequence[RunReport], as_json: bool) -> int:
+    if as_json:
+        sys.stdout.write(json.dumps([report.as_dict() for report in reports], indent=2, ensure_ascii=False) + "\n")
+    else:
+        console.print(summary_table(reports))
+        for table in (findings_table(reports), blocking_details(reports)):
+            if table is not None:
+                console.print(table)
+        for report in reports:
+            for name, path in report.outputs.items():
+                console.print(f"{name.replace('_', ' ')}: {path}")
+    return max((report.exit_code for report in reports), default=0)
+
+
+def run_step(profile_name: str, step: str, as_json: bool) -> None:
+    from sagesync.jobs import open_job
+    from sagesync.profiles.store import ProfileStore
+
+    try:
+        profile = ProfileStore().get(profile_name)
+        with progress_sink(error_console, enabled=not as_json) as sink, open_job(profile, events=sink,
+                                                                                step=step) as job:
+            reports = job.run(step)
+    except SagesyncError as error:
+        raise fail(error) from None
+    raise typer.Exit(print_reports(reports, as_json))
+
+
+def _step_command(step: str, help_text: str) -> Callable[[str, bool], None]:
+    def command(profile: ProfileOption, as_json: JsonOption = False) -> None:
+        run_step(profile, step, as_json)
+
+    command.__doc__ = help_text
+    return command
+
+
+for _name, _step, _help in (
+    ("customers", "customers", "Pull customers: platform clients become Sage tiers (never overwritten)."),
+    ("projects", "projects", "Pull projects: platform projects become analytic sections (never overwritten)."),
+    ("check", "check", "Check invoices: list every problem per document; writes a CSV and an HTML report."),
+    ("invoices", "invoices", "Pull invoices: post clean invoices and credit notes, once and only once."),
+    ("writeback", "writeback", "Write back: tell the platform what was posted (outbox, retried)."),
+    ("sync", "sync", "The whole job: customers, projects, check, invoices, write back."),
+):
+    app.command(_name)(_step_command(_step, _help))
+
+
+@company_app.command("init")
+def company_init(
+    path: Annotated[Path, typer.Argument(help="SQLite file to create.")],
+    name: Annotated[str, typer.Option(help="Company name.")] = "SOCIETE DEMO",
+    close_month: Annotated[list[str] | None, typer.Option(help="Close a journal month, e.g. VTE:2025-01.")] = None,
+) -> None:
+    """Create an embedded Sage company with a standard French chart, VAT codes, VTE and PROJET."""
+    from sagesync.sage.company import init_company
+
+    try:
+        closed = [_journal_month(text) for text in close_month or []]
+        init_company(path, name, closed_months=closed).dispose()
+    except SagesyncError as error:
+        raise fail(error) from None
+    console.print(f"Embedded Sage company {name} created at {path}")
+
+
+def _journal_month(text: str) -> tuple[str, date]:
+    journal, _, month = text.partition(":")
+    try:
+        year, number = month.split("-")
+        return journal.upper(), date(int(year), int(number), 1)
+    except ValueError:
+        raise ConfigurationError(f"--close-month {text!r}: expected JOURNAL:YYYY-MM, e.g. VTE:2025-01") from None
+
+
+@app.command("demo")
+def demo(
+    workspace: Annotated[Path, typer.Option(help="Folder for the demo company, ledger and reports.")] = Path(
+        "sagesync-demo"),
+    fresh: Annotated[bool, typer.Option(help="Start again from an empty company and ledger.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run the whole job on the embedded parts: a sandbox platform and an embedded Sage company."""
+    from sagesync.demo import run_demo
+
+    try:
+        reports, outputs = run_demo(workspace, fresh=fresh, console=None if as_json else console,
+                                    progress_console=error_console)
+    except SagesyncError as error:
+        raise fail(error) from None
+    print_reports(reports, as_json)
+    if not as_json:
+        for name, path in outputs.items():
+            console.print(f"{name}: {path}")
+    raise typer.Exit(0)  # blocked documents are part of the demo's story, not a failure
+
+
+def _mount_optional() -> None:
+    """Commands that live with their own feature: each module registers itself."""
+    import importlib
+
+    for module in ("sagesync.interfaces.cli.profile_commands", "sagesync.interfaces.cli.sandbox_command",
+                   "sagesync.interfaces.cli.fec_command", "sagesync.interfaces.cli.sage_command",
+                   "sagesync.interfaces.cli.console_command", "sagesync.interfaces.cli.status_command"):
+        try:
+            loaded = importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name != module:
+                raise
+            continue
+        loaded.register(app)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,99 @@
+"""From a profile to a running job: the adapters a step needs, and the company lock.
+
+This is the Python API the CLI and the console share::
+
+    with open_job(profile) as job:
+        reports = job.run("sync")
+
+Opening a job takes the company lock (one run per company at a time) before
+anything is read or written; closing it releases the lock and the connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sagesync.errors import ConfigurationError
+from sagesync.ledger.lock import CompanyLock
+from sagesync.ledger.store import Ledger
+from sagesync.profiles.model import Profile
+from sagesync.profiles.paths import ProfilePaths, profile_paths
+from sagesync.sage.embedded_target import EmbeddedTarget
+from sagesync.sources.base import Source
+from sagesync.steps.context import LedgerOnlyWriteback, StepContext, Target, WritebackAction
+from sagesync.steps.events import EventSink, RunReport, no_events
+from sagesync.steps.sync import STEPS
+
+SourceFactory = Callable[[Profile], Source]
+
+
+def platform_source(profile: Profile) -> Source:
+    """The OOTI client of the profile, with its password from the keyring or the environment."""
+    from sagesync.profiles.secrets import resolve_secret
+    from sagesync.sources.ooti.client import OotiClient
+
+    platform = profile.platform
+    if not platform.email:
+        raise ConfigurationError(f"profiles.{profile.name}.platform.email is empty: set the platform login e-mail")
+    return OotiClient(platform.base_url, platform.email, resolve_secret(profile.name, "platform"),
+                      platform.organization_id, platform.team_id)
+
+
+def writeback_action(profile: Profile, source: Source) -> WritebackAction:
+    if profile.writeback.mode == "off":
+        return LedgerOnlyWriteback()
+    from sagesync.sources.ooti.client import OotiClient
+    from sagesync.sources.ooti.writeback import PatchFieldWriteback
+
+    if not isinstance(source, OotiClient):
+        raise ConfigurationError(f"profiles.{profile.name}.writeback.mode is patch_field but the source "
+                                 "is not the platform: set it to off")
+    action: WritebackAction = PatchFieldWriteback(source, profile.writeback.field)
+    return action
+
+
+def make_target(profile: Profile, ledger: Ledger, base: Path | None) -> Target:
+    company_path = profile.embedded_company_path(base)
+    if profile.target == "embedded" and company_path is not None:
+        return EmbeddedTarget(company_path, ledger, profile.mapping())
+    raise ConfigurationError(
+        f"profiles.{profile.name}: the file target (Sage import file) is not available in this version; "
+        "use an embedded company location (embedded:<path>)")
+
+
+@dataclass
+class Job:
+    profile: Profile
+    paths: ProfilePaths
+    context: StepContext
+
+    def run(self, step: str) -> list[RunReport]:
+        if step == "sync":
+            return [run(self.context) for run in STEPS.values()]
+        try:
+            return [STEPS[step](self.context)]
+        except KeyError:
+            raise ConfigurationError(f"unknown step {step}: expected one of sync, {', '.join(STEPS)}") from None
+
+
+@contextmanager
+def open_job(profile: Profile, *, events: EventSink = no_events, source_factory: SourceFactory = platform_source,
+             step: str = "sync", base: Path | None = None) -> Iterator[Job]:
+    paths = profile_paths(profile.name).create()
+    with ExitStack() as stack:
+        stack.enter_context(CompanyLock(paths.folder, profile.sage_company, step))
+        ledger = Ledger(paths.ledger)
+        stack.callback(ledger.dispose)
+        target = make_target(profile, ledger, base)
+        dispose = getattr(target, "dispose", None)
+        if dispose is not None:
+            stack.callback(dispose)
+        source = source_factory(profile)
+        stack.callback(source.close)
+        context = StepContext(company=profile.sage_company, mapping=profile.mapping(),
+                              period_start=profile.period_start, source=source, ledger=ledger, target=target,
+                              reports_dir=paths.reports, writeback=writeback_action(profile, source), events=events)
+        yield Job(profile, paths, context)
