@@ -42,3 +42,10 @@ def default_mapping(regime: VatRegime = VatRegime.RECEIPTS) -> AccountMapping:
         vat_regime=regime,
         revenue_account_by_rate={rate_key(Decimal(0)): "706300"},  # exports and EU B2B kept apart for the CA3
     )
+
+
+# The old connector's form, pre-filled (seed help article): Sage user, analytic level and
+# platform address a new profile starts from; `profile new` writes them into the file.
+DEFAULT_SAGE_USER = "<Administrateur>"
+DEFAULT_ANALYTIC_LEVEL = "Production cost"
+DEFAULT_PLATFORM_BASE_URL = "https://app.ooti.co/api/"

@@ -1,0 +1,171 @@
+"""`profile check`: what the old connector asked people to verify by hand, asked of the real parts.
+
+In the Sage company: the sales journal exists and is a sales journal, the
+analytic plan exists, every mapped account and VAT code exists (the rules are
+``sagesync.core.checks.check_setup``). On the platform: the login answers, and
+the profile's organization and team are among those the login sees; when one is
+missing or wrong, every organization and team is listed so the user can pick.
+
+The two outside parts come in as callables (``company_reference``,
+``platform_probe``) so this stays testable without Sage or a network; they may
+raise ``UnreachableError`` (exit 3) or ``ConfigurationError`` (exit 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sagesync.core.checks import check_setup
+from sagesync.core.reference import CompanyReference
+from sagesync.errors import ConfigurationError, LoginRefusedError, SagesyncError, UnreachableError
+from sagesync.profiles.model import Profile
+from sagesync.profiles.secrets import set_secret_command
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Organization:
+    id: int
+    name: str
+    teams: tuple[Team, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformAnswer:
+    """What the platform said to the profile's login."""
+
+    login: str  # the e-mail it accepted
+    organizations: tuple[Organization, ...] = ()
+    selected_organization_id: int | None = None  # the user's current choice on the platform
+    selected_team_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckLine:
+    what: str  # "sales journal VTE", "platform team"
+    ok: bool
+    detail: str = ""
+    fix: str = ""
+    unreachable: bool = field(default=False)  # could not ask: retry later (exit 3), not a set-up fault
+
+
+def platform_answer_from_whoami(profile: Mapping[str, Any], organizations: Sequence[Mapping[str, Any]],
+                                login: str) -> PlatformAnswer:
+    """Read OOTI's ``v1/profiles/profile/`` and ``v1/organizations/membership/`` answers (ooti-api.md §2.4)."""
+    def number(value: object) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    found: list[Organization] = []
+    for organization in organizations:
+        organization_id = number(organization.get("id", organization.get("pk")))
+        if organization_id is None:
+            continue
+        teams = tuple(Team(team_id, str(team.get("title") or team.get("name") or ""))
+                      for team in organization.get("teams") or ()
+                      if (team_id := number(team.get("id", team.get("pk")))) is not None)
+        name = str(organization.get("name") or organization.get("title") or "")
+        found.append(Organization(organization_id, name, teams))
+    return PlatformAnswer(login, tuple(found), number(profile.get("selected_org")),
+                          number(profile.get("selected_team")))
+
+
+def _failure(what: str, error: SagesyncError, fix: str) -> CheckLine:
+    return CheckLine(what, False, str(error), fix, unreachable=isinstance(error, UnreachableError))
+
+
+def _company_lines(profile: Profile, company_reference: Callable[[], CompanyReference]) -> list[CheckLine]:
+    try:
+        company = company_reference()
+    except (UnreachableError, ConfigurationError) as error:
+        return [_failure(f"Sage company {profile.sage_company}", error,
+                         "Check sage_location in the profile, that the company is reachable from this machine, "
+                         "and that Sage is not holding it open; then run the check again.")]
+    mapping = profile.mapping()
+    findings = check_setup(mapping, company)
+    lines = [CheckLine(f"Sage company {profile.sage_company}", True, f"read from {profile.location_kind.value}")]
+    by_field: dict[str, list[CheckLine]] = {}
+    for finding in findings:
+        by_field.setdefault(finding.field, []).append(CheckLine(finding.field.replace("_", " "), False,
+                                                                finding.message, finding.fix))
+    lines += by_field.get("sales_journal") or [
+        CheckLine(f"sales journal {mapping.journal}", True, "exists and is a sales journal")]
+    lines += by_field.get("analytic_plan") or [
+        CheckLine(f"analytic plan {mapping.analytic_plan}", True,
+                  f"exists; its level {profile.analytic_level!r} is not read by sagesync: "
+                  "check it once in Sage (Paramètres société > Analytique)")]
+    accounts = mapping.accounts_in_use()
+    lines += by_field.get("accounts") or [CheckLine(f"accounts ({len(accounts)})", True, ", ".join(accounts))]
+    codes = [vat.code(mapping.vat_regime) for vat in mapping.vat_rates.values()]
+    lines += by_field.get("vat_codes") or [
+        CheckLine(f"VAT codes on {mapping.vat_regime.value} ({len(codes)})", True, ", ".join(codes))]
+    for field_name, extra in by_field.items():
+        if field_name not in ("sales_journal", "analytic_plan", "accounts", "vat_codes"):
+            lines += extra  # a rule added to check_setup later is still reported
+    return lines
+
+
+def _choices(answer: PlatformAnswer) -> str:
+    if not answer.organizations:
+        return "the login sees no organization"
+    parts = []
+    for organization in answer.organizations:
+        teams = ", ".join(f"{team.id} {team.title}".strip() for team in organization.teams) or "no team"
+        parts.append(f"organization {organization.id} {organization.name}".rstrip() + f" (teams: {teams})")
+    return "the login sees " + "; ".join(parts)
+
+
+def _platform_lines(profile: Profile, platform_probe: Callable[[], PlatformAnswer]) -> list[CheckLine]:
+    settings = profile.platform
+    try:
+        answer = platform_probe()
+    except LoginRefusedError as error:
+        return [_failure("platform login", error, f"Check platform.email ({settings.email}) and store the right "
+                         f"password with `{set_secret_command(profile.name, 'platform')}`.")]
+    except (UnreachableError, ConfigurationError) as error:
+        return [_failure("platform", error, f"Check platform.base_url ({settings.base_url}) and the network; "
+                         "if the platform is down, run the check again later.")]
+    lines = [CheckLine("platform login", True, f"accepted for {answer.login}")]
+    edit = f"sagesync profile edit {profile.name}"
+    organization = next((o for o in answer.organizations if o.id == settings.organization_id), None)
+    if settings.organization_id is None:
+        lines.append(CheckLine("platform organization", False, f"not set in the profile; {_choices(answer)}",
+                               f"Pick one: `{edit} --organization-id ID`."))
+        return lines
+    if organization is None:
+        lines.append(CheckLine("platform organization", False, f"{settings.organization_id} is not an organization "
+                               f"of {answer.login}; {_choices(answer)}", f"Fix it: `{edit} --organization-id ID`."))
+        return lines
+    lines.append(CheckLine("platform organization", True, f"{organization.id} {organization.name}".rstrip()))
+    team = next((t for t in organization.teams if t.id == settings.team_id), None)
+    if settings.team_id is None or team is None:
+        state = "not set in the profile" if settings.team_id is None else f"{settings.team_id} is not a team of it"
+        lines.append(CheckLine("platform team", False, f"{state}; {_choices(answer)}",
+                               f"Pick one: `{edit} --team-id ID`."))
+    else:
+        lines.append(CheckLine("platform team", True, f"{team.id} {team.title}".rstrip()))
+    return lines
+
+
+def check_profile(profile: Profile, *, company_reference: Callable[[], CompanyReference],
+                  platform_probe: Callable[[], PlatformAnswer]) -> list[CheckLine]:
+    """Every check line, company first; both parts are asked even when the first fails."""
+    return _company_lines(profile, company_reference) + _platform_lines(profile, platform_probe)
+
+
+def check_exit_code(lines: Sequence[CheckLine]) -> int:
+    """0 all ok, 2 a set-up problem, 3 something could not be reached (and nothing to fix was found).
+
+    A set-up problem wins: the user has something to fix whether or not the other part answered.
+    """
+    if any(not line.ok and not line.unreachable for line in lines):
+        return ConfigurationError.exit_code
+    if any(not line.ok for line in lines):
+        return UnreachableError.exit_code
+    return 0

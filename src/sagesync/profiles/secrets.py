@@ -1,0 +1,201 @@
+"""Passwords: in the OS keyring or in environment variables, never in a file sagesync writes.
+
+Two passwords per profile, named by ``which``: ``"sage"`` (the Sage user's) and
+``"platform"`` (the platform login's). Where they come from, first match wins:
+
+1. the environment variable ``SAGESYNC_<PROFILE>_SAGE_PASSWORD`` or
+   ``SAGESYNC_<PROFILE>_PLATFORM_PASSWORD`` (profile name upper-cased, ``-`` -> ``_``),
+   for servers, schedulers and CI where no one unlocks a keyring;
+2. the OS keyring (Windows Credential Manager, macOS Keychain, Secret Service),
+   service ``sagesync``, user name ``<profile>:<which>``, filled by
+   ``sagesync profile set-secret NAME sage|platform``.
+
+A machine with no usable keyring (a headless server: keyring's ``fail``
+backend, a backend that errors, or one that would write plain text) is said so,
+with the variable to set instead: sagesync never falls back to a file of its own.
+No function here prints, logs or puts a password in an exception.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Literal, Protocol
+
+import keyring
+import keyring.errors
+
+from sagesync.errors import ConfigurationError, SecretMissingError
+
+Which = Literal["sage", "platform"]
+WHICH: tuple[Which, ...] = ("sage", "platform")
+KEYRING_SERVICE = "sagesync"
+
+_LABEL: dict[Which, str] = {"sage": "Sage password", "platform": "platform password"}
+
+
+class KeyringUnavailableError(ConfigurationError):
+    """The machine has no keyring sagesync may use; the environment variables still work."""
+
+
+class SecretSource(StrEnum):
+    ENVIRONMENT = "environment"
+    KEYRING = "keyring"
+    MISSING = "missing"
+    KEYRING_UNAVAILABLE = "keyring unavailable"  # and no environment variable either
+
+
+def env_variable(profile: str, which: Which) -> str:
+    """SAGESYNC_ACME_SA_SAGE_PASSWORD for profile "acme-sa"."""
+    return f"SAGESYNC_{profile.upper().replace('-', '_')}_{which.upper()}_PASSWORD"
+
+
+def set_secret_command(profile: str, which: Which) -> str:
+    return f"sagesync profile set-secret {profile} {which}"
+
+
+def label(which: Which) -> str:
+    return _LABEL[which]
+
+
+class SecretStore(Protocol):
+    def get(self, profile: str, which: Which) -> str | None: ...
+
+    def set(self, profile: str, which: Which, secret: str) -> None: ...
+
+    def delete(self, profile: str, which: Which) -> None: ...
+
+
+class EnvironmentSecrets:
+    """Read-only: variables are set by whoever starts sagesync, never by sagesync."""
+
+    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+        self._environ = os.environ if environ is None else environ
+
+    def get(self, profile: str, which: Which) -> str | None:
+        # Present but empty counts: a Sage user may have no password.
+        return self._environ.get(env_variable(profile, which))
+
+    def set(self, profile: str, which: Which, secret: str) -> None:
+        raise ConfigurationError(f"sagesync does not set environment variables: set {env_variable(profile, which)} "
+                                 "in the environment that starts sagesync")
+
+    def delete(self, profile: str, which: Which) -> None:
+        raise ConfigurationError(f"sagesync does not unset environment variables: remove "
+                                 f"{env_variable(profile, which)} from the environment that starts sagesync")
+
+
+def _unusable_backend_reason(backend: object) -> str | None:
+    """Why the active keyring backend cannot hold a password safely, or None if it can."""
+    module = type(backend).__module__
+    name = type(backend).__name__
+    if module == "keyring.backends.fail":
+        return "no OS keyring backend is available on this machine"
+    if module == "keyring.backends.null":
+        return "the keyring backend is the null one, which forgets every password"
+    if "plaintext" in name.lower() or "plaintext" in module.lower():
+        return f"the keyring backend {module}.{name} stores passwords in plain text"
+    if module.startswith("keyring.backends.chainer") and not getattr(backend, "backends", None):
+        return "no OS keyring backend is available on this machine"
+    return None
+
+
+class KeyringSecrets:
+    """The OS keyring, refusing backends that would lose the password or write it in clear."""
+
+    def __init__(self, service: str = KEYRING_SERVICE) -> None:
+        self.service = service
+
+    @staticmethod
+    def _username(profile: str, which: Which) -> str:
+        return f"{profile}:{which}"
+
+    def _unavailable(self, profile: str, which: Which, reason: str) -> KeyringUnavailableError:
+        return KeyringUnavailableError(
+            f"{reason}, so the {label(which)} of profile {profile!r} cannot be kept in a keyring. "
+            f"Set the environment variable {env_variable(profile, which)} instead "
+            "(sagesync never writes passwords to a file)."
+        )
+
+    def _check_backend(self, profile: str, which: Which) -> None:
+        reason = _unusable_backend_reason(keyring.get_keyring())
+        if reason:
+            raise self._unavailable(profile, which, reason)
+
+    def _backend_failed(self, profile: str, which: Which, error: Exception) -> KeyringUnavailableError:
+        # The type name only: a backend's message is not ours to vouch for.
+        return self._unavailable(profile, which, f"the OS keyring refused the request ({type(error).__name__})")
+
+    def get(self, profile: str, which: Which) -> str | None:
+        self._check_backend(profile, which)
+        try:
+            secret: str | None = keyring.get_password(self.service, self._username(profile, which))
+        except Exception as error:
+            raise self._backend_failed(profile, which, error) from None
+        return secret
+
+    def set(self, profile: str, which: Which, secret: str) -> None:
+        self._check_backend(profile, which)
+        username = self._username(profile, which)
+        try:
+            keyring.set_password(self.service, username, secret)
+            stored = keyring.get_password(self.service, username)
+        except Exception as error:
+            raise self._backend_failed(profile, which, error) from None
+        if stored != secret:
+            raise self._unavailable(profile, which, "the OS keyring did not keep the password")
+
+    def delete(self, profile: str, which: Which) -> None:
+        self._check_backend(profile, which)
+        try:
+            keyring.delete_password(self.service, self._username(profile, which))
+        except keyring.errors.PasswordDeleteError:
+            return  # nothing stored: nothing to delete
+        except Exception as error:
+            raise self._backend_failed(profile, which, error) from None
+
+
+def _profile_name(profile: object) -> str:
+    name = getattr(profile, "name", profile)
+    if not isinstance(name, str):
+        raise TypeError("profile must be a profile name or a Profile")
+    return name
+
+
+def resolve_secret(profile: object, which: Which, *, environ: Mapping[str, str] | None = None,
+                   keyring_store: SecretStore | None = None) -> str:
+    """The password to use: environment variable first, then the keyring.
+
+    ``profile`` is a profile name or a ``Profile``. Raises ``SecretMissingError``
+    naming the variable and the set-secret command, and saying so when the
+    machine has no keyring.
+    """
+    name = _profile_name(profile)
+    from_environment = EnvironmentSecrets(environ).get(name, which)
+    if from_environment is not None:
+        return from_environment
+    store = keyring_store or KeyringSecrets()
+    try:
+        from_keyring = store.get(name, which)
+    except KeyringUnavailableError as error:
+        raise SecretMissingError(f"the {label(which)} of profile {name!r} is not set: {error}") from None
+    if from_keyring is None:
+        raise SecretMissingError(
+            f"the {label(which)} of profile {name!r} is not set: store it in the OS keyring with "
+            f"`{set_secret_command(name, which)}`, or set the environment variable {env_variable(name, which)}."
+        )
+    return from_keyring
+
+
+def secret_source(profile: object, which: Which, *, environ: Mapping[str, str] | None = None,
+                  keyring_store: SecretStore | None = None) -> SecretSource:
+    """Where ``resolve_secret`` would find the password, for `profile show` (never the password)."""
+    name = _profile_name(profile)
+    if EnvironmentSecrets(environ).get(name, which) is not None:
+        return SecretSource.ENVIRONMENT
+    try:
+        found = (keyring_store or KeyringSecrets()).get(name, which)
+    except KeyringUnavailableError:
+        return SecretSource.KEYRING_UNAVAILABLE
+    return SecretSource.KEYRING if found is not None else SecretSource.MISSING

@@ -1,0 +1,365 @@
+"""Field rules of the profile, and problems phrased for the person editing ``profiles.toml``.
+
+Each rule is a pydantic "before" validator: it reads what TOML or the command
+line gave (a string, an int, a date), returns the normalised value, or refuses
+with a message that says what was expected. ``problems_from`` turns pydantic's
+errors into lines named by their TOML path::
+
+    profiles.acme.accounts.collective: '4110A' is not an account number (expected ...)
+
+A float is refused wherever it appears: ``20.0`` in TOML is a binary float,
+and sagesync never lets a float near an amount or a rate.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from pydantic_core import PydanticCustomError
+
+from sagesync.errors import ConfigurationError
+from sagesync.profiles.paths import PROFILES_FILE_NAME
+
+FLOAT_REFUSED = ("is a TOML number with a decimal point, which is a binary float and may not keep its digits: "
+                 'write it as a string, e.g. "5.5"')
+
+# The form each setting takes, by TOML path below [profiles.<name>] ("[]" = any list index).
+EXPECTED: dict[str, str] = {
+    "sage_company": "the company's name as Sage shows it, e.g. ACME",
+    "period_start": "a date such as 2025-01-01 or 01/01/2025",
+    "sage_user": "a Sage user name, e.g. <Administrateur>",
+    "sage_location": "a .mae file path, an mssql+pyodbc:// URL, embedded:<path> or a .sqlite path",
+    "sage_target": '"embedded" or "file"',
+    "sales_journal": "a Sage journal code of 1 to 6 capitals or digits, e.g. VTE",
+    "analytic_plan": "the name of a Sage analytic plan, e.g. PROJET",
+    "analytic_level": 'an analytic level of that plan, e.g. "Production cost"',
+    "siren": "the 9 digits of the company's SIREN, e.g. 732829320",
+    "sage_format": "a table written by `sagesync sage learn-format`",
+    "platform": "a table [profiles.<name>.platform] with at least email",
+    "platform.kind": '"ooti"',
+    "platform.base_url": "an http(s) address such as https://app.ooti.co/api/",
+    "platform.email": "the platform login e-mail, e.g. compta@agence.fr",
+    "platform.organization_id": "a whole number, the ORG ID (platform: your name > settings > info), e.g. 1234",
+    "platform.team_id": "a whole number, the TEAM ID (platform: your name > settings > entities), e.g. 5678",
+    "accounts": "a table [profiles.<name>.accounts] with collective, revenue and vat_regime",
+    "accounts.collective": "a client collective account of class 41, e.g. 411000",
+    "accounts.revenue": "a table with fees, expenses and disbursements accounts",
+    "accounts.revenue.fees": "a Sage account number of up to 13 digits or capitals, e.g. 706000",
+    "accounts.revenue.expenses": "a Sage account number of up to 13 digits or capitals, e.g. 708500",
+    "accounts.revenue.disbursements": "a Sage account number of up to 13 digits or capitals, e.g. 467000",
+    "accounts.revenue_by_rate": 'a table of "rate" = "account", e.g. { "0" = "706300" }',
+    "accounts.vat_regime": '"debits" (TVA sur les débits) or "receipts" (TVA sur les encaissements)',
+    "vat": "at least one [[profiles.<name>.vat]] table, one per VAT rate",
+    "vat[]": "a table with rate, code_debits, account_debits, code_receipts, account_receipts",
+    "vat[].rate": 'a VAT rate in percent written as a string, e.g. "20" or "5.5"',
+    "vat[].code_debits": "a Sage tax code of 1 to 5 capitals or digits, e.g. C20",
+    "vat[].code_receipts": "a Sage tax code of 1 to 5 capitals or digits, e.g. E20",
+    "vat[].account_debits": "a Sage VAT account, e.g. 445712 (empty for a 0 % rate)",
+    "vat[].account_receipts": "a Sage VAT account, e.g. 445742 (empty for a 0 % rate)",
+    "writeback": 'a table with mode = "off" or "patch_field"',
+    "writeback.mode": '"off" (the ledger alone records what was posted) or "patch_field"',
+    "writeback.field": "the platform invoice field to set, e.g. accounting_reference",
+}
+
+_ACCOUNT = re.compile(r"[0-9A-Z]{1,13}")  # F_COMPTEG.CG_Num
+_JOURNAL = re.compile(r"[0-9A-Z]{1,6}")  # F_JOURNAUX.JO_Num
+_TAX_CODE = re.compile(r"[0-9A-Z]{1,5}")  # F_TAXE.TA_Code
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+_NAME = re.compile(r"[a-z0-9_-]{1,40}")
+
+
+def _refuse(message: str) -> NoReturn:
+    # No context dict: the message is shown as written, braces and all.
+    raise PydanticCustomError("sagesync", message)
+
+
+def _scalar_text(value: object, expected: str) -> str:
+    """TOML gives strings, ints (an account written without quotes) or worse."""
+    if isinstance(value, float):
+        _refuse(FLOAT_REFUSED)
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        _refuse(f"is not text (expected {expected})")
+    return str(value).strip()
+
+
+def text(value: object) -> str:
+    result = _scalar_text(value, "some text")
+    if not result:
+        _refuse("is empty (expected some text)")
+    return result
+
+
+def profile_name(value: object) -> str:
+    result = _scalar_text(value, "a profile name")
+    if not _NAME.fullmatch(result):
+        _refuse("expected 1 to 40 lower-case letters, digits, '-' or '_'")
+    return result
+
+
+def day(value: object) -> date:
+    if isinstance(value, datetime):
+        _refuse(f"has a time of day (expected {EXPECTED['period_start']})")
+    if isinstance(value, date):
+        return value
+    raw = _scalar_text(value, EXPECTED["period_start"])
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(raw, pattern).date()
+        except ValueError:
+            continue
+    _refuse(f"{raw!r} is not a date (expected {EXPECTED['period_start']})")
+
+
+def sage_location(value: object) -> str:
+    # Local import: model.py imports this module for its rules.
+    from sagesync.profiles.model import LocationKind, location_kind
+
+    raw = _scalar_text(value, EXPECTED["sage_location"])
+    kind = location_kind(raw)
+    if kind is None:
+        # The value is not echoed: a mistyped URL may hold credentials.
+        _refuse(f"is not a Sage company location sagesync knows (expected {EXPECTED['sage_location']})")
+    if kind is LocationKind.SQL_SERVER:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(raw)
+        except ArgumentError:
+            _refuse("is not a readable SQL Server URL (expected mssql+pyodbc://SERVER/DATABASE?driver=...)")
+        if url.password is not None:
+            _refuse("holds a password: remove it from the URL; the Sage password comes from the keyring "
+                    "or the environment (sagesync profile set-secret NAME sage)")
+    if kind is LocationKind.EMBEDDED and raw.lower() == "embedded:":
+        _refuse("names no file (expected embedded:<path to the .sqlite company>)")
+    return raw
+
+
+def journal_code(value: object) -> str:
+    result = _scalar_text(value, EXPECTED["sales_journal"]).upper()
+    if not _JOURNAL.fullmatch(result):
+        _refuse(f"{result!r} is not a journal code (expected {EXPECTED['sales_journal']})")
+    return result
+
+
+def optional_account(value: object) -> str:
+    result = _scalar_text(value, "a Sage account number").upper()
+    if result and not _ACCOUNT.fullmatch(result):
+        _refuse(f"{result!r} is not an account number (expected up to 13 digits or capitals, e.g. 445712)")
+    return result
+
+
+def account(value: object) -> str:
+    result = optional_account(value)
+    if not result:
+        _refuse("is empty (expected a Sage account number, e.g. 706000)")
+    return result
+
+
+def collective_account(value: object) -> str:
+    result = account(value)
+    if not result.startswith("41"):
+        _refuse(f"{result!r} is not a client account (expected {EXPECTED['accounts.collective']})")
+    return result
+
+
+def optional_tax_code(value: object) -> str:
+    result = _scalar_text(value, "a Sage tax code").upper()
+    if result and not _TAX_CODE.fullmatch(result):
+        _refuse(f"{result!r} is not a tax code (expected 1 to 5 capitals or digits, e.g. C20)")
+    return result
+
+
+def rate(value: object) -> Decimal:
+    if isinstance(value, float):
+        _refuse(FLOAT_REFUSED)
+    if isinstance(value, Decimal):
+        result = value
+    else:
+        raw = _scalar_text(value, EXPECTED["vat[].rate"])
+        try:
+            result = Decimal(raw.replace(",", ".").removesuffix("%").strip())
+        except InvalidOperation:
+            _refuse(f"{raw!r} is not a rate (expected {EXPECTED['vat[].rate']})")
+    if not result.is_finite() or not Decimal(0) <= result < Decimal(100):
+        _refuse(f"{result} is not a VAT rate between 0 and 100 (expected {EXPECTED['vat[].rate']})")
+    return result
+
+
+def rate_text(value: Decimal) -> str:
+    """20 -> "20", 5.50 -> "5.5": how a rate is written back to the file."""
+    return format(value.normalize(), "f") if value != 0 else "0"
+
+
+def revenue_by_rate(value: object) -> dict[Decimal, str]:
+    if not isinstance(value, Mapping):
+        _refuse(f"is not a table (expected {EXPECTED['accounts.revenue_by_rate']})")
+    result: dict[Decimal, str] = {}
+    problems: list[str] = []
+    for key, number in value.items():
+        try:
+            result[rate(key)] = account(number)
+        except PydanticCustomError as error:
+            problems.append(f"[{key!r}] {error.message()}")
+    if problems:
+        _refuse("; ".join(problems))
+    return result
+
+
+def base_url(value: object) -> str:
+    raw = _scalar_text(value, EXPECTED["platform.base_url"])
+    if "://" not in raw:
+        # The old connector asked for "app.ooti.co": read it as the API root of that host.
+        host, _, path = raw.partition("/")
+        raw = f"https://{host}/{path or 'api/'}"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _refuse(f"is not a web address (expected {EXPECTED['platform.base_url']})")
+    if parts.username or parts.password:
+        _refuse("holds a login: remove it; the e-mail goes in platform.email, the password in the keyring")
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def email(value: object) -> str:
+    result = _scalar_text(value, EXPECTED["platform.email"])
+    if not _EMAIL.fullmatch(result):
+        _refuse(f"{result!r} is not an e-mail address (expected {EXPECTED['platform.email']})")
+    return result
+
+
+def optional_whole_number(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float):
+        _refuse("is a number with a decimal point (expected a whole number, e.g. 1234)")
+    raw = _scalar_text(value, "a whole number")
+    if not raw.isdigit() or int(raw) == 0:
+        _refuse(f"{raw!r} is not a positive whole number (expected e.g. 1234)")
+    return int(raw)
+
+
+def field_name(value: object) -> str:
+    result = _scalar_text(value, EXPECTED["writeback.field"])
+    if result and not _FIELD_NAME.fullmatch(result):
+        _refuse(f"{result!r} is not a field name (expected {EXPECTED['writeback.field']})")
+    return result
+
+
+def siren(value: object) -> str | None:
+    if value is None:
+        return None
+    result = _scalar_text(value, EXPECTED["siren"]).replace(" ", "").replace("\u202f", "")
+    if not result:
+        return None
+    if not (len(result) == 9 and result.isdigit()):
+        _refuse(f"{result!r} is not 9 digits (expected {EXPECTED['siren']})")
+    if not _luhn_ok(result):
+        _refuse(f"{result} fails the SIREN check digit: copy it again from the Kbis or an invoice")
+    return result
+
+
+def _luhn_ok(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
+
+def no_floats_inside(value: object) -> object:
+    def walk(node: object, where: str) -> None:
+        if isinstance(node, float):
+            _refuse(f"{where or 'the value'} {FLOAT_REFUSED}")
+        if isinstance(node, Mapping):
+            for key, child in node.items():
+                walk(child, f"{where}.{key}" if where else str(key))
+        elif isinstance(node, list | tuple):
+            for index, child in enumerate(node):
+                walk(child, f"{where}[{index}]")
+
+    walk(value, "")
+    return value
+
+
+# --- phrasing problems ---------------------------------------------------------------------
+
+
+def toml_path(loc: Sequence[str | int]) -> str:
+    """("profiles", "acme", "vat", 0, "rate") -> "profiles.acme.vat[0].rate"."""
+    text_path = ""
+    for part in loc:
+        text_path += f"[{part}]" if isinstance(part, int) else (f".{part}" if text_path else str(part))
+    return text_path
+
+
+def _pattern(loc: Sequence[str | int]) -> str:
+    return re.sub(r"\[\d+\]", "[]", toml_path(loc))
+
+
+def problem(loc: Sequence[str | int], text_problem: str) -> str:
+    return f"{toml_path(loc)}: {text_problem}"
+
+
+def _unknown_setting(loc: Sequence[str | int]) -> str:
+    pattern = _pattern(loc)
+    parent, _, key = pattern.rpartition(".")
+    siblings = [known.rpartition(".")[2] for known in EXPECTED if known.rpartition(".")[0] == parent]
+    close = difflib.get_close_matches(key, siblings, n=1)
+    hint = f" (did you mean {close[0]}?)" if close else f" (known here: {', '.join(sorted(set(siblings)))})"
+    return f"is not a setting sagesync knows{hint}"
+
+
+def problems_from(error: ValidationError, prefix: Sequence[str | int]) -> list[str]:
+    """One line per pydantic error, named by its TOML path, with the form expected."""
+    lines: list[str] = []
+    for item in error.errors(include_url=False, include_input=False):
+        loc = tuple(item["loc"])
+        expected = EXPECTED.get(_pattern(loc), "")
+        kind = item["type"]
+        if kind == "sagesync":
+            text_problem = item["msg"]
+        elif kind == "missing":
+            text_problem = f"is missing (expected {expected})" if expected else "is missing"
+        elif kind == "extra_forbidden":
+            text_problem = _unknown_setting(loc)
+        else:
+            text_problem = f"has the wrong form (expected {expected})" if expected else item["msg"]
+        lines.append(problem((*prefix, *loc), text_problem))
+    return lines
+
+
+def configuration_error(name: str, problems: Sequence[str]) -> ConfigurationError:
+    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    listing = "\n".join(f"  - {line}" for line in problems)
+    return ConfigurationError(
+        f"profile {name!r} has {count} (fix {PROFILES_FILE_NAME} or run `sagesync profile edit {name}`):\n{listing}"
+    )
+
+
+def is_secret_key(key: str) -> bool:
+    """A key that would hold a password, whatever its spelling (sage_password, api_token...)."""
+    lowered = key.lower()
+    return (any(word in lowered for word in ("password", "passwd", "secret", "token", "apikey", "api_key"))
+            or lowered in ("pwd", "pass") or lowered.endswith(("_pwd", "_pass", "-pwd", "-pass")))
+
+
+def secret_keys(node: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """The TOML path of every password-like key anywhere below ``node``."""
+    found: list[tuple[str | int, ...]] = []
+    if isinstance(node, Mapping):
+        for key, child in node.items():
+            if is_secret_key(str(key)):
+                found.append((*loc, str(key)))
+            found += secret_keys(child, (*loc, str(key)))
+    elif isinstance(node, list):
+        for index, child in enumerate(node):
+            found += secret_keys(child, (*loc, index))
+    return found
