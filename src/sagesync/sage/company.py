@@ -25,14 +25,13 @@ from sagesync.sage.schema import (
     F_JMOUV,
     F_JOURNAUX,
     F_TAXE,
+    MONTH_CLOSED,
     P_ANALYTIQUE,
     P_DEVISE,
     P_DOSSIER,
     SAGE_TABLES,
     metadata,
 )
-
-CLOSED = 2  # F_JMOUV.JM_Cloture: 0 open, 1 partially closed, 2 closed
 
 _SQL_SERVER_DRIVERS = {"mssql", "mssql+pyodbc", "mssql+pymssql", "mssql+aioodbc"}
 
@@ -179,6 +178,6 @@ def _seed(connection: Connection, name: str, closed: list[tuple[str, date]]) -> 
     ])
     if closed:
         connection.execute(insert(F_JMOUV), [
-            {"JO_Num": journal, "JM_Date": datetime(month.year, month.month, 1), "JM_Cloture": CLOSED}
+            {"JO_Num": journal, "JM_Date": datetime(month.year, month.month, 1), "JM_Cloture": MONTH_CLOSED}
             for journal, month in closed
         ])

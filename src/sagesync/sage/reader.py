@@ -34,11 +34,11 @@ from sagesync.sage.schema import (
     F_JMOUV,
     F_JOURNAUX,
     F_TAXE,
+    MONTH_CLOSED,
     P_ANALYTIQUE,
     P_DEVISE,
 )
 
-CLOSED = 2  # F_JMOUV.JM_Cloture
 DETAIL_ACCOUNT = 0  # F_COMPTEG.CG_Type
 # SQL Server accepts at most 2 100 parameters per statement; stay far below.
 PIECE_BATCH = 500
@@ -77,7 +77,7 @@ def analytic_plans_select() -> Select[str, int]:
 def closed_months_select(journal: str) -> Select[str, datetime]:
     return (
         select(F_JMOUV.c.JO_Num, F_JMOUV.c.JM_Date)
-        .where(F_JMOUV.c.JO_Num == journal, F_JMOUV.c.JM_Cloture == CLOSED)
+        .where(F_JMOUV.c.JO_Num == journal, F_JMOUV.c.JM_Cloture == MONTH_CLOSED)
         .order_by(F_JMOUV.c.JM_Date)
     )
 

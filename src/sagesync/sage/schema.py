@@ -58,6 +58,7 @@ PIECE_LIMIT = 13  # EC_Piece
 REFERENCE_LIMIT = 17  # EC_RefPiece, EC_Reference
 ENTRY_LABEL_LIMIT = 69  # EC_Intitule
 TAX_CODE_LIMIT = 5  # TA_Code
+MONTH_CLOSED = 2  # F_JMOUV.JM_Cloture: 0 open, 1 partially closed, 2 closed
 ANALYTIC_PLAN_SLOTS = 11  # P_ANALYTIQUE is a fixed table of 11 plans
 CURRENCY_SLOTS = 32  # P_DEVISE is a fixed table of 32 currencies
 
