@@ -1,0 +1,391 @@
+"""`sagesync profile`: new, edit, show, list, set-secret, delete, check.
+
+The old connector's form (Load / Edit / Save) as commands. Every field has an
+option; in a terminal, `new` asks for what is missing and the passwords (hidden
+input, kept in the OS keyring). Nothing here prints a password: `show` says
+where each one comes from (keyring, environment variable, missing).
+
+`check` needs the Sage company and the platform: the lead fills ``CHECK_HOOKS``
+(or passes ``check_hooks`` to ``register``) with two functions of the profile.
+Exit codes: 0 ok, 2 configuration problem, 3 unreachable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import click
+import tomli_w
+import typer
+from pydantic_core import PydanticCustomError
+
+from sagesync.core.reference import CompanyReference
+from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.profiles import validation
+from sagesync.profiles.check import CheckLine, PlatformAnswer, check_exit_code, check_profile
+from sagesync.profiles.editing import apply_settings, parse_assignment
+from sagesync.profiles.model import Profile, defaults_table
+from sagesync.profiles.paths import profile_paths, validate_profile_name
+from sagesync.profiles.secrets import (
+    WHICH,
+    KeyringSecrets,
+    KeyringUnavailableError,
+    SecretSource,
+    Which,
+    env_variable,
+    label,
+    secret_source,
+    set_secret_command,
+)
+from sagesync.profiles.store import ProfileStore
+
+profile_app = typer.Typer(help="Company profiles: the Sage company, the platform login and the account mapping.",
+                          no_args_is_help=True)
+
+
+@dataclass
+class CheckHooks:
+    """How `profile check` reaches the outside; each may raise UnreachableError or ConfigurationError."""
+
+    company_reference: Callable[[Profile], CompanyReference] | None = None
+    platform_probe: Callable[[Profile], PlatformAnswer] | None = None
+
+
+CHECK_HOOKS = CheckHooks()
+
+
+def register(app: typer.Typer, *, check_hooks: CheckHooks | None = None) -> None:
+    if check_hooks is not None:
+        CHECK_HOOKS.company_reference = check_hooks.company_reference
+        CHECK_HOOKS.platform_probe = check_hooks.platform_probe
+    app.add_typer(profile_app, name="profile")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _reporting_errors(command: Callable[P, R]) -> Callable[P, R]:
+    """A SagesyncError becomes its message on stderr and its exit code: no traceback for a user."""
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except SagesyncError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+    return wrapper
+
+
+def _is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+# --- one option per field: parameter name -> TOML path ------------------------------------------
+
+FIELD_PATHS: dict[str, str] = {
+    "company": "sage_company", "period_start": "period_start", "sage_user": "sage_user",
+    "sage_location": "sage_location", "target": "sage_target", "journal": "sales_journal",
+    "plan": "analytic_plan", "level": "analytic_level", "base_url": "platform.base_url",
+    "email": "platform.email", "organization_id": "platform.organization_id", "team_id": "platform.team_id",
+    "collective": "accounts.collective", "fees_account": "accounts.revenue.fees",
+    "expenses_account": "accounts.revenue.expenses", "disbursements_account": "accounts.revenue.disbursements",
+    "vat_regime": "accounts.vat_regime", "siren": "siren", "writeback": "writeback.mode",
+    "writeback_field": "writeback.field",
+}
+
+
+def _option(flag: str, help_text: str) -> Any:
+    return typer.Option(flag, help=help_text, show_default=False)
+
+
+Name = Annotated[str, typer.Argument(help="Profile name: 1-40 of a-z 0-9 - _ (e.g. acme).")]
+Company = Annotated[str | None, _option("--company", "Sage company name, as Sage shows it.")]
+PeriodStart = Annotated[str | None, _option("--period-start", "Documents dated before it are ignored (2025-01-01).")]
+SageUser = Annotated[str | None, _option("--sage-user", "Sage user, e.g. <Administrateur>.")]
+SageLocation = Annotated[str | None, _option("--sage-location", "C:\\Sage\\ACME.mae, mssql+pyodbc://..., "
+                                                                "or embedded:<path>.")]
+Target = Annotated[str | None, _option("--target", "embedded or file (default: from the location).")]
+Journal = Annotated[str | None, _option("--journal", "Sales journal code (VTE).")]
+Plan = Annotated[str | None, _option("--plan", "Analytic plan of the projects (PROJET).")]
+Level = Annotated[str | None, _option("--level", "Analytic level (Production cost).")]
+BaseUrl = Annotated[str | None, _option("--base-url", "Platform address (app.ooti.co).")]
+Email = Annotated[str | None, _option("--email", "Platform login e-mail.")]
+OrganizationId = Annotated[str | None, _option("--organization-id", "Platform ORG ID (settings > info).")]
+TeamId = Annotated[str | None, _option("--team-id", "Platform TEAM ID (settings > entities).")]
+Collective = Annotated[str | None, _option("--collective", "Client collective account (411000).")]
+FeesAccount = Annotated[str | None, _option("--fees-account", "Revenue account for fees (706000).")]
+ExpensesAccount = Annotated[str | None, _option("--expenses-account", "Revenue account for expenses (708500).")]
+DisbursementsAccount = Annotated[str | None, _option("--disbursements-account", "Account for disbursements "
+                                                                                "(467000).")]
+VatRegimeOption = Annotated[str | None, _option("--vat-regime", "debits or receipts (TVA sur les encaissements).")]
+Siren = Annotated[str | None, _option("--siren", "9-digit SIREN, for the FEC file name.")]
+Writeback = Annotated[str | None, _option("--writeback", "off or patch_field.")]
+WritebackField = Annotated[str | None, _option("--writeback-field", "Platform invoice field set by write-back.")]
+Settings = Annotated[list[str] | None, _option("--set", "Any setting by its TOML path: --set vat.20.code_debits=C20 "
+                                                        "(repeatable; key= removes it).")]
+
+
+def _settings(options: dict[str, str | None], assignments: list[str] | None) -> list[tuple[str, str]]:
+    settings = [(FIELD_PATHS[name], value) for name, value in options.items() if value is not None]
+    return settings + [parse_assignment(text) for text in assignments or []]
+
+
+# --- new -----------------------------------------------------------------------------------------
+
+# (option, TOML path, question, rule) asked in a terminal; required ones first.
+_REQUIRED = (("--company", "sage_company", "Sage company name", validation.text),
+             ("--period-start", "period_start", "Period start (documents before it are ignored)", validation.day),
+             ("--sage-location", "sage_location", "Sage company (.mae path, mssql+pyodbc:// URL or embedded:<path>)",
+              validation.sage_location),
+             ("--email", "platform.email", "Platform login e-mail", validation.email))
+_WITH_DEFAULTS = (("sage_user", "Sage user", validation.text),
+                  ("sales_journal", "Sales journal", validation.journal_code),
+                  ("analytic_plan", "Analytic plan of the projects", validation.text),
+                  ("analytic_level", "Analytic level", validation.text),
+                  ("platform.base_url", "Platform address", validation.base_url),
+                  ("platform.organization_id", "Platform ORG ID (empty: list them with `profile check`)",
+                   validation.optional_whole_number),
+                  ("platform.team_id", "Platform TEAM ID (empty: list them with `profile check`)",
+                   validation.optional_whole_number),
+                  ("accounts.vat_regime", "VAT on debits or receipts", lambda answer: _regime(answer)))
+
+
+def _regime(answer: object) -> str:
+    if answer not in ("debits", "receipts"):
+        raise PydanticCustomError("sagesync", f"expected {validation.EXPECTED['accounts.vat_regime']}")
+    return str(answer)
+
+
+def _ask(question: str, rule: Callable[[object], object], default: str | None = None) -> str:
+    def checked(answer: str) -> str:
+        try:
+            rule(answer)
+        except PydanticCustomError as error:
+            raise click.BadParameter(error.message()) from None
+        return answer
+    return str(typer.prompt(question, default=default, value_proc=checked))
+
+
+def _current(table: dict[str, Any], path: str) -> str:
+    node: Any = table
+    for part in path.split("."):
+        node = node.get(part, "") if isinstance(node, dict) else ""
+    return "" if node is None else str(node)
+
+
+@profile_app.command("new")
+@_reporting_errors
+def new(name: Name, company: Company = None, period_start: PeriodStart = None, sage_user: SageUser = None,
+        sage_location: SageLocation = None, target: Target = None, journal: Journal = None, plan: Plan = None,
+        level: Level = None, base_url: BaseUrl = None, email: Email = None, organization_id: OrganizationId = None,
+        team_id: TeamId = None, collective: Collective = None, fees_account: FeesAccount = None,
+        expenses_account: ExpensesAccount = None, disbursements_account: DisbursementsAccount = None,
+        vat_regime: VatRegimeOption = None, siren: Siren = None, writeback: Writeback = None,
+        writeback_field: WritebackField = None, set_: Settings = None,
+        from_defaults: Annotated[bool, typer.Option("--from-defaults", help="Take every field that has a default "
+                                                    "(journal, plan, accounts, VAT codes) without asking.")] = False,
+        interactive: Annotated[bool | None, typer.Option("--interactive/--no-interactive", help="Ask for missing "
+                                                         "fields (default: when run in a terminal).")] = None) -> None:
+    """Create a profile: the embedded defaults plus what you give (asked for in a terminal)."""
+    options = {key: value for key, value in locals().items() if key in FIELD_PATHS}
+    validate_profile_name(name)
+    store = ProfileStore()
+    if name in store.names():
+        raise ConfigurationError(f"profile {name!r} already exists: change it with `sagesync profile edit {name}`")
+    settings = _settings(options, set_)
+    table = apply_settings(defaults_table(), settings)
+    asking = _is_terminal() if interactive is None else interactive
+    missing = [(flag, path, question, rule) for flag, path, question, rule in _REQUIRED if not _current(table, path)]
+    if missing and not asking:
+        flags = ", ".join(flag for flag, *_ in missing)
+        raise ConfigurationError(f"profile {name!r} needs {flags} (or run `sagesync profile new {name}` "
+                                 "in a terminal to be asked)")
+    answers: list[tuple[str, str]] = []
+    if asking:
+        answers += [(path, _ask(question, rule)) for _, path, question, rule in missing]
+        if not from_defaults:
+            given = {path for path, _ in settings}
+            answers += [(path, _ask(question, rule, default=_current(table, path)))
+                        for path, question, rule in _WITH_DEFAULTS if path not in given]
+    profile = Profile.from_table(name, apply_settings(table, answers))
+    store.add(profile)
+    typer.echo(f"profile {name} saved in {store.path}")
+    if asking:
+        for which in WHICH:
+            secret = typer.prompt(f"{label(which).capitalize()} (hidden; empty: set it later)", default="",
+                                  hide_input=True, show_default=False)
+            if secret:
+                _store_secret(name, which, secret)
+    _say_where_secrets_come_from(profile)
+    typer.echo(f"next: `sagesync profile check {name}`")
+
+
+# --- edit, show, list -----------------------------------------------------------------------------
+
+
+@profile_app.command("edit")
+@_reporting_errors
+def edit(name: Name, company: Company = None, period_start: PeriodStart = None, sage_user: SageUser = None,
+         sage_location: SageLocation = None, target: Target = None, journal: Journal = None, plan: Plan = None,
+         level: Level = None, base_url: BaseUrl = None, email: Email = None, organization_id: OrganizationId = None,
+         team_id: TeamId = None, collective: Collective = None, fees_account: FeesAccount = None,
+         expenses_account: ExpensesAccount = None, disbursements_account: DisbursementsAccount = None,
+         vat_regime: VatRegimeOption = None, siren: Siren = None, writeback: Writeback = None,
+         writeback_field: WritebackField = None, set_: Settings = None) -> None:
+    """Change fields of a profile: --journal VTE, --set accounts.revenue_by_rate.0=706300 ..."""
+    options = {key: value for key, value in locals().items() if key in FIELD_PATHS}
+    store = ProfileStore()
+    settings = _settings(options, set_)
+    if not settings:
+        raise ConfigurationError("nothing to change: give a field option (see --help) or --set key=value")
+    profile = Profile.from_table(name, apply_settings(store.table(name), settings))
+    store.update(profile)
+    changed = ", ".join(f"{key}={value}" if value else f"{key} removed" for key, value in settings)
+    typer.echo(f"profile {name} saved: {changed}")
+
+
+def _sources(profile: Profile) -> dict[Which, SecretSource]:
+    return {which: secret_source(profile.name, which) for which in WHICH}
+
+
+def _describe(name: str, which: Which, source: SecretSource) -> str:
+    where = {SecretSource.ENVIRONMENT: f"environment variable {env_variable(name, which)}",
+             SecretSource.KEYRING: f"OS keyring (service sagesync, user {name}:{which})",
+             SecretSource.MISSING: f"missing: `{set_secret_command(name, which)}` or set {env_variable(name, which)}",
+             SecretSource.KEYRING_UNAVAILABLE: f"missing, and this machine has no OS keyring: set "
+                                               f"{env_variable(name, which)}"}
+    return f"{label(which)}: {where[source]}"
+
+
+@profile_app.command("show")
+@_reporting_errors
+def show(name: Name, as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """Print a profile as the file holds it, and where its passwords come from (never the passwords)."""
+    profile = ProfileStore().get(name)
+    sources = _sources(profile)
+    folder = profile_paths(name).folder
+    if as_json:
+        secrets = {which: str(source) for which, source in sources.items()}
+        data = {"name": name, **profile.to_table(), "secrets": secrets, "data_folder": str(folder)}
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+        return
+    typer.echo(tomli_w.dumps({"profiles": {name: profile.to_table()}}).rstrip())
+    typer.echo("\n# passwords (never shown)")
+    for which, source in sources.items():
+        typer.echo(f"#   {_describe(name, which, source)}")
+    typer.echo(f"# ledger, lock and reports: {folder}")
+
+
+@profile_app.command("list")
+@_reporting_errors
+def list_profiles() -> None:
+    """Every profile: name, Sage company, where it lives."""
+    store = ProfileStore()
+    rows = store.listing()
+    if not rows:
+        typer.echo(f"no profile yet in {store.path}: create one with `sagesync profile new NAME`")
+        return
+    for row in rows:
+        if row.profile is None:
+            first = row.problem.splitlines()[-1].strip(" -")
+            typer.echo(f"{row.name:<20} INVALID  {first}  (see `sagesync profile show {row.name}`)")
+        else:
+            profile = row.profile
+            typer.echo(f"{row.name:<20} {profile.sage_company:<24} {profile.target:<8} {profile.location_kind.value}"
+                       f"  since {profile.period_start.isoformat()}")
+
+
+# --- secrets -------------------------------------------------------------------------------------
+
+
+class WhichChoice(StrEnum):
+    SAGE = "sage"
+    PLATFORM = "platform"
+
+
+def _store_secret(name: str, which: Which, secret: str) -> bool:
+    try:
+        KeyringSecrets().set(name, which, secret)
+    except KeyringUnavailableError as error:
+        typer.echo(f"warning: {error}", err=True)
+        return False
+    typer.echo(f"{label(which)} of {name} stored in the OS keyring")
+    return True
+
+
+def _say_where_secrets_come_from(profile: Profile) -> None:
+    for which, source in _sources(profile).items():
+        if source not in (SecretSource.KEYRING, SecretSource.ENVIRONMENT):
+            typer.echo(_describe(profile.name, which, source))
+
+
+@profile_app.command("set-secret")
+@_reporting_errors
+def set_secret(name: Name, which: Annotated[WhichChoice, typer.Argument(help="sage or platform.")],
+               stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input "
+                                                   "(default when not in a terminal).")] = False) -> None:
+    """Store a password in the OS keyring (asked with hidden input, or read from stdin)."""
+    kind: Which = "sage" if which is WhichChoice.SAGE else "platform"
+    ProfileStore().table(name)  # the profile must exist
+    if stdin or not _is_terminal():
+        secret = sys.stdin.readline().rstrip("\r\n")
+    else:
+        secret = str(typer.prompt(f"{label(kind).capitalize()} for {name}", hide_input=True,
+                                  confirmation_prompt=True, default="", show_default=False))
+    if not secret and kind == "platform":
+        raise ConfigurationError("the platform password is empty: nothing stored")
+    KeyringSecrets().set(name, kind, secret)
+    typer.echo(f"{label(kind)} of {name} stored in the OS keyring")
+    if secret_source(name, kind) is SecretSource.ENVIRONMENT:
+        typer.echo(f"note: {env_variable(name, kind)} is set here and wins over the keyring")
+
+
+@profile_app.command("delete")
+@_reporting_errors
+def delete(name: Name, yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False) -> None:
+    """Remove a profile and its keyring passwords; its ledger and reports are kept."""
+    store = ProfileStore()
+    store.table(name)
+    if not yes:
+        if not _is_terminal():
+            raise ConfigurationError(f"deleting profile {name!r} needs --yes when not run in a terminal")
+        typer.confirm(f"Delete profile {name}?", abort=True)
+    store.delete(name)
+    for which in WHICH:
+        with contextlib.suppress(KeyringUnavailableError):  # no keyring: nothing was stored there
+            KeyringSecrets().delete(name, which)
+    typer.echo(f"profile {name} deleted; its ledger and reports are kept in {profile_paths(name).folder}")
+
+
+# --- check ---------------------------------------------------------------------------------------
+
+
+def _render(line: CheckLine) -> str:
+    mark = "[ok]" if line.ok else ("[??]" if line.unreachable else "[!!]")
+    text = f"{mark} {line.what}" + (f": {line.detail}" if line.detail else "")
+    return text + (f"\n     fix: {line.fix}" if line.fix and not line.ok else "")
+
+
+@profile_app.command("check")
+@_reporting_errors
+def check(name: Name) -> None:
+    """Ask the Sage company and the platform what the old connector had you verify by hand."""
+    profile = ProfileStore().get(name)
+    company_reference, platform_probe = CHECK_HOOKS.company_reference, CHECK_HOOKS.platform_probe
+    if company_reference is None or platform_probe is None:
+        raise SagesyncError("profile check is not wired to the Sage company and the platform in this build")
+    lines = check_profile(profile, company_reference=functools.partial(company_reference, profile),
+                          platform_probe=functools.partial(platform_probe, profile))
+    for line in lines:
+        typer.echo(_render(line))
+    code = check_exit_code(lines)
+    typer.echo("all good" if code == 0 else f"{sum(not line.ok for line in lines)} problem(s)")
+    raise typer.Exit(code)
