@@ -1,0 +1,409 @@
+"""OOTI wire objects -> domain records. Pure: no I/O, nothing raised for bad data.
+
+The wire format follows ooti-api.md §12 until the live API says otherwise:
+
+- invoice: ``pk``, ``type`` (9 = credit note), ``code`` (number, ``null`` on a draft),
+  ``is_valid``, ``invoice_date`` / ``due_date`` (``DD-MM-YYYY`` or ISO ``YYYY-MM-DD``),
+  ``client``, ``project``, ``currency`` (pk of ``v1/currencies/list/`` or an ISO code),
+  ``currency_rate`` (euros for one unit), ``amount`` = HT, ``tax`` = VAT, ``total`` = TTC,
+  ``multi_tax_enabled``, ``tax_rate`` (single-rate invoices), ``original_invoice`` (credit
+  notes), ``updated_at`` (ISO 8601).
+- item (line): ``amount`` (HT), ``description``, ``tax_rate`` and ``tax`` on multi-rate
+  invoices, and **``kind``**: what the line is, which decides its revenue account.
+  OOTI documents no such field; sagesync's sandbox sends ``fees`` (honoraires, 706),
+  ``expenses`` (frais refacturés, 7085, inside the VAT base) or ``disbursements``
+  (débours, 467, outside the VAT base). French spellings are accepted too. When the
+  live API has no such field, set ``FieldNames.missing_line_kind`` in the profile: a
+  missing kind is otherwise refused, never guessed.
+- credit note: ``type`` 9 with positive amounts; negative amounts are accepted and
+  turned positive (the sign comes from ``type``, never from the numbers).
+
+Every alternative name the reference lists is accepted (``FieldNames``), so a different
+live answer is a setting. A field that is missing, of the wrong type or unreadable
+gives ``Rejected`` with one ``SOURCE_FIELD_INVALID`` finding per field: a document is
+never half-read and money is never defaulted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sagesync.core.findings import Finding, FindingCode
+from sagesync.core.model import (
+    EURO,
+    Customer,
+    Document,
+    DocumentKind,
+    DocumentLine,
+    DocumentStatus,
+    Project,
+    RevenueKind,
+    VatSubtotal,
+)
+from sagesync.core.money import ZERO, AmountError, parse_amount
+from sagesync.sources.base import Rejected
+
+CREDIT_NOTE_TYPE = 9
+
+_KIND_WORDS: dict[str, RevenueKind] = {
+    "fees": RevenueKind.FEES, "fee": RevenueKind.FEES, "honoraires": RevenueKind.FEES,
+    "expenses": RevenueKind.EXPENSES, "expense": RevenueKind.EXPENSES, "frais": RevenueKind.EXPENSES,
+    "disbursements": RevenueKind.DISBURSEMENTS, "disbursement": RevenueKind.DISBURSEMENTS,
+    "debours": RevenueKind.DISBURSEMENTS, "débours": RevenueKind.DISBURSEMENTS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FieldNames:
+    """Wire field names, first match wins: the §12 decision first, then its alternatives."""
+
+    record_id: tuple[str, ...] = ("pk", "id")
+    invoice_number: tuple[str, ...] = ("code", "number", "invoice_number", "reference")
+    total_excl_vat: tuple[str, ...] = ("amount", "subtotal")
+    total_vat: tuple[str, ...] = ("tax", "tax_amount")
+    total_incl_vat: tuple[str, ...] = ("total", "total_with_tax")
+    original_invoice: tuple[str, ...] = ("original_invoice",)
+    updated_at: tuple[str, ...] = ("updated_at", "modified")
+    client_code: tuple[str, ...] = ("number",)
+    client_name: tuple[str, ...] = ("name", "company_name")
+    postal_code: tuple[str, ...] = ("postal_code", "zip_code")
+    project_code: tuple[str, ...] = ("code", "reference", "project_code")
+    project_title: tuple[str, ...] = ("project_title", "title", "name")
+    line_kind: tuple[str, ...] = ("kind",)
+    # Settings for answers the live API may not give; None = refuse the record, never guess.
+    missing_line_kind: RevenueKind | None = None
+    default_currency: str | None = None
+    credit_note_type: int = CREDIT_NOTE_TYPE
+
+
+DEFAULT_FIELDS = FieldNames()
+
+
+class _Reader:
+    """Reads one payload's fields, noting each problem instead of raising."""
+
+    def __init__(self, payload: object, prefix: str = "") -> None:
+        self.payload: Mapping[str, object] = payload if isinstance(payload, Mapping) else {}
+        self.prefix = prefix
+        self.problems: list[tuple[str, str]] = []
+        if not isinstance(payload, Mapping):
+            self.problem("", f"expected an object, got {type(payload).__name__}")
+
+    def problem(self, name: str, message: str) -> None:
+        self.problems.append((f"{self.prefix}{name}".rstrip("."), message))
+
+    def lookup(self, aliases: Sequence[str]) -> tuple[str, object, bool]:
+        """(name found or first alias, value, present)."""
+        for name in aliases:
+            if name in self.payload:
+                return name, self.payload[name], True
+        return aliases[0], None, False
+
+    def required(self, aliases: Sequence[str]) -> tuple[str, object] | None:
+        name, value, present = self.lookup(aliases)
+        if not present:
+            self.problem(name, f"missing (looked for {' / '.join(aliases)})")
+            return None
+        if value is None:
+            self.problem(name, "is null")
+            return None
+        return name, value
+
+    def identifier(self, aliases: Sequence[str], required: bool = True) -> str:
+        if required:
+            found = self.required(aliases)
+            if found is None:
+                return ""
+            name, value = found
+        else:
+            name, value, _ = self.lookup(aliases)
+            if value is None or value == "":
+                return ""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+        self.problem(name, f"expected an id, got {value!r}")
+        return ""
+
+    def text(self, aliases: Sequence[str], required: bool = False) -> str:
+        """Free text; null reads as empty. ``required`` = the key must exist."""
+        name, value, present = self.lookup(aliases)
+        if not present:
+            if required:
+                self.problem(name, f"missing (looked for {' / '.join(aliases)})")
+            return ""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        self.problem(name, f"expected text, got {type(value).__name__}")
+        return ""
+
+    def amount(self, aliases: Sequence[str], required: bool = True) -> Decimal | None:
+        name, value, _ = self.lookup(aliases)
+        if value is None:
+            if required:
+                self.required(aliases)
+            return None
+        try:
+            return parse_amount(value)
+        except AmountError as error:
+            self.problem(name, str(error))
+            return None
+
+    def flag(self, aliases: Sequence[str]) -> bool | None:
+        name, value, present = self.lookup(aliases)
+        if not present or value is None:
+            return None
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        self.problem(name, f"expected true or false, got {value!r}")
+        return None
+
+    def integer(self, aliases: Sequence[str]) -> int | None:
+        found = self.required(aliases)
+        if found is None:
+            return None
+        name, value = found
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().isdigit():
+            return int(value)
+        self.problem(name, f"expected a whole number, got {value!r}")
+        return None
+
+    def day(self, aliases: Sequence[str], required: bool = True) -> date | None:
+        name, value, _ = self.lookup(aliases)
+        if value is None or value == "":
+            if required and value is None:
+                self.required(aliases)
+            elif required:
+                self.problem(name, "is empty")
+            return None
+        parsed = parse_wire_date(value)
+        if parsed is None:
+            self.problem(name, f"expected a date DD-MM-YYYY or YYYY-MM-DD, got {value!r}")
+        return parsed
+
+    def instant(self, aliases: Sequence[str]) -> datetime | None:
+        name, value, _ = self.lookup(aliases)
+        if value is None or value == "":
+            return None
+        parsed = parse_wire_instant(value)
+        if parsed is None:
+            self.problem(name, f"expected an ISO 8601 date and time, got {value!r}")
+        return parsed
+
+
+def parse_wire_date(value: object) -> date | None:
+    """``DD-MM-YYYY`` (what OOTI takes as input) or ISO ``YYYY-MM-DD``; None when neither."""
+    if not isinstance(value, str) or len(value) != 10:
+        return None
+    for layout in ("%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(value, layout).date()
+        except ValueError:
+            continue
+    return None
+
+
+def parse_wire_instant(value: object) -> datetime | None:
+    """An ISO 8601 instant, always returned in UTC (a naive one is read as UTC)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _rejected(kind: str, source_id: str, label: str, problems: list[tuple[str, str]]) -> Rejected:
+    findings = tuple(
+        Finding(label, source_id, field or kind, FindingCode.SOURCE_FIELD_INVALID,
+                f"the platform sent {field or 'the record'} {message}" if field else f"the record: {message}",
+                "Correct the record on the platform, or set the field name in the profile's platform "
+                "section if the platform calls it differently.")
+        for field, message in problems
+    )
+    return Rejected(kind, source_id, label, findings)
+
+
+# --- customers and projects -------------------------------------------------------------
+
+
+def customer_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) -> Customer | Rejected:
+    read = _Reader(payload)
+    source_id = read.identifier(fields.record_id)
+    name = read.text(fields.client_name, required=True)
+    code = read.text(fields.client_code, required=True)  # empty is the check's finding, not ours
+    customer = Customer(
+        source_id=source_id, code=code, name=name,
+        vat_number=read.text(("business_vat_id",)), address=read.text(("address", "billing_address")),
+        postal_code=read.text(fields.postal_code), city=read.text(("city",)),
+        country=read.text(("country",)).upper(), email=read.text(("email",)),
+    )
+    if read.problems:
+        return _rejected("customer", source_id, f"client {name or '#' + source_id}", read.problems)
+    return customer
+
+
+def project_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) -> Project | Rejected:
+    read = _Reader(payload)
+    source_id = read.identifier(("id", "pk"))
+    title = read.text(fields.project_title, required=True)
+    code = read.text(fields.project_code, required=True)
+    customer_id = read.identifier(("client",), required=False)
+    if read.problems:
+        return _rejected("project", source_id, f"project {title or '#' + source_id}", read.problems)
+    return Project(source_id=source_id, code=code, title=title, customer_source_id=customer_id)
+
+
+# --- invoices and credit notes ----------------------------------------------------------
+
+
+def _line_kind(read: _Reader, fields: FieldNames) -> RevenueKind | None:
+    name, value, present = read.lookup(fields.line_kind)
+    if not present or value is None:
+        if fields.missing_line_kind is None:
+            read.problem(name, "missing: the line does not say whether it is fees, expenses or disbursements")
+        return fields.missing_line_kind
+    if isinstance(value, str) and value.strip().lower() in _KIND_WORDS:
+        return _KIND_WORDS[value.strip().lower()]
+    read.problem(name, f"is {value!r}, expected fees, expenses or disbursements")
+    return None
+
+
+@dataclass(slots=True)
+class _Line:
+    description: str
+    amount: Decimal
+    kind: RevenueKind
+    rate: Decimal | None  # item tax_rate (multi-rate invoices)
+    tax: Decimal | None  # item tax (multi-rate invoices)
+
+
+def _read_lines(document: _Reader, items: object, fields: FieldNames, multi_rate: bool) -> list[_Line]:
+    if not isinstance(items, Sequence) or isinstance(items, str | bytes):
+        document.problem("items", f"expected a list of lines, got {type(items).__name__}")
+        return []
+    lines: list[_Line] = []
+    for index, item in enumerate(items):
+        read = _Reader(item, prefix=f"items[{index}].")
+        amount = read.amount(("amount",))
+        kind = _line_kind(read, fields)
+        description = read.text(("description", "title"))
+        rate = tax = None
+        if multi_rate and kind is not RevenueKind.DISBURSEMENTS:
+            rate = read.amount(("tax_rate",))
+            tax = read.amount(("tax",))
+        document.problems.extend(read.problems)
+        if amount is not None and kind is not None and not read.problems:
+            lines.append(_Line(description, amount, kind, rate, tax))
+    return lines
+
+
+def _currency(read: _Reader, currencies: Mapping[int, str], fields: FieldNames) -> str:
+    name, value, present = read.lookup(("currency",))
+    if not present or value is None:
+        if fields.default_currency:
+            return fields.default_currency
+        read.problem(name, "missing: the document does not say its currency")
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        code = currencies.get(value)
+        if code is None:
+            read.problem(name, f"is {value}, a currency the platform's currency list does not hold")
+            return ""
+        return code.strip().upper()
+    if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
+        return value.strip().upper()
+    read.problem(name, f"expected a currency id or ISO code, got {value!r}")
+    return ""
+
+
+def _subtotals(lines: list[_Line], multi_rate: bool, invoice_rate: Decimal | None,
+               total_vat: Decimal) -> tuple[VatSubtotal, ...]:
+    """The VAT the document states per rate: item taxes summed, or the invoice's one tax."""
+    if not multi_rate:
+        taxable = [line for line in lines if line.kind is not RevenueKind.DISBURSEMENTS]
+        if invoice_rate is None or (not taxable and total_vat == 0):
+            return ()
+        return (VatSubtotal(invoice_rate, sum((line.amount for line in taxable), ZERO), total_vat),)
+    bases: dict[Decimal, tuple[Decimal, Decimal, Decimal]] = {}
+    for line in lines:
+        if line.rate is None or line.tax is None:
+            continue
+        key = line.rate.normalize()
+        rate, base, vat = bases.get(key, (line.rate, ZERO, ZERO))
+        bases[key] = (rate, base + line.amount, vat + line.tax)
+    return tuple(VatSubtotal(rate, base, vat) for rate, base, vat in bases.values())
+
+
+def document_from_payload(invoice: object, items: object, currencies: Mapping[int, str],
+                          fields: FieldNames = DEFAULT_FIELDS) -> Document | Rejected:
+    """One invoice or credit note with its lines (``items``: the list row's or the items route's)."""
+    read = _Reader(invoice)
+    source_id = read.identifier(fields.record_id)
+    document_type = read.integer(("type",))
+    is_credit_note = document_type == fields.credit_note_type
+    number = read.text(fields.invoice_number)
+    noun = "credit note" if is_credit_note else "invoice"
+    label = f"{noun} {number}" if number else f"{noun} #{source_id or '?'}"
+
+    is_valid = read.flag(("is_valid",))
+    if is_valid is None and not any(name == "is_valid" for name, _ in read.problems):
+        read.problem("is_valid", "missing: cannot tell a validated document from a draft")
+    issue_date = read.day(("invoice_date", "date"))
+    due_date = read.day(("due_date",), required=False)
+    customer_id = read.identifier(("client",))
+    project_id = read.identifier(("project",), required=False)
+    currency = _currency(read, currencies, fields)
+    exchange_rate = read.amount(("currency_rate",), required=False)
+    total_excl = read.amount(fields.total_excl_vat)
+    total_vat = read.amount(fields.total_vat)
+    total_incl = read.amount(fields.total_incl_vat)
+    original_id = read.identifier(fields.original_invoice, required=False) if is_credit_note else ""
+    updated_at = read.instant(fields.updated_at)
+
+    flag = read.flag(("multi_tax_enabled",))
+    invoice_rate = read.amount(("tax_rate",), required=False)
+    multi_rate = flag if flag is not None else invoice_rate is None
+    if not multi_rate and invoice_rate is None:
+        read.problem("tax_rate", "missing on a single-rate invoice")
+    lines = _read_lines(read, items, fields, multi_rate)
+
+    if read.problems or total_excl is None or total_vat is None or total_incl is None or issue_date is None:
+        return _rejected("document", source_id, label, read.problems or [("", "unreadable")])
+
+    # A credit note is stated with positive amounts; the sign comes from its type.
+    if is_credit_note and total_incl < 0:
+        total_excl, total_vat, total_incl = -total_excl, -total_vat, -total_incl
+        for line in lines:
+            line.amount = -line.amount
+            line.tax = -line.tax if line.tax is not None else None
+    document_lines = tuple(
+        DocumentLine(line.description, line.amount,
+                     None if line.kind is RevenueKind.DISBURSEMENTS else (line.rate if multi_rate else invoice_rate),
+                     line.kind)
+        for line in lines
+    )
+    return Document(
+        source_id=source_id, number=number,
+        kind=DocumentKind.CREDIT_NOTE if is_credit_note else DocumentKind.INVOICE,
+        status=DocumentStatus.VALIDATED if is_valid else DocumentStatus.DRAFT,
+        issue_date=issue_date, customer_source_id=customer_id, lines=document_lines,
+        vat_subtotals=_subtotals(lines, multi_rate, invoice_rate, total_vat),
+        total_excl_vat=total_excl, total_vat=total_vat, total_incl_vat=total_incl,
+        project_source_id=project_id, due_date=due_date, currency=currency,
+        exchange_rate=exchange_rate if currency != EURO else None,
+        original_source_id=original_id, updated_at=updated_at,
+    )
