@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from sagesync.bulk import bulk_insert
 from sagesync.core.mapping import AccountMapping
 from sagesync.core.model import Customer, JournalEntry, Project
 from sagesync.core.reference import CompanyReference
@@ -67,9 +68,8 @@ class EmbeddedTarget:
             analytic += entry_analytic
             refs.append(f"EC_No {first}-{first + len(entry_general) - 1}")
             first += len(entry_general)
-        connection.execute(schema.F_ECRITUREC.insert(), general)
-        if analytic:
-            connection.execute(schema.F_ECRITUREA.insert(), analytic)
+        bulk_insert(connection, schema.F_ECRITUREC, general)
+        bulk_insert(connection, schema.F_ECRITUREA, analytic)
         return refs
 
     def finish(self, connection: Connection) -> dict[str, Path]:

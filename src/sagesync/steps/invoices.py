@@ -69,6 +69,7 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
         reference = context.target.reference(connection)
         tiers = store.synced_codes(connection, context.company, "customer")
         sections = store.synced_codes(connection, context.company, "project")
+        known = store.posted_index(connection, context.company)
     setup = check_setup(context.mapping, reference, where=f"profile for {context.company}")
     report.add_findings(setup)
     if any(finding.blocks for finding in setup):
@@ -87,18 +88,14 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
             else:
                 documents.append(item)
         with context.target.transaction() as connection:
-            _process_batch(context, report, connection, documents, check_context, reference, post)
+            _process_batch(context, report, connection, documents, check_context, reference, known, post)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
 
 
 def _process_batch(context: StepContext, report: RunReport, connection: Connection, documents: Sequence[Document],
-                   check_context: CheckContext, reference: CompanyReference,
+                   check_context: CheckContext, reference: CompanyReference, known: dict[str, store.PostedInfo],
                    post: bool) -> None:
-    wanted = [document.source_id for document in documents]
-    wanted += [document.original_source_id for document in documents
-               if document.kind is DocumentKind.CREDIT_NOTE and document.original_source_id]
-    known = store.posted_info(connection, context.company, wanted)
     in_batch = {document.source_id for document in documents}
     ready: list[tuple[Document, str, JournalEntry]] = []
     states: list[tuple[Document, str, str]] = []
@@ -139,6 +136,10 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
         records = [(doc, version, entry, ref) for (doc, version, entry), ref in zip(ready, refs, strict=True)]
         store.record_postings(connection, context.company, report.run_id, records,
                               target=context.target.name, state=context.target.posted_state)
+        for posted_document, version, _entry, _ref in records:
+            stamp = posted_document.updated_at.isoformat() if posted_document.updated_at else ""
+            known[posted_document.source_id] = store.PostedInfo(
+                version, stamp, posted_document.number, posted_document.kind.value, context.target.posted_state)
     store.record_states(connection, context.company, report.run_id, states)
     store.record_findings(connection, context.company, report.run_id, found)
 
