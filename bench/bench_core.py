@@ -142,7 +142,7 @@ def raw_limit(folder: Path, batch_docs: int) -> dict[str, float]:
         for name in names:
             ddl.append((database, name, source.execute(
                 "select sql from sqlite_master where type='table' and name=?", (name,)).fetchone()[0]))
-            rows[name] = source.execute(f"select * from {name}").fetchall()  # noqa: S608 - fixed names
+            rows[name] = source.execute(f"select * from {name}").fetchall()
         source.close()
     target = sqlite3.connect(folder / "raw_company.sqlite", isolation_level=None)
     target.execute("attach database ? as ledger", (str(folder / "raw_ledger.sqlite"),))
@@ -160,7 +160,7 @@ def raw_limit(folder: Path, batch_docs: int) -> dict[str, float]:
             if chunk:
                 prefix = "ledger." if database == "ledger" else ""
                 marks = ",".join("?" * len(chunk[0]))
-                target.executemany(f"insert into {prefix}{name} values ({marks})", chunk)  # noqa: S608
+                target.executemany(f"insert into {prefix}{name} values ({marks})", chunk)
         target.execute("commit")
     seconds = time.perf_counter() - started
     target.close()
