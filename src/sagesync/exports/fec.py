@@ -28,13 +28,13 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, Protocol
 
 from sagesync.core.model import EURO, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.money import ZERO, to_cents
@@ -102,6 +102,27 @@ class FecSummary:
     tiers_without_name: frozenset[str] = field(default_factory=frozenset)
 
 
+class FecEntrySource(Protocol):
+    """Where the entries of an FEC come from: the ledger of record, the embedded company..."""
+
+    @property
+    def siren(self) -> str:
+        """The company's SIREN for the file name; "" when the source does not know it."""
+        ...
+
+    def fec_entries(self, start: date, end: date) -> Iterator[FecEntry]:
+        """Entries dated in [start, end], streamed, each journal in EcritureNum order."""
+        ...
+
+    def account_labels(self) -> Mapping[str, str]:
+        """General account number -> label (CompteLib)."""
+        ...
+
+    def tiers_names(self) -> Mapping[str, str]:
+        """Tiers code -> name (CompAuxLib)."""
+        ...
+
+
 # --- text -------------------------------------------------------------------------------------------
 
 # What ISO-8859-15 lacks but French text is full of: word processors' quotes, dashes, ellipsis.
@@ -113,6 +134,7 @@ _ASCII_FORMS = str.maketrans(
         "\u2026": "...", "\u2022": "-", "\u00b7": ".",
         "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u200b": "",
         "\u2122": "TM", "\u2030": "o/oo",
+        "\u0142": "l", "\u0141": "L", "\u0111": "d", "\u0110": "D", "\u0131": "i",  # no NFKD base letter
     }
 )  # fmt: skip
 _SEPARATORS_AND_CONTROLS = re.compile(r"[\t|\x00-\x1f\x7f-\x9f]+")
@@ -135,7 +157,7 @@ def _iso_8859_15_char(char: str) -> str:
         return char
     except UnicodeEncodeError:
         pass
-    # Letters with an accent 8859-15 lacks (ā, ł is not decomposable: '?') keep their base letter.
+    # Letters with an accent 8859-15 lacks (ā, ő, ț) keep their base letter.
     base = "".join(part for part in unicodedata.normalize("NFKD", char) if not unicodedata.combining(part))
     try:
         base.encode(ISO_8859_15)
@@ -150,9 +172,12 @@ def fec_amount(amount: Decimal) -> str:
 
 
 def fec_currency_amount(amount: Decimal) -> str:
-    """Like ``fec_amount`` but keeps a third decimal when the currency has one (KWD, TND)."""
-    exponent = amount.as_tuple().exponent
-    text = f"{amount:f}" if isinstance(exponent, int) and exponent < -2 else f"{amount:.2f}"
+    """Like ``fec_amount`` but keeps a third decimal when the currency has one (KWD, TND).
+
+    Trailing zeros are dropped first: Sage stores amounts with 6 decimals (100.000000).
+    """
+    exponent = amount.normalize().as_tuple().exponent
+    text = f"{amount.normalize():f}" if isinstance(exponent, int) and exponent < -2 else f"{amount:.2f}"
     return text.replace(".", ",")
 
 

@@ -366,42 +366,31 @@ class _LineChecker:
             journal.series[prefix] = _Series(sequence, number, entry_date, valid_date)
             return
         if sequence <= series.sequence:
-            self.report(
-                line,
-                "EcritureNum",
-                ProblemCode.NUMBER_ORDER,
-                f"entry {number} comes after {series.number} in journal {journal_code}: numbers must "
-                "increase, and the lines of one entry must be together",
-            )
-        elif sequence > series.sequence + 1:
+            # Dates are not compared here: the number itself is out of place, one problem says it.
+            self.report(line, "EcritureNum", ProblemCode.NUMBER_ORDER,
+                        f"entry {number} comes after {series.number} in journal {journal_code}: numbers must "
+                        "increase, and the lines of one entry must be together")  # fmt: skip
+            return
+        if sequence > series.sequence + 1:
             missing = sequence - series.sequence - 1
-            self.report(
-                line,
-                "EcritureNum",
-                ProblemCode.NUMBER_GAP,
-                f"entry {number} follows {series.number} in journal {journal_code}: {missing} "
-                f"number{'s' if missing > 1 else ''} missing",
-            )
-        if entry_date and series.entry_date and entry_date < series.entry_date:
-            self.report(
-                line,
-                "EcritureDate",
-                ProblemCode.DATE_ORDER,
-                f"entry {number} is dated {entry_date:%Y%m%d}, before {series.number} "
-                f"({series.entry_date:%Y%m%d}) which has a lower number in journal {journal_code}",
-            )
-        if valid_date and series.valid_date and valid_date < series.valid_date:
-            self.report(
-                line,
-                "ValidDate",
-                ProblemCode.VALIDATION_ORDER,
-                f"entry {number} was validated on {valid_date:%Y%m%d}, before {series.number} "
-                f"({series.valid_date:%Y%m%d}): numbers follow the order of validation",
-            )
-        if sequence > series.sequence:
-            series.sequence, series.number = sequence, number
-            series.entry_date = entry_date or series.entry_date
-            series.valid_date = valid_date or series.valid_date
+            self.report(line, "EcritureNum", ProblemCode.NUMBER_GAP,
+                        f"entry {number} follows {series.number} in journal {journal_code}: {missing} "
+                        f"number{'s' if missing > 1 else ''} missing")  # fmt: skip
+        self._follow_dates(line, journal_code, series, number, entry_date, valid_date)
+        series.sequence, series.number = sequence, number
+        series.entry_date = entry_date or series.entry_date
+        series.valid_date = valid_date or series.valid_date
+
+    def _follow_dates(self, line: int, journal_code: str, previous: _Series, number: str,
+                      entry_date: date | None, valid_date: date | None) -> None:  # fmt: skip
+        if entry_date and previous.entry_date and entry_date < previous.entry_date:
+            self.report(line, "EcritureDate", ProblemCode.DATE_ORDER,
+                        f"entry {number} is dated {entry_date:%Y%m%d}, before {previous.number} "
+                        f"({previous.entry_date:%Y%m%d}) which has a lower number in journal {journal_code}")  # fmt: skip
+        if valid_date and previous.valid_date and valid_date < previous.valid_date:
+            self.report(line, "ValidDate", ProblemCode.VALIDATION_ORDER,
+                        f"entry {number} was validated on {valid_date:%Y%m%d}, before {previous.number} "
+                        f"({previous.valid_date:%Y%m%d}): numbers follow the order of validation")  # fmt: skip
 
     def finish(self) -> None:
         for journal_code, journal in self.journals.items():
