@@ -159,3 +159,14 @@ def test_values_travel_as_parameters() -> None:
     pieces = str(reader.existing_pieces_select().compile(dialect=SQL_SERVER))
     assert "[F_ECRITUREC].[JO_Num] = :journal" in pieces
     assert "IN (__[POSTCOMPILE_references])" in pieces
+
+
+def test_padded_codes_read_as_sage_compares_them(engine: Engine) -> None:
+    # SQL Server ignores trailing blanks in comparisons; a CHAR-padded code must not look missing.
+    with engine.begin() as connection:
+        connection.execute(insert(schema.F_COMPTEG), [{"CG_Num": "706400  ", "CG_Intitule": "Honoraires OPC "}])
+        connection.execute(insert(schema.F_COMPTET), [{"CT_Num": "MARTIN ", "CT_Intitule": "Martin",
+                                                       "CG_NumPrinc": "411000"}])
+        reference = snapshot(connection)
+    assert reference.accounts["706400"].label == "Honoraires OPC"
+    assert "MARTIN" in reference.tiers

@@ -44,7 +44,7 @@ DETAIL_ACCOUNT = 0  # F_COMPTEG.CG_Type
 PIECE_BATCH = 500
 
 
-def accounts_select() -> Select[str, str, int, int, int]:
+def accounts_select() -> Select[str, str | None, int, int, int | None]:
     return (
         select(F_COMPTEG.c.CG_Num, F_COMPTEG.c.CG_Intitule, F_COMPTEG.c.CG_Analytique, F_COMPTEG.c.CG_Devise,
                F_COMPTEG.c.N_Devise)
@@ -53,20 +53,20 @@ def accounts_select() -> Select[str, str, int, int, int]:
     )
 
 
-def vat_codes_select() -> Select[str, Decimal, str | None]:
+def vat_codes_select() -> Select[str, Decimal | None, str | None]:
     return select(F_TAXE.c.TA_Code, F_TAXE.c.TA_Taux, F_TAXE.c.CG_Num).order_by(F_TAXE.c.TA_Code)
 
 
-def currencies_select() -> Select[int, str]:
+def currencies_select() -> Select[int, str | None]:
     return select(P_DEVISE.c.cbIndice, P_DEVISE.c.D_CodeISO).order_by(P_DEVISE.c.cbIndice)
 
 
-def journals_select() -> Select[str, str, int, int]:
+def journals_select() -> Select[str, str | None, int, int]:
     return select(F_JOURNAUX.c.JO_Num, F_JOURNAUX.c.JO_Intitule, F_JOURNAUX.c.JO_Type,
                   F_JOURNAUX.c.JO_Sommeil).order_by(F_JOURNAUX.c.JO_Num)
 
 
-def analytic_plans_select() -> Select[str, int]:
+def analytic_plans_select() -> Select[str | None, int]:
     return (
         select(P_ANALYTIQUE.c.A_Intitule, P_ANALYTIQUE.c.cbIndice)
         .where(P_ANALYTIQUE.c.A_Intitule != "")
@@ -113,41 +113,49 @@ def _as_date(value: datetime | date) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def _text(value: str | None) -> str:
+    """A Sage text column as the checks compare it: NULL and padding read as nothing."""
+    return (value or "").strip()
+
+
 def read_company_reference(connection: Connection, *, journal: str, plan: str) -> CompanyReference:
-    """The snapshot of what the company holds, for the sales ``journal`` and analytic ``plan``."""
-    slots = connection.execute(currencies_select()).all()
-    currency_by_slot = {index: iso.strip().upper() for index, iso in slots}
-    used = [index for index, iso in slots if iso.strip()]
-    last = max(used, default=0)
+    """The snapshot of what the company holds, for the sales ``journal`` and analytic ``plan``.
+
+    Tolerates what real companies may hold and the embedded one never does (NULL
+    labels, padded codes), since the same statements run on SQL Server.
+    """
+    currency_by_slot = {index: _text(iso).upper() for index, iso in connection.execute(currencies_select())}
+    last = max((index for index, iso in currency_by_slot.items() if iso), default=0)
     currencies = tuple(currency_by_slot.get(index, "") for index in range(1, last + 1))
 
-    def account_currency(position: int) -> str:
-        if position == 0:
-            return ""  # any currency
-        # A slot that holds no currency matches no document, so the check refuses it.
+    def account_currency(position: int | None) -> str:
+        if not position:
+            return ""  # N_Devise 0: any currency
+        # A slot that holds no currency matches no document, so the check refuses the account.
         return currency_by_slot.get(position) or f"N_Devise {position}"
 
     accounts = {
-        number: AccountInfo(number, label, analytic=bool(analytic), currency_entry=bool(currency_entry),
-                            currency=account_currency(position))
+        _text(number): AccountInfo(_text(number), _text(label), analytic=bool(analytic),
+                                   currency_entry=bool(currency_entry), currency=account_currency(position))
         for number, label, analytic, currency_entry, position in connection.execute(accounts_select())
     }
     vat_codes = {
-        code: VatCodeInfo(code, rate, account or "")
+        _text(code): VatCodeInfo(_text(code), rate if rate is not None else Decimal(0), _text(account))
         for code, rate, account in connection.execute(vat_codes_select())
     }
     journals = {
-        code: JournalInfo(code, label, journal_type, dormant=bool(dormant))
+        _text(code): JournalInfo(_text(code), _text(label), journal_type, dormant=bool(dormant))
         for code, label, journal_type, dormant in connection.execute(journals_select())
     }
     plans: dict[str, int] = {}
     for name, index in connection.execute(analytic_plans_select()):
-        plans.setdefault(name.strip(), index)  # first slot wins if a name is repeated
+        plans.setdefault(_text(name), index)  # first slot wins if a name is repeated
     closed = frozenset(
-        (code, _as_date(month).replace(day=1)) for code, month in connection.execute(closed_months_select(journal))
+        (_text(code), _as_date(month).replace(day=1))
+        for code, month in connection.execute(closed_months_select(journal))
     )
-    tiers = frozenset(code for (code,) in connection.execute(tiers_select()))
-    sections = frozenset((index, code) for index, code in connection.execute(sections_select(plan)))
+    tiers = frozenset(_text(code) for (code,) in connection.execute(tiers_select()))
+    sections = frozenset((index, _text(code)) for index, code in connection.execute(sections_select(plan)))
     return CompanyReference(
         accounts=accounts, vat_codes=vat_codes, currencies=currencies, journals=journals,
         analytic_plans=plans, closed_months=closed, tiers=tiers, sections=sections,
