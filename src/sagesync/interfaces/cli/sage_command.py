@@ -1,0 +1,81 @@
+"""``sagesync sage learn-format``: learn the Sage file format from the user's own export.
+
+    sagesync sage learn-format EXPORT.txt [--profile NAME] [--json]
+
+Prints ``#VER`` and the line count of each record kind. With ``--profile`` the
+learned format is handed to ``learned_format_hook`` (profile name, plain dict
+from ``FormatProfile.to_dict()``), which the lead wires to the profile store;
+``register`` returns the ``sage`` sub-app so other Sage commands can join it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.sage.flagfile.layouts import FormatProfile
+from sagesync.sage.flagfile.learn import WRITTEN_FLAGS, learn_format
+
+LearnedFormatHook = Callable[[str, dict[str, Any]], None]  # (profile name, FormatProfile.to_dict())
+learned_format_hook: LearnedFormatHook | None = None
+
+_console = Console()
+_error_console = Console(stderr=True)
+
+
+def format_table(fmt: FormatProfile) -> Table:
+    """The record kinds we write or read, then every other kind the export showed."""
+    table = Table(title=f"Sage format #VER {fmt.version} ({fmt.source})")
+    table.add_column("record")
+    table.add_column("lines", justify="right")
+    table.add_column("from")
+    table.add_column("used for")
+    ordered = sorted(fmt.records.values(), key=lambda layout: (not layout.fields, layout.flag))
+    for layout in ordered:
+        lines = f"{layout.field_count}" + (" + accounts" if layout.tail is not None else "")
+        use = "write" if layout.flag in WRITTEN_FLAGS else "read" if layout.fields else ""
+        table.add_row(f"#{layout.flag}", lines, "export" if layout.learned else "built-in", use)
+    return table
+
+
+def learn_format_command(
+    export: Annotated[Path, typer.Argument(help="A full accounting export of the company, in Sage format.")],
+    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Store the format in this profile.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the learned format as JSON.")] = False,
+) -> None:
+    """Learn #VER, the lines of each record and their default values from a Sage export."""
+    try:
+        fmt = learn_format(export)
+        if profile is not None:
+            if learned_format_hook is None:
+                raise ConfigurationError("storing a learned format in a profile is not available in this build; "
+                                         "run without --profile and keep the --json output")
+            learned_format_hook(profile, fmt.to_dict())
+    except SagesyncError as error:
+        _error_console.print(f"[red]error:[/] {error}")
+        raise typer.Exit(error.exit_code) from None
+    if as_json:
+        sys.stdout.write(json.dumps(fmt.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        _console.print(format_table(fmt))
+        if profile is not None:
+            _console.print(f"Stored in profile {profile}: import files for it will use #VER {fmt.version}.")
+
+
+def register(app: typer.Typer, store_learned_format: LearnedFormatHook | None = None) -> typer.Typer:
+    """Add the ``sage`` sub-app with ``learn-format``; returns it so other Sage commands can join."""
+    global learned_format_hook
+    if store_learned_format is not None:
+        learned_format_hook = store_learned_format
+    sage_app = typer.Typer(help="The Sage 100 file format: learn it from an export.", no_args_is_help=True)
+    sage_app.command("learn-format")(learn_format_command)
+    app.add_typer(sage_app, name="sage")
+    return sage_app
