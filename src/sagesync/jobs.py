@@ -14,9 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
-from sagesync.errors import ConfigurationError
+from sqlalchemy.exc import OperationalError
+
+from sagesync.core.reference import CompanyReference
+from sagesync.errors import ConfigurationError, SageUnreachableError
+from sagesync.exports.fec import FecEntrySource, FecOptions, fec_file_name, write_fec
 from sagesync.ledger.lock import CompanyLock
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.model import Profile
@@ -97,3 +102,63 @@ def open_job(profile: Profile, *, events: EventSink = no_events, source_factory:
                               period_start=profile.period_start, source=source, ledger=ledger, target=target,
                               reports_dir=paths.reports, writeback=writeback_action(profile, source), events=events)
         yield Job(profile, paths, context)
+
+
+# --- reading the company and exporting, outside a run ----------------------------------------
+
+
+def company_reference_for(profile: Profile, base: Path | None = None) -> CompanyReference:
+    """The company's reference data through the profile's reader (embedded or SQL Server)."""
+    from sagesync.sage.company import open_company
+    from sagesync.sage.reader import read_company_reference
+
+    path = profile.embedded_company_path(base)
+    engine = open_company(str(path) if path is not None else profile.sage_location)
+    try:
+        with engine.connect() as connection:
+            return read_company_reference(connection, journal=profile.sales_journal, plan=profile.analytic_plan)
+    except OperationalError as error:
+        raise SageUnreachableError(f"Sage company {profile.sage_company} cannot be read at "
+                                   f"{path or 'its SQL Server'}: {type(error.orig).__name__}") from None
+    finally:
+        engine.dispose()
+
+
+def fec_source_for(profile_name: str, source: str) -> FecEntrySource:
+    """What `sagesync export fec` reads: the ledger of record, or the whole embedded company."""
+    from sagesync.ledger.fec_source import LedgerFecSource
+    from sagesync.profiles.store import ProfileStore
+
+    profile = ProfileStore().get(profile_name)
+    if source == "company":
+        from sagesync.exports.fec_company import CompanyFecSource
+        from sagesync.sage.company import open_company
+
+        path = profile.embedded_company_path()
+        if path is None:
+            raise ConfigurationError("--source company exports the embedded company only; "
+                                     f"profile {profile_name} points at {profile.sage_location}")
+        return CompanyFecSource(open_company(str(path)), siren=profile.siren or "")
+    ledger = Ledger(profile_paths(profile.name).ledger)
+    return LedgerFecSource(ledger, profile.sage_company, company_reference_for(profile), profile.siren or "")
+
+
+def export_fec(profile: Profile, start: date, end: date, *, output: Path | None = None,
+               options: FecOptions | None = None) -> Path:
+    """Write the FEC of what sagesync posted for ``profile`` between ``start`` and ``end``."""
+    from sagesync.ledger.fec_source import LedgerFecSource
+
+    if not profile.siren:
+        raise ConfigurationError(f"profiles.{profile.name}.siren is empty: the FEC file is named after the "
+                                 "company's SIREN (9 digits)")
+    folder = output or profile_paths(profile.name).folder / "exports"
+    folder.mkdir(parents=True, exist_ok=True)
+    ledger = Ledger(profile_paths(profile.name).ledger)
+    try:
+        source = LedgerFecSource(ledger, profile.sage_company, company_reference_for(profile), profile.siren)
+        target = folder / fec_file_name(profile.siren, end)
+        write_fec(source.fec_entries(start, end), target, account_labels=source.account_labels(),
+                  tiers_names=source.tiers_names(), options=options)
+    finally:
+        ledger.dispose()
+    return target
