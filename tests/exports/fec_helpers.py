@@ -26,16 +26,18 @@ TIERS_NAMES = {"DUPONT": "Dupont Architectes", "MARTIN": "Martin & Fils"}
 def entries_of(*documents: Document, validated_on: date = date(2025, 3, 31), first: int = 1) -> list[FecEntry]:
     """Post each document and number it VTE000001... in the order given."""
     return [
-        FecEntry(post_document(doc, posting_context()), format_entry_number("VTE", first + index), validated_on,
-                 "Ventes")
+        FecEntry(
+            post_document(doc, posting_context()), format_entry_number("VTE", first + index), validated_on, "Ventes"
+        )
         for index, doc in enumerate(documents)
     ]
 
 
 def write(entries: Iterable[FecEntry], options: FecOptions | None = None) -> tuple[bytes, FecSummary]:
     stream = io.BytesIO()
-    summary = write_fec(entries, stream, account_labels=ACCOUNT_LABELS, tiers_names=TIERS_NAMES,
-                        options=options or FecOptions())
+    summary = write_fec(
+        entries, stream, account_labels=ACCOUNT_LABELS, tiers_names=TIERS_NAMES, options=options or FecOptions()
+    )
     return stream.getvalue(), summary
 
 
@@ -54,12 +56,15 @@ def rows(data: bytes, options: FecOptions | None = None) -> list[dict[str, str]]
     return result
 
 
-def table(data: bytes, columns: Sequence[str] = ("CompteNum", "CompAuxNum", "Debit", "Credit")) -> list[tuple[str, ...]]:
+def table(
+    data: bytes, columns: Sequence[str] = ("CompteNum", "CompAuxNum", "Debit", "Credit")
+) -> list[tuple[str, ...]]:
     return [tuple(row[column] for column in columns) for row in rows(data)]
 
 
-def fec_file(tmp_path: Path, lines: Sequence[str], *, name: str = "fec.txt", encoding: str = "iso-8859-15",
-             ending: str = "\r\n") -> Path:
+def fec_file(
+    tmp_path: Path, lines: Sequence[str], *, name: str = "fec.txt", encoding: str = "iso-8859-15", ending: str = "\r\n"
+) -> Path:
     path = tmp_path / name
     path.write_bytes("".join(line + ending for line in lines).encode(encoding))
     return path

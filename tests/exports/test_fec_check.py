@@ -32,8 +32,15 @@ VALID = [
 Rows = list[list[str]]
 
 
-def fec(tmp_path: Path, change: Callable[[Rows], None] | None = None, *, separator: str = "\t",
-        encoding: str = "iso-8859-15", ending: str = "\r\n", header: list[str] | None = None) -> Path:
+def fec(
+    tmp_path: Path,
+    change: Callable[[Rows], None] | None = None,
+    *,
+    separator: str = "\t",
+    encoding: str = "iso-8859-15",
+    ending: str = "\r\n",
+    header: list[str] | None = None,
+) -> Path:
     """The valid file, changed by ``change`` (rows of fields, header first), written to disk."""
     table: Rows = [list(header or FEC_COLUMNS), *(line.split("|") for line in VALID)]
     if change is not None:
@@ -49,8 +56,10 @@ def problems(path: Path) -> list[tuple[int, str, str]]:
 
 def setter(line: int, column: str, value: str) -> Callable[[Rows], None]:
     """Change one field; ``line`` is the file's line number (header = 1)."""
+
     def change(table: Rows) -> None:
         table[line - 1][FEC_COLUMNS.index(column)] = value
+
     return change
 
 
@@ -106,16 +115,19 @@ def test_montant_and_sens_instead_of_debit_and_credit(tmp_path: Path) -> None:
             row[11], row[12] = (debit, "D") if debit != "0,00" else (credit, "C")
 
     assert problems(fec(tmp_path, to_sens, header=header)) == []
-    path = fec(tmp_path, lambda t: (to_sens(t), setter(3, "Credit", "X")(t)), header=header)
-    only(path, 3, "sens_invalid", "Sens")
+    def wrong_sens(table: Rows) -> None:
+        to_sens(table)
+        table[2][12] = "X"
+
+    only(fec(tmp_path, wrong_sens, header=header), 3, "sens_invalid", "Sens")
 
 
 def test_journals_and_number_series_may_interleave(tmp_path: Path) -> None:
     def interleave(table: Rows) -> None:
         table[4][0], table[5][0] = "ACH", "ACH"  # entry 2 now opens journal ACH at its own number
-        table.append(table[1][:2] + ["AV000001"] + table[1][3:])  # a credit-note series in VTE
-        table.append(table[2][:2] + ["AV000001"] + table[2][3:11] + ["1000,00", "0,00"] + table[2][13:])
-        table.append(table[3][:2] + ["AV000001"] + table[3][3:11] + ["200,00", "0,00"] + table[3][13:])
+        table.append([*table[1][:2], "AV000001", *table[1][3:]])  # a credit-note series in VTE
+        table.append([*table[2][:2], "AV000001", *table[2][3:11], "1000,00", "0,00", *table[2][13:]])
+        table.append([*table[3][:2], "AV000001", *table[3][3:11], "200,00", "0,00", *table[3][13:]])
         table[-3][11:13] = ["0,00", "1200,00"]
 
     report = inspect_fec(fec(tmp_path, interleave))
@@ -139,7 +151,7 @@ def test_windows_1252_bytes_are_not_iso_8859_15(tmp_path: Path) -> None:
 
 def test_a_file_mixing_utf8_and_latin_lines(tmp_path: Path) -> None:
     path = fec(tmp_path, encoding="utf-8")  # line 4 holds "collectée" in UTF-8
-    data = path.read_bytes().replace("Facture F2025-0002".encode(), "Facture n°2".encode("latin-1"), 1)
+    data = path.read_bytes().replace(b"Facture F2025-0002", "Facture n°2".encode("latin-1"), 1)
     path.write_bytes(data)
     assert inspect_fec(path).encoding == "utf-8"
     only(path, 5, "encoding_invalid")
@@ -211,7 +223,10 @@ def test_empty_line(tmp_path: Path) -> None:
 
 
 def test_wrong_field_count(tmp_path: Path) -> None:
-    only(fec(tmp_path, lambda table: table[2].pop()), 3, "field_count")
+    def drop_last_field(table: Rows) -> None:
+        del table[2][-1]
+
+    only(fec(tmp_path, drop_last_field), 3, "field_count")
 
 
 def test_mandatory_field_empty(tmp_path: Path) -> None:
@@ -250,7 +265,7 @@ def test_debit_and_credit_on_one_line(tmp_path: Path) -> None:
 
 def test_zero_line(tmp_path: Path) -> None:
     def zero(table: Rows) -> None:
-        table.insert(4, table[3][:11] + ["0,00", "0,00"] + table[3][13:])
+        table.insert(4, [*table[3][:11], "0,00", "0,00", *table[3][13:]])
 
     only(fec(tmp_path, zero), 5, "zero_amount")
 
@@ -307,7 +322,7 @@ def test_numbering_going_back(tmp_path: Path) -> None:
 def test_the_same_entry_number_split_in_two_places(tmp_path: Path) -> None:
     def split(table: Rows) -> None:
         table.append(table[3])  # VTE000001's VAT line again, after VTE000002
-        table.append(table[3][:11] + ["200,00", "0,00"] + table[3][13:])
+        table.append([*table[3][:11], "200,00", "0,00", *table[3][13:]])
 
     only(fec(tmp_path, split), 7, "number_order")
 

@@ -87,14 +87,20 @@ def test_written_fec_passes_the_validator(
     assert [str(problem) for problem in report.problems] == []
     assert report.encoding in ("ascii", options.encoding)
     assert report.separator == options.separator
-    assert (report.lines, report.entries) == (summary.lines, summary.entries) == (
-        sum(len(item.entry.lines) for item in numbered), len(numbered))
+    assert (
+        (report.lines, report.entries)
+        == (summary.lines, summary.entries)
+        == (sum(len(item.entry.lines) for item in numbered), len(numbered))
+    )
     expected_total = sum((item.entry.total_debit for item in numbered), Decimal(0))
     assert report.total_debit == report.total_credit == summary.total_debit == expected_total
     # Every line keeps its account, side and amount, in order.
     written = [(row["CompteNum"], row["Debit"], row["Credit"]) for row in rows(data, options)]
-    posted_lines = [(line.account, f"{line.debit:.2f}".replace(".", ","), f"{line.credit:.2f}".replace(".", ","))
-                    for item in numbered for line in item.entry.lines]
+    posted_lines = [
+        (line.account, f"{line.debit:.2f}".replace(".", ","), f"{line.credit:.2f}".replace(".", ","))
+        for item in numbered
+        for line in item.entry.lines
+    ]
     assert written == posted_lines
 
 

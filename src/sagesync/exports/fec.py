@@ -145,10 +145,10 @@ _SPACES = re.compile(r" {2,}")
 def fec_text(text: str, encoding: Encoding = ISO_8859_15) -> str:
     """A label as the FEC may hold it: no separator, no line break, encodable in ``encoding``."""
     cleaned = _SEPARATORS_AND_CONTROLS.sub(" ", text)
-    cleaned = _SPACES.sub(" ", cleaned).strip()
-    if encoding == UTF_8 or cleaned.isascii():
-        return cleaned
-    return "".join(_iso_8859_15_char(char) for char in cleaned.translate(_ASCII_FORMS))
+    if encoding != UTF_8 and not cleaned.isascii():
+        cleaned = "".join(_iso_8859_15_char(char) for char in cleaned.translate(_ASCII_FORMS))
+    # Spaces last: a transliteration may leave one (a lone cedilla is a space and a combining mark).
+    return _SPACES.sub(" ", cleaned).strip()
 
 
 def _iso_8859_15_char(char: str) -> str:

@@ -9,11 +9,7 @@ line and never 0/0, mandatory fields and labels filled, CompteNum starting with 
 CompAuxNum / CompAuxLib and Montantdevise / Idevise filled in pairs, ValidDate not before
 EcritureDate, each entry (JournalCode + EcritureNum) balanced, the file balanced, and per
 journal the numbering continuous (no gap, never going back) with entry and validation
-dates that never go back as the numbers grow.
-
-Numbering is read as a prefix and a trailing number (``VTE000123``, ``INV/2025/00042``); each
-prefix of a journal is its own series, so a journal with invoice and credit-note series checks
-both. The first number of a file may be anything: an export of a period starts mid-sequence.
+dates that never go back as the numbers grow (``fec_numbering``).
 
 Streaming: the file is read line by line and only per-journal state is kept (the open
 entry's running sums, the last number and dates of each series), so memory does not grow
@@ -24,7 +20,6 @@ carries line 0.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,13 +41,13 @@ from sagesync.exports.fec_fields import (
     parse_fec_date,
     read_header,
 )
+from sagesync.exports.fec_numbering import JournalNumbering
 
 __all__ = ["FecProblem", "FecReport", "ProblemCode", "check_fec", "inspect_fec"]
 
 REQUIRED = ("JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "PieceRef", "PieceDate", "ValidDate")
 LABELS = ("JournalLib", "CompteLib", "EcritureLib")
 DATES = ("EcritureDate", "PieceDate", "ValidDate", "DateLet")
-_NUMBER = re.compile(r"(.*?)(\d+)")
 ValueOf = Callable[[str], "str | None"]  # column name -> stripped field, None when no such column
 
 
@@ -146,18 +141,9 @@ class _OpenEntry:
 
 
 @dataclass(slots=True)
-class _Series:
-    sequence: int
-    number: str
-    entry_date: date | None
-    valid_date: date | None
-
-
-@dataclass(slots=True)
 class _Journal:
+    numbering: JournalNumbering
     open_entry: _OpenEntry | None = None
-    series: dict[str, _Series] = field(default_factory=dict)
-    unreadable_reported: bool = False
 
 
 class _LineChecker:
@@ -308,7 +294,9 @@ class _LineChecker:
         entry_date: date | None,
         valid_date: date | None,
     ) -> None:
-        journal = self.journals.setdefault(journal_code, _Journal())
+        journal = self.journals.get(journal_code)
+        if journal is None:
+            journal = self.journals[journal_code] = _Journal(JournalNumbering(journal_code, self.report))
         entry = journal.open_entry
         if entry is None or entry.number != number:
             if entry is not None:
@@ -316,7 +304,7 @@ class _LineChecker:
             entry = journal.open_entry = _OpenEntry(number, line, line, complete=self.next_entry_complete)
             self.next_entry_complete = True
             self.entries += 1
-            self._follow_numbering(line, journal_code, journal, number, entry_date, valid_date)
+            journal.numbering.follow(line, number, entry_date, valid_date)
         entry.last_line = line
         if sides is None:
             entry.complete = False
@@ -338,59 +326,6 @@ class _LineChecker:
                 f"entry {journal_code} {entry.number} ({lines}) does not balance: debit "
                 f"{fec_amount(entry.debit)}, credit {fec_amount(entry.credit)}",
             )
-
-    def _follow_numbering(
-        self,
-        line: int,
-        journal_code: str,
-        journal: _Journal,
-        number: str,
-        entry_date: date | None,
-        valid_date: date | None,
-    ) -> None:
-        match = _NUMBER.fullmatch(number)
-        if match is None:
-            if not journal.unreadable_reported:
-                journal.unreadable_reported = True
-                self.report(
-                    line,
-                    "EcritureNum",
-                    ProblemCode.NUMBER_UNREADABLE,
-                    f"EcritureNum '{number}' does not end with a number: the continuity of journal "
-                    f"{journal_code} cannot be checked",
-                )
-            return
-        prefix, sequence = match.group(1), int(match.group(2))
-        series = journal.series.get(prefix)
-        if series is None:
-            journal.series[prefix] = _Series(sequence, number, entry_date, valid_date)
-            return
-        if sequence <= series.sequence:
-            # Dates are not compared here: the number itself is out of place, one problem says it.
-            self.report(line, "EcritureNum", ProblemCode.NUMBER_ORDER,
-                        f"entry {number} comes after {series.number} in journal {journal_code}: numbers must "
-                        "increase, and the lines of one entry must be together")  # fmt: skip
-            return
-        if sequence > series.sequence + 1:
-            missing = sequence - series.sequence - 1
-            self.report(line, "EcritureNum", ProblemCode.NUMBER_GAP,
-                        f"entry {number} follows {series.number} in journal {journal_code}: {missing} "
-                        f"number{'s' if missing > 1 else ''} missing")  # fmt: skip
-        self._follow_dates(line, journal_code, series, number, entry_date, valid_date)
-        series.sequence, series.number = sequence, number
-        series.entry_date = entry_date or series.entry_date
-        series.valid_date = valid_date or series.valid_date
-
-    def _follow_dates(self, line: int, journal_code: str, previous: _Series, number: str,
-                      entry_date: date | None, valid_date: date | None) -> None:  # fmt: skip
-        if entry_date and previous.entry_date and entry_date < previous.entry_date:
-            self.report(line, "EcritureDate", ProblemCode.DATE_ORDER,
-                        f"entry {number} is dated {entry_date:%Y%m%d}, before {previous.number} "
-                        f"({previous.entry_date:%Y%m%d}) which has a lower number in journal {journal_code}")  # fmt: skip
-        if valid_date and previous.valid_date and valid_date < previous.valid_date:
-            self.report(line, "ValidDate", ProblemCode.VALIDATION_ORDER,
-                        f"entry {number} was validated on {valid_date:%Y%m%d}, before {previous.number} "
-                        f"({previous.valid_date:%Y%m%d}): numbers follow the order of validation")  # fmt: skip
 
     def finish(self) -> None:
         for journal_code, journal in self.journals.items():
