@@ -137,3 +137,9 @@ def test_setup_check_of_journal_plan_accounts_and_codes() -> None:
     reference = replace(company(), journals={"VTE": JournalInfo("VTE", "Achats", 0)}, analytic_plans={})
     found = {f.code for f in check_setup(default_mapping(VatRegime.DEBITS), reference)}
     assert found == {FindingCode.JOURNAL_NOT_SALES, FindingCode.ANALYTIC_PLAN_MISSING}
+
+
+def test_codes_longer_than_sage_holds_are_refused_not_truncated() -> None:
+    assert [f.code for f in check_customers([customer("1", "C" * 18, "Long")])] == [FindingCode.CUSTOMER_CODE_TOO_LONG]
+    assert check_customers([customer("1", "C" * 17, "Juste")]) == []
+    assert [f.code for f in check_projects([project("1", "P" * 14, "Long")])] == [FindingCode.PROJECT_CODE_TOO_LONG]

@@ -109,8 +109,12 @@ def check_setup(mapping: AccountMapping, company: CompanyReference, where: str =
 # --- customers and projects -----------------------------------------------------------------
 
 
+TIERS_CODE_LIMIT = 17  # CT_Num
+SECTION_CODE_LIMIT = 13  # CA_Num
+
+
 def check_customers(customers: Iterable[Customer]) -> list[Finding]:
-    """A client needs a unique, non-empty code; it is never guessed."""
+    """A client needs a unique, non-empty code that Sage can hold; it is never guessed."""
     findings: list[Finding] = []
     by_code: dict[str, list[Customer]] = defaultdict(list)
     for customer in customers:
@@ -119,6 +123,11 @@ def check_customers(customers: Iterable[Customer]) -> list[Finding]:
             findings.append(Finding(name, customer.source_id, "number", FindingCode.CUSTOMER_CODE_EMPTY,
                                     "the client has no client code",
                                     "On the platform, Billing > Clients: fill the Number column with a unique code."))
+        elif len(customer.code.strip()) > TIERS_CODE_LIMIT:
+            findings.append(Finding(name, customer.source_id, "number", FindingCode.CUSTOMER_CODE_TOO_LONG,
+                                    f"client code {customer.code.strip()} is longer than the {TIERS_CODE_LIMIT} "
+                                    "characters of a Sage tiers code",
+                                    f"Shorten the client's code on the platform to {TIERS_CODE_LIMIT} characters."))
         else:
             by_code[customer.code.strip().upper()].append(customer)
     for code, same in by_code.items():
@@ -140,6 +149,12 @@ def check_projects(projects: Iterable[Project]) -> list[Finding]:
             findings.append(Finding(f"project {project.title or project.source_id}", project.source_id, "code",
                                     FindingCode.PROJECT_CODE_EMPTY, "the project has no code for its analytic section",
                                     "On the platform, give the project a short unique code (at most 13 characters)."))
+        elif len(project.code.strip()) > SECTION_CODE_LIMIT:
+            findings.append(Finding(f"project {project.title or project.source_id}", project.source_id, "code",
+                                    FindingCode.PROJECT_CODE_TOO_LONG,
+                                    f"project code {project.code.strip()} is longer than the {SECTION_CODE_LIMIT} "
+                                    "characters of a Sage analytic section",
+                                    f"Shorten the project's code on the platform to {SECTION_CODE_LIMIT} characters."))
         else:
             by_code[project.code.strip().upper()].append(project)
     for code, same in by_code.items():

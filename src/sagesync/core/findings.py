@@ -31,9 +31,11 @@ class FindingCode(StrEnum):
     # Customers and projects
     CUSTOMER_CODE_EMPTY = "customer_code_empty"
     CUSTOMER_CODE_DUPLICATE = "customer_code_duplicate"
+    CUSTOMER_CODE_TOO_LONG = "customer_code_too_long"
     CUSTOMER_NOT_SYNCED = "customer_not_synced"
     PROJECT_CODE_EMPTY = "project_code_empty"
     PROJECT_CODE_DUPLICATE = "project_code_duplicate"
+    PROJECT_CODE_TOO_LONG = "project_code_too_long"
     PROJECT_NOT_SYNCED = "project_not_synced"
     # The document itself
     DRAFT_DOCUMENT = "draft_document"
