@@ -90,10 +90,12 @@ def _company_lines(profile: Profile, company_reference: Callable[[], CompanyRefe
     mapping = profile.mapping()
     findings = check_setup(mapping, company)
     lines = [CheckLine(f"Sage company {profile.sage_company}", True, f"read from {profile.location_kind.value}")]
+    labels = {"sales_journal": f"sales journal {mapping.journal}", "analytic_plan": f"analytic plan "
+              f"{mapping.analytic_plan}", "accounts": "accounts", "vat_codes": "VAT codes"}
     by_field: dict[str, list[CheckLine]] = {}
     for finding in findings:
-        by_field.setdefault(finding.field, []).append(CheckLine(finding.field.replace("_", " "), False,
-                                                                finding.message, finding.fix))
+        what = labels.get(finding.field, finding.field.replace("_", " "))
+        by_field.setdefault(finding.field, []).append(CheckLine(what, False, finding.message, finding.fix))
     lines += by_field.get("sales_journal") or [
         CheckLine(f"sales journal {mapping.journal}", True, "exists and is a sales journal")]
     lines += by_field.get("analytic_plan") or [

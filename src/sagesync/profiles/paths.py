@@ -6,7 +6,8 @@ Both can be moved with an environment variable, for a test, a shared drive or
 a service account: ``SAGESYNC_CONFIG_DIR`` and ``SAGESYNC_DATA_DIR``.
 
 Profile names become folder names and keyring entries, so they are kept to
-what every file system accepts: 1 to 40 of ``a-z 0-9 - _``, and none of the
+what every file system accepts: 1 to 40 of ``a-z 0-9 - _`` (not starting with
+``-`` or ``_``: ``-x`` would read as a command-line option), and none of the
 device names Windows reserves (``con``, ``nul``, ``com1``...).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +28,7 @@ CONFIG_DIR_VARIABLE = "SAGESYNC_CONFIG_DIR"
 DATA_DIR_VARIABLE = "SAGESYNC_DATA_DIR"
 PROFILES_FILE_NAME = "profiles.toml"
 
-_NAME = re.compile(r"[a-z0-9_-]{1,40}")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # not "-x": it would read as an option
 _WINDOWS_DEVICE_NAMES = frozenset(
     ["con", "prn", "aux", "nul"] + [f"com{n}" for n in range(1, 10)] + [f"lpt{n}" for n in range(1, 10)]
 )
@@ -40,13 +42,15 @@ def validate_profile_name(name: str) -> str:
     suggestion = suggest_profile_name(name)
     hint = f", e.g. {suggestion}" if suggestion and suggestion != name else ""
     raise ConfigurationError(
-        f"profile name {name!r} {problem}: use 1 to 40 lower-case letters, digits, '-' or '_'{hint}."
+        f"profile name {name!r} {problem}: use 1 to 40 lower-case letters, digits, '-' or '_', "
+        f"starting with a letter or digit{hint}."
     )
 
 
 def suggest_profile_name(text: str) -> str:
-    """A valid name close to ``text`` ("Agence Dupont SA" -> "agence-dupont-sa"), or "" if none."""
-    slug = re.sub(r"[^a-z0-9_-]+", "-", text.strip().lower()).strip("-")[:40].rstrip("-")
+    """A valid name close to ``text`` ("Société Dupont SA" -> "societe-dupont-sa"), or "" if none."""
+    unaccented = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9_-]+", "-", unaccented.strip().lower()).strip("-")[:40].rstrip("-")
     if not slug:
         return ""
     return f"{slug}-1" if slug in _WINDOWS_DEVICE_NAMES else slug

@@ -73,7 +73,7 @@ _JOURNAL = re.compile(r"[0-9A-Z]{1,6}")  # F_JOURNAUX.JO_Num
 _TAX_CODE = re.compile(r"[0-9A-Z]{1,5}")  # F_TAXE.TA_Code
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
-_NAME = re.compile(r"[a-z0-9_-]{1,40}")
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # not "-x": it would read as an option
 
 
 def _refuse(message: str) -> NoReturn:
@@ -100,7 +100,7 @@ def text(value: object) -> str:
 def profile_name(value: object) -> str:
     result = _scalar_text(value, "a profile name")
     if not _NAME.fullmatch(result):
-        _refuse("expected 1 to 40 lower-case letters, digits, '-' or '_'")
+        _refuse("expected 1 to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit")
     return result
 
 
@@ -153,7 +153,7 @@ def journal_code(value: object) -> str:
 def optional_account(value: object) -> str:
     result = _scalar_text(value, "a Sage account number").upper()
     if result and not _ACCOUNT.fullmatch(result):
-        _refuse(f"{result!r} is not an account number (expected up to 13 digits or capitals, e.g. 445712)")
+        _refuse(f"{result!r} is not an account number (expected up to 13 digits or capitals, no spaces)")
     return result
 
 
@@ -208,7 +208,7 @@ def revenue_by_rate(value: object) -> dict[Decimal, str]:
         try:
             result[rate(key)] = account(number)
         except PydanticCustomError as error:
-            problems.append(f"[{key!r}] {error.message()}")
+            problems.append(f"key {key!r}: {error.message()}")
     if problems:
         _refuse("; ".join(problems))
     return result
@@ -239,7 +239,7 @@ def optional_whole_number(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, float):
-        _refuse("is a number with a decimal point (expected a whole number, e.g. 1234)")
+        _refuse("is a float (a number with a decimal point): expected a whole number, e.g. 1234")
     raw = _scalar_text(value, "a whole number")
     if not raw.isdigit() or int(raw) == 0:
         _refuse(f"{raw!r} is not a positive whole number (expected e.g. 1234)")
@@ -320,7 +320,7 @@ def _unknown_setting(loc: Sequence[str | int]) -> str:
 def problems_from(error: ValidationError, prefix: Sequence[str | int]) -> list[str]:
     """One line per pydantic error, named by its TOML path, with the form expected."""
     lines: list[str] = []
-    for item in error.errors(include_url=False, include_input=False):
+    for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
         expected = EXPECTED.get(_pattern(loc), "")
         kind = item["type"]
@@ -331,7 +331,11 @@ def problems_from(error: ValidationError, prefix: Sequence[str | int]) -> list[s
         elif kind == "extra_forbidden":
             text_problem = _unknown_setting(loc)
         else:
-            text_problem = f"has the wrong form (expected {expected})" if expected else item["msg"]
+            given = item.get("input")
+            # Scalars only: a whole table echoed back would bury the point.
+            shown = f"{given!r} is not allowed" if isinstance(given, str | int) and len(str(given)) <= 60 else (
+                "has the wrong form")
+            text_problem = f"{shown} (expected {expected})" if expected else item["msg"]
         lines.append(problem((*prefix, *loc), text_problem))
     return lines
 

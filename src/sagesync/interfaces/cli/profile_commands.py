@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, ParamSpec, TypeVar
 
-import click
 import tomli_w
 import typer
 from pydantic_core import PydanticCustomError
@@ -169,7 +168,7 @@ def _ask(question: str, rule: Callable[[object], object], default: str | None = 
         try:
             rule(answer)
         except PydanticCustomError as error:
-            raise click.BadParameter(error.message()) from None
+            raise typer.BadParameter(error.message()) from None
         return answer
     return str(typer.prompt(question, default=default, value_proc=checked))
 
