@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -129,12 +130,25 @@ def test_export_refuses_wrong_dates_and_missing_profile(tmp_path: Path) -> None:
         assert result.exit_code == 2 and expected in result.output, result.output
 
 
-def test_export_without_a_registered_source_offers_check_only(tmp_path: Path) -> None:
+def test_by_default_the_command_asks_the_jobs_factory(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import sagesync.jobs
+
+    asked: list[tuple[str, str]] = []
+
+    def factory(profile: str, kind: str) -> FecEntrySource:
+        asked.append((profile, kind))
+        return MemorySource(two_invoices(), siren="123456789")
+
+    monkeypatch.setattr(sagesync.jobs, "fec_source_for", factory)
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
     result = runner.invoke(
-        app_with(None),
-        ["export", "fec", "--profile", "acme", "--from", "2025-01-01", "--to", "2025-12-31", "--siren", "123456789"],
+        app,
+        ["export", "fec", "--profile", "acme", "--from", "2025-01-01", "--to", "2025-12-31", "--output", str(tmp_path)],
     )
-    assert result.exit_code == 2 and "--check" in result.output
+    assert result.exit_code == 0, result.output
+    assert asked == [("acme", "ledger")]
 
 
 def test_export_reports_problems_of_what_it_wrote(tmp_path: Path) -> None:

@@ -5,8 +5,10 @@
                         [--source ledger|company]
     sagesync export fec --check FILE
 
-Where the entries come from is not this module's business: the lead registers a factory
-``(profile name, source) -> FecEntrySource`` (``register(app, fec_source_for=...)``). The
+Where the entries come from is not this module's business: a factory
+``(profile name, source) -> FecEntrySource`` does it, ``sagesync.jobs.fec_source_for`` unless
+``register(app, fec_source_for=...)`` is given another (tests, embedding). ``--check`` needs
+no factory and imports nothing of the ledger. The
 export checks the file it wrote with the validator, so a user never hands over an FEC that
 our own checker would refuse without being told. Exit codes: 0 clean, 1 problems found,
 2 a wrong option or setting (``ConfigurationError``), 3 the data could not be reached.
@@ -116,9 +118,7 @@ def export_command(
     start, end = _date(start_text, "--from"), _date(end_text, "--to")
     if end < start:
         raise ConfigurationError(f"--to {end} is before --from {start}: give the period's first date first")
-    if fec_source_for is None:
-        raise ConfigurationError("this build of sagesync has no FEC source registered: only --check is available")
-    entry_source = fec_source_for(profile, source_name)
+    entry_source = (fec_source_for or _jobs_fec_source_for())(profile, source_name)
     name = fec_file_name(siren or entry_source.siren or _missing_siren(profile), end)
     if not output.is_dir():
         raise ConfigurationError(f"--output {output}: no such folder; create it or choose another one")
@@ -138,6 +138,13 @@ def export_command(
         return 1
     typer.echo("FEC check: no problem found.")
     return 0
+
+
+def _jobs_fec_source_for() -> FecSourceFactory:
+    # Imported when an export runs, not when the CLI starts: --check stays free of the ledger.
+    from sagesync.jobs import fec_source_for
+
+    return fec_source_for
 
 
 def _missing_siren(profile: str) -> str:
