@@ -85,10 +85,16 @@ def to_cp850(text: str) -> tuple[str, bool]:
     return result, result != baseline
 
 
-def fit(text: str, limit: int) -> tuple[str, bool]:
-    """Cut ``text`` to ``limit`` characters (then drop the spaces the cut leaves at the end)."""
+def fit(text: str, limit: int, keep_end: bool = False) -> tuple[str, bool]:
+    """Cut ``text`` to ``limit`` characters and drop the spaces the cut leaves at the edge.
+
+    ``keep_end`` keeps the last characters instead: an invoice number's sequence
+    is at its end (as ``EC_RefPiece`` and the piece number keep it).
+    """
     if len(text) <= limit:
         return text, False
+    if keep_end:
+        return text[-limit:].lstrip(), True
     return text[:limit].rstrip(), True
 
 
@@ -126,7 +132,7 @@ class FieldCleaner:
     _seen: set[tuple[str, str, str, FindingCode]] = field(default_factory=set)
 
     def text(self, value: str, limit: int, *, document: str, source_id: str, field_name: str,
-             upper: bool = False) -> str:
+             upper: bool = False, keep_end: bool = False) -> str:
         """Free text (label, name, address): transliterated, then cut at ``limit``."""
         # Upper case first: a few CP850 letters have capitals CP850 lacks (ÿ -> Ÿ).
         cleaned, changed = to_cp850(value.upper() if upper else value)
@@ -135,7 +141,7 @@ class FieldCleaner:
                          f"{field_name} '{value}' is written to Sage as '{cleaned}' "
                          "(the Sage file holds CP850 text only)",
                          "Nothing to do, or use plain characters on the platform if the Sage text must match.")
-        fitted, truncated = fit(cleaned, limit)
+        fitted, truncated = fit(cleaned, limit, keep_end)
         if truncated:
             self._report(document, source_id, field_name, FindingCode.TEXT_TRUNCATED,
                          f"{field_name} '{cleaned}' is longer than the {limit} characters Sage keeps; "

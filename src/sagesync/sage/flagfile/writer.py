@@ -191,8 +191,10 @@ class _ImportFileWriter:
             "journal": code(entry.journal, "journal", 6),
             "date": format_date(entry.entry_date),
             "piece": code(entry.piece, "piece", 13),
+            # EC_RefPiece: the end of a long number, where its sequence is (as the SQL target keeps it)
             "invoice_number": self.cleaner.text(entry.invoice_number, layout.limit("invoice_number", 17),
-                                                document=document, source_id=source_id, field_name="invoice_number"),
+                                                document=document, source_id=source_id, field_name="invoice_number",
+                                                keep_end=True),
             "settlement_status": "0",  # a new piece is not settled
         }
         lines: list[str] = []
