@@ -1,0 +1,398 @@
+"""The sandbox platform: a real HTTP server speaking the OOTI wire format (ooti-api.md §10, §12).
+
+Serves a firm file (default: the bundled sample firm) on loopback: JWT login
+(form or JSON), token refresh, profile, membership, teams, currencies, clients,
+projects, invoices with the confirmed filters (``team``, ``type``, ``is_sent``,
+``is_valid``, ``q``, ``page``, ``page_size`` capped at 500), invoice items,
+payments, and PATCH of invoices (recorded in ``patches``). Every API route but
+the login answers 401 without ``Authorization: JWT <token>``. Invoice list rows
+omit ``items`` unless ``items_in_list`` (§12: the client then fetches them).
+
+``GET /accounts/login/`` sets a ``csrftoken`` cookie, for the vendor SDK's CSRF step.
+Fault injection (``Faults``) plays 503, 429 + Retry-After, slow and truncated answers.
+
+    with start_sandbox() as sandbox:          # port 0: any free port
+        client = OotiClient(sandbox.base_url, *sandbox.credentials, None, None)
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+from sagesync.sandbox.faults import Fault, FaultPlan, Faults
+from sagesync.sandbox.samplefirm import sample_firm_path
+from sagesync.sandbox.store import FirmStore, Wire
+from sagesync.sources.ooti import wirejson
+
+MAX_PAGE_SIZE = 500
+DEFAULT_PAGE_SIZE = 50
+Answer = tuple[int, str]  # status, JSON text
+Route = Callable[["SandboxHandler", re.Match[str], dict[str, str]], Answer]
+
+
+def _answer(status: int, body: object) -> Answer:
+    return status, wirejson.dumps(body)
+
+
+NOT_FOUND = (404, '{"detail":"Not found."}')
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], store: FirmStore, faults: Faults | None,
+                 items_in_list: bool, token_lifetime: float) -> None:
+        super().__init__(address, SandboxHandler)
+        self.store = store
+        self.faults = FaultPlan(faults or Faults())
+        self.items_in_list = items_in_list
+        self.token_lifetime = token_lifetime
+        self.access_tokens: dict[str, float] = {}  # token -> expiry (monotonic)
+        self.refresh_tokens: set[str] = set()
+        self.hits: Counter[str] = Counter()
+        self.lock = threading.Lock()
+
+    def issue(self) -> tuple[str, str]:
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        with self.lock:
+            self.access_tokens[access] = time.monotonic() + self.token_lifetime
+            self.refresh_tokens.add(refresh)
+        return access, refresh
+
+    def token_valid(self, token: str) -> bool:
+        expiry = self.access_tokens.get(token)
+        return expiry is not None and expiry > time.monotonic()
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as a real API server
+    disable_nagle_algorithm = True  # headers and body are two writes: without this each answer waits ~40 ms
+    server: SandboxServer
+    request_body: bytes = b""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None  # quiet: tests and benchmarks would drown; headers (tokens) are never logged
+
+    # --- plumbing ----------------------------------------------------------------------
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, status: int, text: str, extra: Mapping[str, str] | None = None, truncate: bool = False) -> None:
+        payload = text.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        if truncate:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        if truncate:  # a proxy or network cut: half the promised bytes, then the connection goes
+            self.wfile.write(payload[: len(payload) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        self.wfile.write(payload)
+
+    def _dispatch(self, method: str) -> None:
+        parts = urlsplit(self.path)
+        query = {key: values[-1] for key, values in parse_qs(parts.query, keep_blank_values=True).items()}
+        body = self._body()
+        if method == "GET" and parts.path == "/accounts/login/":
+            self._send(200, "{}", {"Set-Cookie": f"csrftoken={secrets.token_hex(16)}; Path=/"})
+            return
+        for pattern, name, route_method, handler in ROUTES:
+            match = pattern.fullmatch(parts.path)
+            if match is None or route_method != method:
+                continue
+            self.server.hits[name] += 1
+            is_login = name in ("token-auth", "token-refresh", "token-verify")
+            decision = self.server.faults.decide(method, self.path)
+            if is_login and self.server.faults.faults.spare_login:
+                decision = type(decision)(Fault.NONE, False)
+            if decision.slow:
+                time.sleep(self.server.faults.faults.slow_seconds)
+            if decision.fault is Fault.SERVER_ERROR:
+                self._send(503, '{"detail":"Service temporarily unavailable (sandbox fault)."}')
+                return
+            if decision.fault is Fault.RATE_LIMIT:
+                self._send(429, '{"detail":"Request was throttled (sandbox fault)."}',
+                           {"Retry-After": str(self.server.faults.faults.retry_after)})
+                return
+            if not is_login and not self._authorized():
+                self._send(401, '{"detail":"Authentication credentials were not provided or have expired."}')
+                return
+            self.request_body = body
+            status, text = handler(self, match, query)
+            self._send(status, text, truncate=decision.fault is Fault.TRUNCATE)
+            return
+        self._send(*NOT_FOUND)
+
+    def _authorized(self) -> bool:
+        scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
+        return scheme == "JWT" and self.server.token_valid(token.strip())
+
+    def do_GET(self) -> None:
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:
+        self._dispatch("POST")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    # --- helpers for routes ------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        return f"http://{self.headers.get('Host') or '127.0.0.1'}"
+
+    def form(self) -> dict[str, Any]:
+        """A JSON or form-encoded body (the SDK posts forms, other clients JSON)."""
+        raw = self.request_body
+        if "json" in (self.headers.get("Content-Type") or ""):
+            try:
+                value = json.loads(raw or b"{}")
+            except ValueError:
+                return {}
+            return value if isinstance(value, dict) else {}
+        return {key: values[-1] for key, values in parse_qs(raw.decode("utf-8", "replace")).items()}
+
+    def page(self, rows: list[Any], query: dict[str, str], text: Callable[[Any], str]) -> Answer:
+        try:
+            size = min(MAX_PAGE_SIZE, max(1, int(query.get("page_size") or DEFAULT_PAGE_SIZE)))
+            number = int(query.get("page") or 1)
+        except ValueError:
+            return 404, '{"detail":"Invalid page."}'
+        last = max(1, -(-len(rows) // size))
+        if number < 1 or number > last:
+            return 404, '{"detail":"Invalid page."}'
+
+        def link(to: int) -> str:
+            return json.dumps(f"{self.base}{urlsplit(self.path).path}?{urlencode({**query, 'page': to})}")
+
+        chunk = ",".join(text(row) for row in rows[(number - 1) * size: number * size])
+        return 200, (f'{{"count":{len(rows)},"next":{link(number + 1) if number < last else "null"},'
+                     f'"previous":{link(number - 1) if number > 1 else "null"},"results":[{chunk}]}}')
+
+
+def _flag(query: dict[str, str], name: str) -> bool | None:
+    value = query.get(name, "").lower()
+    return True if value == "true" else False if value == "false" else None
+
+
+def _int(query: dict[str, str], name: str) -> int | None:
+    value = query.get(name, "")
+    return int(value) if value.lstrip("-").isdigit() else None
+
+
+# --- routes ----------------------------------------------------------------------------
+
+
+def token_auth(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    credentials = handler.server.store.firm["credentials"]
+    form = handler.form()
+    username, password = str(form.get("username") or ""), str(form.get("password") or "")
+    good = hmac.compare_digest(username.lower().encode(), str(credentials["username"]).lower().encode())
+    good &= hmac.compare_digest(password.encode(), str(credentials["password"]).encode())
+    if not good:
+        return _answer(400, {"non_field_errors": ["Unable to log in with provided credentials."]})
+    access, refresh = handler.server.issue()
+    return _answer(200, {"token": access, "access": access, "refresh": refresh})
+
+
+def token_refresh(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    refresh = str(handler.form().get("refresh") or "")
+    if refresh not in handler.server.refresh_tokens:
+        return _answer(401, {"detail": "Token is invalid or expired", "code": "token_not_valid"})
+    access, _ = handler.server.issue()
+    return _answer(200, {"access": access, "token": access})
+
+
+def token_verify(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    valid = handler.server.token_valid(str(handler.form().get("token") or ""))
+    return _answer(200, {}) if valid else _answer(401, {"detail": "Token is invalid or expired"})
+
+
+def profile(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    store = handler.server.store
+    return _answer(200, {"pk": store.user.get("pk"), "user": store.user, "selected_org": store.organization_id,
+                         "selected_team": store.team_ids()[0] if store.teams else None, "locale": "fr"})
+
+
+def membership(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    store = handler.server.store
+    teams = [{"id": team_id, "title": team.get("title", "")} for team_id, team in zip(store.team_ids(), store.teams,
+                                                                                       strict=True)]
+    return _answer(200, {"organizations": [{**store.organization, "teams": teams,
+                                            "orguser": {"pk": store.user.get("orguser")}}]})
+
+
+def _org_ok(handler: SandboxHandler, match: re.Match[str]) -> bool:
+    return int(match["org"]) == handler.server.store.organization_id
+
+
+def teams(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    return _answer(200, handler.server.store.teams) if _org_ok(handler, match) else NOT_FOUND
+
+
+def currencies(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    return handler.page(handler.server.store.currencies, query, FirmStore.row_text)
+
+
+def clients(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    if not _org_ok(handler, match):
+        return NOT_FOUND
+    team = _int(query, "team")
+    rows = [row for row in handler.server.store.clients if team is None or row.get("team") == team]
+    return handler.page(rows, query, FirmStore.row_text)
+
+
+def projects(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    if not _org_ok(handler, match):
+        return NOT_FOUND
+    team = int(match["team"]) if match["team"] else None
+    rows = [row for row in handler.server.store.projects if team is None or row.get("team") == team]
+    return handler.page(rows, query, FirmStore.row_text)
+
+
+def invoices(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    if not _org_ok(handler, match):
+        return NOT_FOUND
+    store = handler.server.store
+    rows = store.filter_invoices(_int(query, "team"), _int(query, "type"), _flag(query, "is_sent"),
+                                 _flag(query, "is_valid"), query.get("q", ""))
+    with_items = handler.server.items_in_list
+    return handler.page(rows, query, lambda row: store.invoice_text(row, with_items))
+
+
+def invoice_items(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    items = handler.server.store.items.get(int(match["pk"]))
+    return NOT_FOUND if items is None else handler.page(items, query, FirmStore.row_text)
+
+
+def invoice_detail(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    store = handler.server.store
+    row = store.invoice_by_pk.get(int(match["pk"]))
+    return NOT_FOUND if row is None else (200, store.invoice_text(row, with_items=True))
+
+
+def invoice_patch(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    try:
+        fields = wirejson.loads(handler.request_body or b"{}")
+    except ValueError:
+        return _answer(400, {"detail": "JSON parse error"})
+    if not isinstance(fields, dict) or "pk" in fields:
+        return _answer(400, {"detail": "expected an object of invoice fields"})
+    return _answer(*handler.server.store.patch_invoice(int(match["pk"]), fields, handler.base))
+
+
+def payments(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    if not _org_ok(handler, match):
+        return NOT_FOUND
+    return handler.page(handler.server.store.payments, query, FirmStore.row_text)
+
+
+def _store_table(name: str) -> Route:
+    """GET one client, project or payment by its key."""
+    def route(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+        table: Mapping[int, Wire] = getattr(handler.server.store, name)
+        row = table.get(int(match["pk"]))
+        return NOT_FOUND if row is None else (200, FirmStore.row_text(row))
+    return route
+
+
+ROUTES: list[tuple[re.Pattern[str], str, str, Route]] = [
+    (re.compile(pattern), name, method, route) for pattern, name, method, route in (
+        (r"/api/v1/token-auth/", "token-auth", "POST", token_auth),
+        (r"/api/v1/token-refresh/", "token-refresh", "POST", token_refresh),
+        (r"/api/v1/token-verify/", "token-verify", "POST", token_verify),
+        (r"/api/v1/profiles/profile/", "profile", "GET", profile),
+        (r"/api/v1/organizations/membership/", "membership", "GET", membership),
+        (r"/api/v1/teams/list/(?P<org>\d+)/", "teams", "GET", teams),
+        (r"/api/v1/currencies/list/", "currencies", "GET", currencies),
+        (r"/api/v1/clients/list/(?P<org>\d+)/", "clients", "GET", clients),
+        (r"/api/v1/clients/(?P<pk>\d+)/", "client", "GET", _store_table("client_by_pk")),
+        (r"/api/v1/projects/list/(?P<org>\d+)/(?:(?P<team>\d+)/)?", "projects", "GET", projects),
+        (r"/api/v1/projects/(?P<pk>\d+)/", "project", "GET", _store_table("project_by_id")),
+        (r"/api/v1/invoices/list/(?P<org>\d+)/", "invoices", "GET", invoices),
+        (r"/api/v1/invoices/items/(?P<pk>\d+)/", "invoice-items", "GET", invoice_items),
+        (r"/api/v1/invoices/(?P<pk>\d+)/", "invoice", "GET", invoice_detail),
+        (r"/api/v1/invoices/(?P<pk>\d+)/", "invoice-patch", "PATCH", invoice_patch),
+        (r"/api/v1/payments/list/(?P<org>\d+)/", "payments", "GET", payments),
+        (r"/api/v1/payments/(?P<pk>\d+)/?", "payment", "GET", _store_table("payment_by_pk")),
+    )
+]
+
+
+class SandboxHandle:
+    """A running sandbox: ``base_url``, ``credentials``, what it recorded; ``stop()`` or use as a context."""
+
+    def __init__(self, server: SandboxServer, thread: threading.Thread) -> None:
+        self._server, self._thread = server, thread
+        host, port = server.server_address[:2]
+        self.port = int(port)
+        self.base_url = f"http://{host!s}:{self.port}/api/"
+        self.store = server.store
+
+    @property
+    def credentials(self) -> tuple[str, str]:
+        """(e-mail, password) the sandbox accepts; the sample firm's is a public demo password."""
+        credentials = self.store.firm["credentials"]
+        return str(credentials["username"]), str(credentials["password"])
+
+    @property
+    def patches(self) -> list[Wire]:
+        return self.store.patches
+
+    @property
+    def hits(self) -> Counter[str]:
+        return self._server.hits
+
+    @property
+    def faults_played(self) -> Counter[Fault]:
+        return self._server.faults.played
+
+    def expire_tokens(self) -> None:
+        """Forget every access token, as if they all expired (refresh tokens stay valid)."""
+        with self._server.lock:
+            self._server.access_tokens.clear()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.stop()
+
+
+def start_sandbox(data: Path | Mapping[str, Any] | None = None, port: int = 0, faults: Faults | None = None, *,
+                  host: str = "127.0.0.1", items_in_list: bool = False,
+                  token_lifetime: float = 1800.0) -> SandboxHandle:
+    """Serve ``data`` (a firm file or dict; default the sample firm) in a background thread."""
+    store = FirmStore(data if data is not None else sample_firm_path())
+    server = SandboxServer((host, port), store, faults, items_in_list, token_lifetime)
+    thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{server.server_address[1]}", daemon=True)
+    thread.start()
+    return SandboxHandle(server, thread)

@@ -1,0 +1,339 @@
+"""The OOTI REST client: login, paging, items, retries; yields domain records.
+
+Wire contract: ooti-api.md §2-§5, §10 and §12. In short:
+
+- ``POST v1/token-auth/`` with the e-mail and password, then ``Authorization: JWT <token>``;
+  on a 401 the token is renewed once (``v1/token-refresh/`` when a refresh token was
+  given, else a new login) and the call repeated; a second 401, or a 403, is
+  ``LoginRefusedError``.
+- Lists are read page by page (``page`` / ``page_size``); with ``count`` known, a few
+  pages are fetched ahead. Invoice rows without ``items`` get them from
+  ``v1/invoices/items/{pk}/``. At most ``max_in_flight`` requests run at once.
+- A document is yielded only once it is complete (row and every page of its items);
+  an invoice seen twice in one listing is yielded once.
+
+The password and tokens live only in this object's private attributes and request
+headers: never in its repr, a log line or an exception message.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from sagesync.core.model import Customer, Document, Project
+from sagesync.errors import LoginRefusedError, SourceDataError
+from sagesync.sources.base import Rejected
+from sagesync.sources.ooti import wirejson
+from sagesync.sources.ooti.paging import Paginator, Row
+from sagesync.sources.ooti.payloads import (
+    DEFAULT_FIELDS,
+    FieldNames,
+    customer_from_payload,
+    document_from_payload,
+    parse_wire_instant,
+    project_from_payload,
+)
+from sagesync.sources.ooti.retry import RetryPolicy, send_with_retries
+
+DEFAULT_BASE_URL = "https://app.ooti.co/api/"
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class OotiClient:
+    """A ``Source`` over the OOTI API, plus ``whoami`` and ``patch_invoice``."""
+
+    def __init__(self, base_url: str, email: str, password: str, organization_id: int | None,
+                 team_id: int | None, *, page_size: int = 500, max_in_flight: int = 4,
+                 transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
+                 fields: FieldNames = DEFAULT_FIELDS, timeout: float = 30.0, validated_only: bool = False) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.email = email
+        self.__password = password
+        self.organization_id = organization_id
+        self.team_id = team_id
+        self.page_size = page_size
+        self.max_in_flight = max(1, max_in_flight)
+        self.retry = retry or RetryPolicy()
+        self.fields = fields
+        self.validated_only = validated_only  # False: drafts come too, and the checks report them
+        self._http = httpx.Client(
+            base_url=self.base_url, transport=transport, timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            headers={"Accept": "application/json"},
+            limits=httpx.Limits(max_connections=self.max_in_flight, max_keepalive_connections=self.max_in_flight),
+        )
+        self._pool: ThreadPoolExecutor | None = None
+        self._auth_lock = threading.Lock()
+        self.__token: str | None = None
+        self.__refresh: str | None = None
+        self._token_generation = 0
+        self._scope_known = organization_id is not None and team_id is not None
+        self._currencies: dict[int, str] | None = None
+
+    def __repr__(self) -> str:
+        return (f"OotiClient({self.base_url!r}, {self.email!r}, "
+                f"organization={self.organization_id}, team={self.team_id})")
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.close()
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="ooti")
+        return self._pool
+
+    # --- authentication ----------------------------------------------------------------------
+
+    def _refused(self, status: int) -> LoginRefusedError:
+        return LoginRefusedError(f"login refused for {self.email} at {self.base_url} (HTTP {status}): check the "
+                                 "platform e-mail and password in the profile, and that the account may use the API")
+
+    def _login(self) -> None:
+        response = send_with_retries(
+            lambda: self._http.post("v1/token-auth/", json={"username": self.email, "password": self.__password}),
+            self.retry, "the login (v1/token-auth/)")
+        if response.status_code in (400, 401, 403):
+            raise self._refused(response.status_code)
+        body = self._json(response, "v1/token-auth/")
+        token = body.get("access") or body.get("token") if isinstance(body, dict) else None
+        if response.status_code != 200 or not isinstance(token, str) or not token:
+            raise SourceDataError(f"the login at {self.base_url}v1/token-auth/ answered HTTP {response.status_code} "
+                                  "without a token: is the base URL the OOTI API (…/api/)?")
+        refresh = body.get("refresh") if isinstance(body, dict) else None
+        self.__token, self.__refresh = token, refresh if isinstance(refresh, str) and refresh else None
+        self._token_generation += 1
+
+    def _renew(self, generation: int) -> None:
+        """After a 401: refresh the token once (or log in again) unless another thread already did."""
+        with self._auth_lock:
+            if generation != self._token_generation:
+                return
+            if self.__refresh is not None:
+                refresh = self.__refresh
+                response = send_with_retries(lambda: self._http.post("v1/token-refresh/", json={"refresh": refresh}),
+                                             self.retry, "the token refresh (v1/token-refresh/)")
+                body = self._json(response, "v1/token-refresh/") if response.status_code == 200 else None
+                token = body.get("access") or body.get("token") if isinstance(body, dict) else None
+                if isinstance(token, str) and token:
+                    self.__token = token
+                    self._token_generation += 1
+                    return
+            self._login()
+
+    def _ensure_login(self) -> None:
+        with self._auth_lock:
+            if self.__token is None:
+                self._login()
+
+    # --- one call ----------------------------------------------------------------------------
+
+    def _json(self, response: httpx.Response, what: str, page: int | None = None) -> Any:
+        try:
+            return wirejson.loads(response.content)
+        except ValueError as error:
+            where = f"page {page} of " if page is not None else ""
+            raise SourceDataError(f"the platform sent a malformed answer for {where}{response.request.url} "
+                                  f"(HTTP {response.status_code}, {len(response.content)} bytes): "
+                                  f"{str(error)[:120]}") from None
+
+    def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
+                 body: dict[str, Any] | None = None) -> httpx.Response:
+        """One API call: authenticated, retried, token renewed once on 401."""
+        self._ensure_login()
+        for renewed in (False, True):
+            generation = self._token_generation
+            response = send_with_retries(
+                lambda: self._http.request(method, path, params=params, json=body,
+                                           headers={"Authorization": f"JWT {self.__token}"}),
+                self.retry, f"{method} {self.base_url}{path}")
+            if response.status_code != 401:
+                break
+            if renewed:
+                raise self._refused(401)
+            self._renew(generation)
+        if response.status_code == 403:
+            raise self._refused(403)
+        if response.status_code >= 400:
+            detail = response.text[:200].replace("\n", " ")
+            raise SourceDataError(f"{method} {response.request.url} answered HTTP {response.status_code}: {detail} "
+                                  "(check the organization and team ids in the profile)")
+        return response
+
+    def _get_json(self, path: str, params: dict[str, Any] | None = None, page: int | None = None) -> Any:
+        return self._json(self._request("GET", path, params), path, page)
+
+    # --- lists -------------------------------------------------------------------------------
+
+    def _rows(self, path: str, params: dict[str, Any] | None = None, *, in_worker: bool = False) -> Iterator[Row]:
+        """Every row of a paged list, fetching up to ``max_in_flight - 1`` pages ahead.
+
+        ``in_worker``: called from a pool thread, which must never wait on the pool
+        (it could wait for itself): pages are then fetched one by one in that thread.
+        """
+        paginator = Paginator(f"{self.base_url}{path}", self.page_size)
+        ahead = max(1, self.max_in_flight - 1)
+        pending: deque[tuple[int, Future[Any]]] = deque()
+        next_number = 1
+
+        def fetch(number: int) -> Any:
+            return self._get_json(path, {**(params or {}), "page_size": self.page_size, "page": number}, number)
+
+        if in_worker:
+            while not paginator.finished:
+                yield from paginator.accept(fetch(paginator.expected)).rows
+            return
+        try:
+            while not paginator.finished:
+                while len(pending) < ahead and paginator.may_exist(next_number):
+                    pending.append((next_number, self._executor().submit(fetch, next_number)))
+                    next_number += 1
+                _, future = pending.popleft()
+                yield from paginator.accept(future.result()).rows
+        finally:
+            for _, future in pending:
+                future.cancel()
+
+    def _ordered(self, work: Callable[[T], R], items: Iterable[T], window: int,
+                 inline: Callable[[T], bool]) -> Iterator[R]:
+        """``work`` over ``items`` on the pool, results in input order, at most ``window`` queued.
+
+        Items for which ``inline`` is true are cheap: done in this thread, no hand-off.
+        """
+        pending: deque[Future[R]] = deque()
+        try:
+            for item in items:
+                if inline(item):
+                    done: Future[R] = Future()
+                    done.set_result(work(item))
+                    pending.append(done)
+                else:
+                    pending.append(self._executor().submit(work, item))
+                if len(pending) >= window:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+    def _scope(self) -> tuple[int, int | None]:
+        """Organization and team from the profile, else the user's selected ones on the platform."""
+        if not self._scope_known:
+            profile = self._get_json("v1/profiles/profile/")
+            if self.organization_id is None:
+                organization = profile.get("selected_org") if isinstance(profile, dict) else None
+                if not isinstance(organization, int):
+                    raise SourceDataError(f"{self.base_url}v1/profiles/profile/ names no selected organization: "
+                                          "set the organization id in the profile")
+                self.organization_id = organization
+            if self.team_id is None and isinstance(profile, dict) and isinstance(profile.get("selected_team"), int):
+                self.team_id = profile["selected_team"]
+            self._scope_known = True
+        assert self.organization_id is not None
+        return self.organization_id, self.team_id
+
+    def currencies(self) -> dict[int, str]:
+        """Currency pk -> ISO code (``v1/currencies/list/``), read once."""
+        if self._currencies is None:
+            self._currencies = {row["pk"]: row["name"] for row in self._rows("v1/currencies/list/")
+                                if isinstance(row.get("pk"), int) and isinstance(row.get("name"), str)}
+        return self._currencies
+
+    def customers(self) -> Iterator[Customer | Rejected]:
+        organization, team = self._scope()
+        params = {"team": team} if team is not None else {}
+        for row in self._rows(f"v1/clients/list/{organization}/", params):
+            yield customer_from_payload(row, self.fields)
+
+    def projects(self) -> Iterator[Project | Rejected]:
+        organization, team = self._scope()
+        path = f"v1/projects/list/{organization}/{team}/" if team is not None else f"v1/projects/list/{organization}/"
+        for row in self._rows(path):
+            yield project_from_payload(row, self.fields)
+
+    def payments(self) -> Iterator[Row]:
+        """Payment rows as the platform sends them (not used for posting)."""
+        organization, _ = self._scope()
+        yield from self._rows(f"v1/payments/list/{organization}/")
+
+    def invoice_items(self, invoice_pk: int | str, *, in_worker: bool = False) -> list[Row]:
+        return list(self._rows(f"v1/invoices/items/{invoice_pk}/", in_worker=in_worker))
+
+    def _changed(self, row: Row, since: datetime | None) -> bool:
+        if since is None:
+            return True
+        for name in self.fields.updated_at:
+            if name in row:
+                changed = parse_wire_instant(row[name])
+                return changed is None or changed > since  # unreadable: let the mapping report it
+        return True
+
+    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+        """Invoices and credit notes of the team (drafts too unless ``validated_only``), each complete."""
+        organization, team = self._scope()
+        currencies = self.currencies()
+        params: dict[str, Any] = {"team": team} if team is not None else {}
+        if self.validated_only:
+            params["is_valid"] = "true"
+        seen: set[object] = set()
+
+        def wanted(rows: Iterable[Row]) -> Iterator[Row]:
+            for row in rows:
+                key = row.get("pk", row.get("id"))
+                if key is not None and key in seen:
+                    continue  # the listing shifted between pages: this invoice was already handled
+                seen.add(key)
+                if self._changed(row, since):
+                    yield row
+
+        def needs_items(row: Row) -> bool:
+            key = row.get("pk", row.get("id"))
+            return row.get("items") is None and isinstance(key, int | str) and str(key).isdigit()
+
+        def complete(row: Row) -> tuple[Row, object]:
+            if needs_items(row):
+                return row, self.invoice_items(row.get("pk", row.get("id")), in_worker=True)  # type: ignore[arg-type]
+            return row, row.get("items")
+
+        rows = wanted(self._rows(f"v1/invoices/list/{organization}/", params))
+        in_order = self._ordered(complete, rows, self.max_in_flight * 8, inline=lambda row: not needs_items(row))
+        for row, items in in_order:
+            yield document_from_payload(row, items, currencies, self.fields)
+
+    # --- profile check and write-back --------------------------------------------------------
+
+    def whoami(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """(profile, organizations with their teams): what ``profile check`` shows the user."""
+        profile = self._get_json("v1/profiles/profile/")
+        membership = self._get_json("v1/organizations/membership/")
+        organizations = membership.get("organizations") if isinstance(membership, dict) else None
+        if not isinstance(profile, dict) or not isinstance(organizations, list):
+            raise SourceDataError(f"{self.base_url}v1/organizations/membership/ did not list organizations")
+        return profile, [organization for organization in organizations if isinstance(organization, dict)]
+
+    def patch_invoice(self, pk: int | str, fields: dict[str, Any]) -> dict[str, Any]:
+        """``PATCH v1/invoices/{pk}/``; returns the invoice as the platform now holds it."""
+        body = self._json(self._request("PATCH", f"v1/invoices/{pk}/", body=fields), f"v1/invoices/{pk}/")
+        if not isinstance(body, dict):
+            raise SourceDataError(f"PATCH {self.base_url}v1/invoices/{pk}/ answered no invoice object")
+        return body
