@@ -23,6 +23,7 @@ from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
 from sagesync.exports.fec import FecEntrySource, FecOptions, fec_file_name, write_fec
 from sagesync.ledger.lock import CompanyLock
+from sagesync.profiles.check import CheckLine, PlatformAnswer
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import ProfilePaths, profile_paths
@@ -162,3 +163,26 @@ def export_fec(profile: Profile, start: date, end: date, *, output: Path | None 
     finally:
         ledger.dispose()
     return target
+
+
+def platform_probe_for(profile: Profile) -> PlatformAnswer:
+    """Log in to the platform and list the organizations and teams the login sees."""
+    from sagesync.profiles.check import platform_answer_from_whoami
+    from sagesync.profiles.secrets import resolve_secret
+    from sagesync.sources.ooti.client import OotiClient
+
+    client = OotiClient(profile.platform.base_url, profile.platform.email, resolve_secret(profile.name, "platform"),
+                        profile.platform.organization_id, profile.platform.team_id)
+    try:
+        me, organizations = client.whoami()
+        return platform_answer_from_whoami(me, organizations, profile.platform.email)
+    finally:
+        client.close()
+
+
+def test_connections(profile: Profile) -> list[CheckLine]:
+    """`profile check`: the Sage company's set-up and the platform login, organization and team."""
+    from sagesync.profiles.check import check_profile
+
+    return check_profile(profile, company_reference=lambda: company_reference_for(profile),
+                         platform_probe=lambda: platform_probe_for(profile))

@@ -132,13 +132,18 @@ def demo(
     raise typer.Exit(0)  # blocked documents are part of the demo's story, not a failure
 
 
-def _mount_optional() -> None:
-    """Commands that live with their own feature: each module registers itself."""
+def _mount_features() -> None:
+    """Commands that live with their own feature register themselves; the hooks come from jobs."""
     import importlib
 
-    for module in ("sagesync.interfaces.cli.profile_commands", "sagesync.interfaces.cli.sandbox_command",
-                   "sagesync.interfaces.cli.fec_command", "sagesync.interfaces.cli.sage_command",
-                   "sagesync.interfaces.cli.console_command", "sagesync.interfaces.cli.status_command"):
+    from sagesync import jobs
+    from sagesync.interfaces.cli import fec_command, profile_commands
+
+    profile_commands.register(app, check_hooks=profile_commands.CheckHooks(
+        company_reference=jobs.company_reference_for, platform_probe=jobs.platform_probe_for))
+    fec_command.register(app, fec_source_for=jobs.fec_source_for)
+    for module in ("sagesync.interfaces.cli.sandbox_command", "sagesync.interfaces.cli.sage_command",
+                   "sagesync.interfaces.cli.console_command"):
         try:
             loaded = importlib.import_module(module)
         except ModuleNotFoundError as error:
@@ -148,7 +153,7 @@ def _mount_optional() -> None:
         loaded.register(app)
 
 
-_mount_optional()
+_mount_features()
 
 
 def main() -> None:
