@@ -23,8 +23,8 @@ from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
 from sagesync.exports.fec import FecEntrySource, FecOptions, fec_file_name, write_fec
 from sagesync.ledger.lock import CompanyLock
-from sagesync.profiles.check import CheckLine, PlatformAnswer
 from sagesync.ledger.store import Ledger
+from sagesync.profiles.check import CheckLine, PlatformAnswer
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import ProfilePaths, profile_paths
 from sagesync.sage.embedded_target import EmbeddedTarget
