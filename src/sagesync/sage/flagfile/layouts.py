@@ -52,6 +52,13 @@ class RecordLayout:
     slot_size: int | None = None
     learned: bool = False  # counts and defaults come from a real export
 
+    def __post_init__(self) -> None:
+        # Trailing empty defaults carry nothing: trimmed, two equal layouts compare equal after a TOML trip.
+        defaults = list(self.defaults)
+        while defaults and defaults[-1] == "":
+            defaults.pop()
+        object.__setattr__(self, "defaults", tuple(defaults))
+
     def position(self, name: str) -> int:
         try:
             return self.fields[name]
@@ -86,12 +93,9 @@ class RecordLayout:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, TOML-safe data (no None): the profile stores it as is."""
-        defaults = list(self.defaults)
-        while defaults and defaults[-1] == "":
-            defaults.pop()
         data: dict[str, Any] = {
             "lines": self.field_count,
-            "defaults": defaults,
+            "defaults": list(self.defaults),
             "fields": dict(self.fields),
             "limits": dict(self.limits),
             "learned": self.learned,
