@@ -48,6 +48,21 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+class _Secret:
+    """A password or token: shows as ``<secret>`` in reprs, dumps and tracebacks with locals."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "<secret>"
+
+
 class OotiClient:
     """A ``Source`` over the OOTI API, plus ``whoami`` and ``patch_invoice``."""
 
@@ -57,7 +72,7 @@ class OotiClient:
                  fields: FieldNames = DEFAULT_FIELDS, timeout: float = 30.0, validated_only: bool = False) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.email = email
-        self.__password = password
+        self.__password = _Secret(password)
         self.organization_id = organization_id
         self.team_id = team_id
         self.page_size = page_size
@@ -72,8 +87,8 @@ class OotiClient:
         )
         self._pool: ThreadPoolExecutor | None = None
         self._auth_lock = threading.Lock()
-        self.__token: str | None = None
-        self.__refresh: str | None = None
+        self.__token: _Secret | None = None
+        self.__refresh: _Secret | None = None
         self._token_generation = 0
         self._scope_known = organization_id is not None and team_id is not None
         self._currencies: dict[int, str] | None = None
@@ -110,7 +125,8 @@ class OotiClient:
 
     def _login(self) -> None:
         response = send_with_retries(
-            lambda: self._http.post("v1/token-auth/", json={"username": self.email, "password": self.__password}),
+            lambda: self._http.post("v1/token-auth/",
+                                    json={"username": self.email, "password": self.__password.reveal()}),
             self.retry, "the login (v1/token-auth/)")
         if response.status_code in (400, 401, 403):
             raise self._refused(response.status_code)
@@ -120,7 +136,8 @@ class OotiClient:
             raise SourceDataError(f"the login at {self.base_url}v1/token-auth/ answered HTTP {response.status_code} "
                                   "without a token: is the base URL the OOTI API (…/api/)?")
         refresh = body.get("refresh") if isinstance(body, dict) else None
-        self.__token, self.__refresh = token, refresh if isinstance(refresh, str) and refresh else None
+        self.__token = _Secret(token)
+        self.__refresh = _Secret(refresh) if isinstance(refresh, str) and refresh else None
         self._token_generation += 1
 
     def _renew(self, generation: int) -> None:
@@ -130,15 +147,19 @@ class OotiClient:
                 return
             if self.__refresh is not None:
                 refresh = self.__refresh
-                response = send_with_retries(lambda: self._http.post("v1/token-refresh/", json={"refresh": refresh}),
+                response = send_with_retries(lambda: self._http.post("v1/token-refresh/",
+                                                                     json={"refresh": refresh.reveal()}),
                                              self.retry, "the token refresh (v1/token-refresh/)")
                 body = self._json(response, "v1/token-refresh/") if response.status_code == 200 else None
                 token = body.get("access") or body.get("token") if isinstance(body, dict) else None
                 if isinstance(token, str) and token:
-                    self.__token = token
+                    self.__token = _Secret(token)
                     self._token_generation += 1
                     return
             self._login()
+
+    def _token(self) -> str:
+        return self.__token.reveal() if self.__token is not None else ""
 
     def _ensure_login(self) -> None:
         with self._auth_lock:
@@ -164,7 +185,7 @@ class OotiClient:
             generation = self._token_generation
             response = send_with_retries(
                 lambda: self._http.request(method, path, params=params, json=body,
-                                           headers={"Authorization": f"JWT {self.__token}"}),
+                                           headers={"Authorization": f"JWT {self._token()}"}),
                 self.retry, f"{method} {self.base_url}{path}")
             if response.status_code != 401:
                 break
@@ -220,8 +241,18 @@ class OotiClient:
         Items for which ``inline`` is true are cheap: done in this thread, no hand-off.
         """
         pending: deque[Future[R]] = deque()
+        iterator = iter(items)
         try:
-            for item in items:
+            while True:
+                try:
+                    item = next(iterator)
+                except StopIteration:
+                    break
+                except Exception:
+                    # The listing failed further on: hand over what is already complete, then fail.
+                    while pending:
+                        yield pending.popleft().result()
+                    raise
                 if inline(item):
                     done: Future[R] = Future()
                     done.set_result(work(item))

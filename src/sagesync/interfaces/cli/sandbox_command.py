@@ -1,0 +1,99 @@
+"""``sagesync sandbox``: run the sandbox platform (OOTI wire format) on this machine.
+
+    sagesync sandbox [--port 8000] [--host 127.0.0.1] [--data FILE] [--items-in-list]
+                     [--error-rate 0.1] [--rate-limit-rate 0.05] [--retry-after 1]
+                     [--slow-rate 0.05] [--slow-seconds 0.5] [--truncate-rate 0.02]
+                     [--fail-first N] [--seed 0] [--patch-log FILE] [--duration SECONDS]
+
+Serves the bundled sample firm unless ``--data`` names another firm file. Listens
+on loopback (127.0.0.1) unless ``--host`` names another interface. Port 8000 is what
+the vendor SDK's ``ENVIRONMENT=LOCAL`` expects.
+PATCHes are kept in memory and, with ``--patch-log``, appended to a JSON-lines file.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sagesync.sandbox.faults import Faults
+from sagesync.sandbox.samplefirm import DEMO_PASSWORD
+from sagesync.sandbox.server import SandboxHandle, start_sandbox
+from sagesync.sandbox.store import FirmDataError
+from sagesync.sources.ooti import wirejson
+
+
+def _write_patch_log(handle: SandboxHandle, path: Path, written: int) -> int:
+    """Append the PATCHes recorded since the last call; returns how many are written now."""
+    patches = handle.patches[written:]
+    if patches:
+        with path.open("a", encoding="utf-8") as log:
+            for patch in patches:
+                log.write(wirejson.dumps(patch) + "\n")
+    return written + len(patches)
+
+
+def sandbox(
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8000,
+    host: Annotated[str, typer.Option(help="Interface; loopback unless you mean otherwise.")] = "127.0.0.1",
+    data: Annotated[Path | None, typer.Option(help="Firm JSON file (default: the bundled sample firm).",
+                                              exists=True, dir_okay=False)] = None,
+    items_in_list: Annotated[bool, typer.Option(help="Put items in invoice list rows.")] = False,
+    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 503.")] = 0.0,
+    rate_limit_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 429.")] = 0.0,
+    retry_after: Annotated[int, typer.Option(min=0, help="Retry-After of a 429, in seconds.")] = 1,
+    slow_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are late.")] = 0.0,
+    slow_seconds: Annotated[float, typer.Option(min=0.0, help="How late a slow answer is.")] = 0.5,
+    truncate_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of bodies cut mid-way.")] = 0.0,
+    fail_first: Annotated[int, typer.Option(min=0, help="The first N requests of each URL get a 503.")] = 0,
+    seed: Annotated[int, typer.Option(help="Seed of the fault draws (same seed, same faults).")] = 0,
+    patch_log: Annotated[Path | None, typer.Option(help="Append each PATCH to this JSON-lines file.")] = None,
+    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (scripts).")] = None,
+) -> None:
+    """Serve the sandbox platform until Ctrl-C."""
+    faults = Faults(error_rate=error_rate, rate_limit_rate=rate_limit_rate, retry_after=retry_after,
+                    truncate_rate=truncate_rate, slow_rate=slow_rate, slow_seconds=slow_seconds,
+                    fail_first=fail_first, seed=seed)
+    try:
+        handle = start_sandbox(data, port, faults, host=host, items_in_list=items_in_list)
+    except FirmDataError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    except OSError as error:
+        typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror}; pick another --port", err=True)
+        raise typer.Exit(2) from None
+    email, _password = handle.credentials
+    store = handle.store
+    typer.echo(f"sandbox platform at {handle.base_url}")
+    typer.echo(f"organization {store.organization_id}, team(s) {', '.join(map(str, store.team_ids()))}")
+    if data is None:
+        typer.echo(f"demo login: {email} / {DEMO_PASSWORD} (public demo password of the sample firm)")
+    else:
+        typer.echo(f"login: {email}, password: the 'credentials' of {data}")
+    if faults.active:
+        typer.echo(f"fault injection on: {faults}")
+    typer.echo("Ctrl-C to stop.")
+    stop = threading.Event()
+    written = 0
+    deadline = time.monotonic() + duration if duration is not None else None
+    try:
+        while not stop.wait(0.2):
+            if patch_log is not None:
+                written = _write_patch_log(handle, patch_log, written)
+            if deadline is not None and time.monotonic() >= deadline:
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if patch_log is not None:
+            _write_patch_log(handle, patch_log, written)
+        handle.stop()
+        typer.echo(f"stopped; {sum(handle.hits.values())} request(s) served, {len(handle.patches)} PATCH(es)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("sandbox")(sandbox)

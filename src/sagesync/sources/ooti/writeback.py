@@ -1,0 +1,81 @@
+"""Write-back actions: telling the platform a document is in the books.
+
+OOTI documents no "synchronized" field (ooti-api.md §7), so the default is
+``NoWriteback``: the status lives in sagesync's ledger. ``PatchFieldWriteback``
+PATCHes a field the user names once the real contract is known, e.g. a custom
+``accounting_reference``. ``is_valid``, ``is_sent`` and ``is_closed`` carry
+business meaning (numbering, sending, *cancelling with a credit note*) and are
+refused as write-back fields.
+
+An action raises on any failure so the lead's outbox keeps the row and retries
+it; it returns only once the platform acknowledged the value (the PATCH answer
+holds the field with the value sent: a server that silently drops unknown fields
+is caught here, not trusted).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from sagesync.errors import ConfigurationError, SourceDataError
+
+FORBIDDEN_FIELDS = frozenset({"is_valid", "is_sent", "is_closed", "pk", "code", "type"})
+
+
+class WritebackAction(Protocol):
+    name: str
+
+    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
+        """Tell the platform; raise to have the outbox retry later."""
+        ...
+
+
+class InvoicePatcher(Protocol):
+    def patch_invoice(self, pk: int | str, fields: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class NoWriteback:
+    """Write-back off (the default): the synchronized status lives in the ledger."""
+
+    name = "ledger"
+
+    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
+        return None
+
+
+class WritebackValue(StrEnum):
+    PIECE = "piece"  # the Sage piece number, e.g. F2025-0042
+    POSTED_AT = "posted_at"  # ISO 8601 instant of the posting
+    TRUE = "true"  # a boolean flag set to true
+
+
+class PatchFieldWriteback:
+    """``PATCH v1/invoices/{pk}/`` with ``{field_name: value}``, checked in the answer."""
+
+    def __init__(self, client: InvoicePatcher, field_name: str, value: WritebackValue = WritebackValue.PIECE) -> None:
+        name = field_name.strip()
+        if not name or name in FORBIDDEN_FIELDS:
+            raise ConfigurationError(
+                f"write-back field {field_name!r} cannot be used: it is empty or carries business meaning on "
+                f"the platform ({', '.join(sorted(FORBIDDEN_FIELDS))}); name a field made for it")
+        self.client, self.field_name, self.value = client, name, value
+        self.name = f"patch:{name}"
+
+    def _value(self, piece: str, posted_at: datetime) -> object:
+        if self.value is WritebackValue.PIECE:
+            return piece
+        if self.value is WritebackValue.POSTED_AT:
+            return posted_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return True
+
+    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
+        if not document_source_id.isdigit():
+            raise SourceDataError(f"document id {document_source_id!r} is not an OOTI invoice pk")
+        value = self._value(piece, posted_at or datetime.now(UTC))
+        answer = self.client.patch_invoice(int(document_source_id), {self.field_name: value})
+        if answer.get(self.field_name) != value:
+            raise SourceDataError(
+                f"the platform accepted the PATCH of invoice {document_source_id} but does not hold "
+                f"{self.field_name}={value!r} afterwards: the field probably does not exist; check its name")
