@@ -50,6 +50,8 @@ def test_version_and_line_counts_come_from_the_export(tmp_path: Path) -> None:
     assert counts["MCJR"] == (16, True)
     assert counts["MBQE"] == (192, True) and counts["MCTB"] == (13, True)  # kinds we neither write nor read
     assert counts["MPLG"] == (23, False)  # not in this export: the shipped layout, marked as such
+    longer_bank = V31_EXPORT.replace(b"#MCTB", b"\r\n" * 45 + b"#MCTB")  # banks vary in length (192...237)
+    assert len(parse_flag_file(longer_bank, fmt).records) == len(parse_flag_file(V31_EXPORT, fmt).records)
 
 
 def test_defaults_are_the_most_common_value_at_each_position(tmp_path: Path) -> None:

@@ -41,6 +41,8 @@ class RecordLayout:
     accounts, a tax code's revenue accounts) of at least ``tail`` entries.
     ``slot_size`` is set on settings tables that repeat one group of fields
     (32 currencies, 11 analytic plans): named positions are then within a slot.
+    A layout without named fields is only a count seen in an export; the parser
+    does not hold records to it (some kinds vary in length).
     """
 
     flag: str
@@ -51,6 +53,7 @@ class RecordLayout:
     tail: int | None = None
     slot_size: int | None = None
     learned: bool = False  # counts and defaults come from a real export
+    _blank: tuple[str, ...] = field(init=False, repr=False, compare=False)  # every line at its default
 
     def __post_init__(self) -> None:
         # Trailing empty defaults carry nothing: trimmed, two equal layouts compare equal after a TOML trip.
@@ -58,6 +61,8 @@ class RecordLayout:
         while defaults and defaults[-1] == "":
             defaults.pop()
         object.__setattr__(self, "defaults", tuple(defaults))
+        padding = ("",) * max(self.field_count - len(defaults), 0)
+        object.__setattr__(self, "_blank", (tuple(defaults) + padding)[:self.field_count])
 
     def position(self, name: str) -> int:
         try:
@@ -84,7 +89,7 @@ class RecordLayout:
         field (a closing date at #VER 14). Callers check the fields they need
         with ``position`` first.
         """
-        lines = [self.default(position) for position in range(1, self.field_count + 1)]
+        lines = list(self._blank)
         for name, value in values.items():
             position = self.fields.get(name)
             if position is not None:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 
 from sagesync.core.model import Side
@@ -112,12 +113,16 @@ def _read(source: bytes | Path) -> tuple[bytes, str]:
         raise FlagFileError(0, f"cannot read the file ({error.strerror or error})", str(source)) from None
 
 
-def _lines(data: bytes) -> list[str]:
-    text = data.decode(ENCODING)  # every byte is a CP850 character: decoding never fails
-    lines = text.split("\n")
+_FLAG_IN_TEXT = re.compile(r"^#[A-Z0-9]{3,12}\r?$", re.MULTILINE)
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.replace("\r\n", "\n").split("\n")  # CRLF as Sage writes; a bare LF from a copy is accepted
     if lines and lines[-1] == "":
         lines.pop()  # the line end of the last line
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
+    elif lines and lines[-1].endswith("\r"):
+        lines[-1] = lines[-1][:-1]
+    return lines
 
 
 def _header(lines: list[str], source: str) -> tuple[str, int, str | None, int]:
@@ -149,58 +154,65 @@ def _check_count(record: FlagRecord, layout: RecordLayout, version: int, source:
                         "(a field missing or a line break inside a value?)", source)
 
 
+def _flag_lines(text: str, first: int) -> Iterator[tuple[int, str]]:
+    """(0-based line index, flag) of every flag line from line ``first`` on.
+
+    A regex over the whole text and a newline count between matches: C speed, where a
+    Python loop over each line of a company's full export would take a minute.
+    """
+    index = position = 0
+    for match in _FLAG_IN_TEXT.finditer(text):
+        index += text.count("\n", position, match.start())
+        position = match.start()
+        if index >= first:
+            yield index, match.group().rstrip("\r")[1:]
+
+
+def _parent(flag: str, line: int, records: list[FlagRecord], parent_index: int | None, source: str) -> int | None:
+    """The index of ``flag``'s parent record, or None for a top-level record; refuses an orphan."""
+    parents = PARENTS.get(flag)
+    if parents is None:
+        return None
+    if parent_index is None or records[parent_index].flag not in parents:
+        after = f"#{records[parent_index].flag}" if parent_index is not None else "the header"
+        raise FlagFileError(line, f"#{flag} must follow its #{' or #'.join(sorted(parents))}, not {after}", source)
+    return parent_index
+
+
 def parse_flag_file(source: bytes | Path, fmt: FormatProfile | None = None) -> ParsedFile:
-    """Split a flag file into records; with ``fmt``, also check every record's line count."""
+    """Split a flag file into records; with ``fmt``, also check the line count of the kinds it names."""
     data, name = _read(source)
-    lines = _lines(data)
+    text = data.decode(ENCODING)  # every byte is a CP850 character: decoding never fails
+    lines = _lines(text)
     flg, version, currency, start = _header(lines, name)
     if fmt is not None and fmt.version != version:
         raise FlagFileError(2, f"the file is #VER {version} but the format given is #VER {fmt.version}", name)
     known = KNOWN_FLAGS | frozenset(fmt.records if fmt else ())
-    records: list[FlagRecord] = []
-    current_flag = ""
-    current_line = 0
-    fields: list[str] = []
-    parent_index: int | None = None  # the last record that is not a sub-record
-    ended_at = 0
-
-    def close() -> None:
-        nonlocal parent_index
-        parents = PARENTS.get(current_flag)
-        parent: int | None = None
-        if parents is not None:
-            if parent_index is None or records[parent_index].flag not in parents:
-                after = f"#{records[parent_index].flag}" if parent_index is not None else "the header"
-                expected = " or #".join(sorted(parents))
-                raise FlagFileError(current_line, f"#{current_flag} must follow its #{expected}, not {after}", name)
-            parent = parent_index
-        record = FlagRecord(current_flag, current_line, tuple(fields), parent)
-        if fmt is not None and current_flag in fmt.records:
-            _check_count(record, fmt.records[current_flag], version, name)
-        records.append(record)
-        if parents is None:
-            parent_index = len(records) - 1
-
-    for index in range(start, len(lines)):
-        line = lines[index]
-        number = index + 1
-        if FLAG_LINE.match(line):
-            if current_flag:
-                close()
-            flag = line[1:]
-            if flag == END_FLAG:
-                ended_at = number
-                break
-            if flag not in known:
-                raise FlagFileError(number, f"unknown flag #{flag}", name)
-            current_flag, current_line, fields = flag, number, []
-        elif current_flag:
-            fields.append(line)
-        else:
-            raise FlagFileError(number, f"expected a flag line (#MECG, #MPCT...), found {line[:40]!r}", name)
-    if not ended_at:
+    flags: list[tuple[int, str]] = []
+    for index, flag in _flag_lines(text, start):
+        if not flags and index > start:
+            break  # text between the header and the first flag: reported just below
+        if flag not in known:
+            raise FlagFileError(index + 1, f"unknown flag #{flag}", name)
+        flags.append((index, flag))
+        if flag == END_FLAG:
+            break
+    if start < len(lines) and (not flags or flags[0][0] > start):
+        raise FlagFileError(start + 1, f"expected a flag line (#MECG, #MPCT...), found {lines[start][:40]!r}", name)
+    if not flags or flags[-1][1] != END_FLAG:
         raise FlagFileError(len(lines), "the file ends without #FIN: it was cut short", name)
-    for index in range(ended_at, len(lines)):
+    records: list[FlagRecord] = []
+    parent_index: int | None = None  # the last record that is not a sub-record
+    for (index, flag), (next_index, _) in pairwise(flags):
+        parent = _parent(flag, index + 1, records, parent_index, name)
+        record = FlagRecord(flag, index + 1, tuple(lines[index + 1:next_index]), parent)
+        layout = fmt.records.get(flag) if fmt is not None else None
+        if layout is not None and layout.fields:  # a kind we only counted may vary (#MBQE 192...237)
+            _check_count(record, layout, version, name)
+        records.append(record)
+        if flag not in PARENTS:
+            parent_index = len(records) - 1
+    for index in range(flags[-1][0] + 1, len(lines)):
         if lines[index].strip():
             raise FlagFileError(index + 1, f"text after #FIN: {lines[index][:40]!r}", name)
     return ParsedFile(flg, version, currency, tuple(records))
@@ -260,9 +272,8 @@ _ANALYTIC_FIELDS = ("plan_number", "section", "amount")
 class _FieldReader:
     """Typed access to a record's named fields; errors point at the field's own line."""
 
-    def __init__(self, record: FlagRecord, layout: RecordLayout, names: tuple[str, ...], source: str) -> None:
+    def __init__(self, record: FlagRecord, layout: RecordLayout, needed: int, source: str) -> None:
         self.record, self.layout, self.source = record, layout, source
-        needed = max(layout.position(name) for name in names)
         if len(record.fields) < needed:
             raise FlagFileError(record.line, f"#{record.flag} has {len(record.fields)} field lines, fewer than the "
                                 f"{needed} the #VER layout needs", source)
@@ -298,7 +309,9 @@ class _FieldReader:
         try:
             if not _DATE.match(text):
                 raise ValueError(text)
-            return datetime.strptime(text, "%d%m%y").date()
+            year = int(text[4:6])
+            # the two-digit year as strptime's %y reads it: 69-99 -> 19xx, 00-68 -> 20xx
+            return date(year + (1900 if year >= 69 else 2000), int(text[2:4]), int(text[0:2]))
         except ValueError:
             raise self._fail(name, f"{text!r} is not a JJMMAA date") from None
 
@@ -320,6 +333,8 @@ def pieces(parsed: ParsedFile, fmt: FormatProfile | None = None, source: str = "
     """The file's ``#MECG`` lines grouped into pieces (consecutive lines of one journal, date and piece)."""
     profile = fmt or built_in_format(parsed.version)
     entry_layout, analytic_layout = profile.layout("MECG"), profile.layout("MECA")
+    entry_needs = max(entry_layout.position(name) for name in _ENTRY_FIELDS)
+    analytic_needs = max(analytic_layout.position(name) for name in _ANALYTIC_FIELDS)
     result: list[ParsedPiece] = []
     key: tuple[str, date, str] | None = None
     invoice_number = ""
@@ -339,7 +354,7 @@ def pieces(parsed: ParsedFile, fmt: FormatProfile | None = None, source: str = "
 
     for record in parsed.records:
         if record.flag == "MECG":
-            reader = _FieldReader(record, entry_layout, _ENTRY_FIELDS, source)
+            reader = _FieldReader(record, entry_layout, entry_needs, source)
             record_key = (reader.text("journal"), reader.day("date"), reader.text("piece"))
             if record_key != key:
                 flush_piece()
@@ -348,7 +363,7 @@ def pieces(parsed: ParsedFile, fmt: FormatProfile | None = None, source: str = "
                 flush_line()
             lines.append(_entry_line(reader))
         elif record.flag == "MECA":
-            reader = _FieldReader(record, analytic_layout, _ANALYTIC_FIELDS, source)
+            reader = _FieldReader(record, analytic_layout, analytic_needs, source)
             analytics.append(ParsedAnalytic(reader.integer("plan_number"), reader.text("section"),
                                             reader.amount("amount")))
     flush_piece()
