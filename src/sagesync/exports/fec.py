@@ -32,7 +32,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO, Literal, Protocol
 
@@ -141,12 +140,15 @@ _SEPARATORS_AND_CONTROLS = re.compile(r"[\t|\x00-\x1f\x7f-\x9f]+")
 _SPACES = re.compile(r" {2,}")
 
 
-@lru_cache(maxsize=65536)  # labels repeat (accounts, journals, tiers): format each once
 def fec_text(text: str, encoding: Encoding = ISO_8859_15) -> str:
     """A label as the FEC may hold it: no separator, no line break, encodable in ``encoding``."""
     cleaned = _SEPARATORS_AND_CONTROLS.sub(" ", text)
     if encoding != UTF_8 and not cleaned.isascii():
-        cleaned = "".join(_iso_8859_15_char(char) for char in cleaned.translate(_ASCII_FORMS))
+        cleaned = cleaned.translate(_ASCII_FORMS)
+        try:
+            cleaned.encode(ISO_8859_15)
+        except UnicodeEncodeError:  # rare: only then look at each character
+            cleaned = "".join(_iso_8859_15_char(char) for char in cleaned)
     # Spaces last: a transliteration may leave one (a lone cedilla is a space and a combining mark).
     return _SPACES.sub(" ", cleaned).strip()
 
@@ -259,23 +261,36 @@ class _EntryFormatter:
         self.account_labels = account_labels
         self.tiers_names = tiers_names
         self.options = options
+        self._known: dict[str, str] = {}
 
     def text(self, value: str) -> str:
         return fec_text(value, self.options.encoding)
 
+    def known(self, value: str) -> str:
+        """``text`` for codes and labels that repeat on every line (journals, accounts, tiers).
+
+        Memoized in a dict as large as the caller's label mappings, never as the file:
+        per-entry texts (numbers, labels) go through ``text``.
+        """
+        formatted = self._known.get(value)
+        if formatted is None:
+            formatted = self._known[value] = self.text(value)
+        return formatted
+
     def lines(self, item: FecEntry, totals: _Totals) -> list[str]:
         entry = item.entry
-        journal = self.text(entry.journal)
+        journal = self.known(entry.journal)
         head = [
             journal,
-            self.text(item.journal_label) or journal,
+            self.known(item.journal_label) or journal,
             self.text(item.number),
             fec_date(entry.entry_date),
         ]
         piece_ref = self.text(entry.invoice_number) or self.text(entry.piece)
         piece_date = fec_date(entry.entry_date)
         valid_date = fec_date(item.validated_on)
-        fallback_label = self.text(entry.label) or piece_ref
+        entry_label = self.text(entry.label)  # lines mostly repeat it: formatted once per entry
+        fallback_label = entry_label or piece_ref
         rows: list[str] = []
         for line in entry.lines:
             amount = to_cents(line.amount)
@@ -294,13 +309,13 @@ class _EntryFormatter:
             foreign_amount, currency = self._currency(line)
             fields = [
                 *head,
-                self.text(line.account),
+                self.known(line.account),
                 self._account_label(line.account, totals),
                 auxiliary_number,
                 auxiliary_name,
                 piece_ref,
                 piece_date,
-                self.text(line.label) or fallback_label,
+                (entry_label if line.label == entry.label else self.text(line.label)) or fallback_label,
                 fec_amount(debit),
                 fec_amount(credit),
                 "",
@@ -315,19 +330,19 @@ class _EntryFormatter:
         return rows
 
     def _account_label(self, account: str, totals: _Totals) -> str:
-        label = self.text(self.account_labels.get(account, ""))
+        label = self.known(self.account_labels.get(account, ""))
         if not label:
             totals.accounts_without_label.add(account)
-            return self.text(account)
+            return self.known(account)
         return label
 
     def _auxiliary(self, line: EntryLine, totals: _Totals) -> tuple[str, str]:
         if line.role is not LineRole.CUSTOMER or not line.tiers:
             return "", ""
-        name = self.text(self.tiers_names.get(line.tiers, ""))
+        name = self.known(self.tiers_names.get(line.tiers, ""))
         if not name:
             totals.tiers_without_name.add(line.tiers)
-        return self.text(line.tiers), name or self.text(line.tiers)
+        return self.known(line.tiers), name or self.known(line.tiers)
 
     @staticmethod
     def _currency(line: EntryLine) -> tuple[str, str]:

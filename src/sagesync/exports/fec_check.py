@@ -167,8 +167,7 @@ class _LineChecker:
         if fields is None:
             return
 
-        def value(name: str) -> str | None:
-            return self.columns.value(fields, name)
+        value = self.columns.values(fields).get
 
         for name in REQUIRED:
             if value(name) == "":

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 
 from sagesync.exports.fec import FEC_COLUMNS
 
@@ -71,8 +72,14 @@ def decode_line(raw: bytes, encoding: str, line: int, report: Report) -> tuple[s
     """(encoding of the file so far, text of the line).
 
     The file is ASCII until its first non-ASCII line decides: UTF-8 when that line decodes
-    as UTF-8, ISO-8859-15 otherwise. Later lines that disagree are reported (mixed files
-    are what breaks other tools' imports).
+    as UTF-8, ISO-8859-15 otherwise. In a UTF-8 file, a later line that is not UTF-8 is
+    reported: mixed files are what breaks other tools' imports. In an ISO-8859-15 file every
+    byte is a character, so only 0x80-0x9F (control codes there, typographic characters in
+    Windows-1252) are reported.
+
+    Limit: an ISO-8859-15 file whose first non-ASCII line is also valid UTF-8 is read as UTF-8
+    (such a line reads as mojibake like "Ã©" in ISO-8859-15, never seen in real labels); if a
+    later line then is not UTF-8, it is reported as mixed.
     """
     if raw.isascii():
         return encoding, raw.decode("ascii")
@@ -95,25 +102,19 @@ def decode_line(raw: bytes, encoding: str, line: int, report: Report) -> tuple[s
                 "UTF-8 up to here: the file mixes encodings; save it again in one encoding",
             )
             return encoding, raw.decode(ISO_8859_15)
-    if not _report_c1_bytes(raw, line, report):
-        try:
-            raw.decode(UTF_8)
-            report(
-                line,
-                "",
-                ProblemCode.ENCODING_INVALID,
-                "this line is UTF-8 while the file is ISO-8859-15 up to here: the file mixes encodings",
-            )
-        except UnicodeDecodeError:
-            pass
+    _report_c1_bytes(raw, line, report)
     return encoding, raw.decode(ISO_8859_15)
+
+
+_C1_BYTE = re.compile(rb"[\x80-\x9f]")
 
 
 def _report_c1_bytes(raw: bytes, line: int, report: Report) -> bool:
     # 0x80-0x9F are control codes in ISO-8859-15; in Windows-1252 they are €, ’, “, –...
-    position = next((index for index, byte in enumerate(raw) if 0x80 <= byte <= 0x9F), None)
-    if position is None:
+    found = _C1_BYTE.search(raw)
+    if found is None:
         return False
+    position = found.start()
     report(
         line,
         "",
@@ -145,10 +146,9 @@ class Columns:
     positions: dict[str, int]  # canonical name -> field index (first occurrence)
     montant_sens: bool  # amounts as Montant + Sens instead of Debit + Credit
 
-    def value(self, fields: Sequence[str], name: str) -> str | None:
-        """The stripped field, or None when the file has no such column."""
-        position = self.positions.get(name)
-        return None if position is None else fields[position].strip()
+    def values(self, fields: Sequence[str]) -> dict[str, str]:
+        """Canonical column name -> stripped field; a column the file lacks is absent."""
+        return {name: fields[position].strip() for name, position in self.positions.items()}
 
 
 def read_header(text: str, report: Report) -> Columns | None:
@@ -215,6 +215,7 @@ _AMOUNT = re.compile(r"[+-]?\d+(?:,\d+)?")
 _DATE = re.compile(r"\d{8}")
 
 
+@lru_cache(maxsize=4096)  # a file holds few distinct dates, each on many lines
 def parse_fec_date(text: str) -> tuple[date | None, str]:
     """(the date, "") or (None, why not): AAAAMMJJ, a calendar date."""
     if not _DATE.fullmatch(text):
