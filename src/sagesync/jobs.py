@@ -25,7 +25,7 @@ from sagesync.exports.fec import FecEntrySource, FecOptions, fec_file_name, writ
 from sagesync.ledger.lock import CompanyLock
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.check import CheckLine, PlatformAnswer
-from sagesync.profiles.model import Profile
+from sagesync.profiles.model import LocationKind, Profile
 from sagesync.profiles.paths import ProfilePaths, profile_paths
 from sagesync.sage.embedded_target import EmbeddedTarget
 from sagesync.sources.base import Source
@@ -61,13 +61,16 @@ def writeback_action(profile: Profile, source: Source) -> WritebackAction:
     return action
 
 
-def make_target(profile: Profile, ledger: Ledger, base: Path | None) -> Target:
+def make_target(profile: Profile, ledger: Ledger, paths: ProfilePaths, base: Path | None) -> Target:
     company_path = profile.embedded_company_path(base)
     if profile.target == "embedded" and company_path is not None:
         return EmbeddedTarget(company_path, ledger, profile.mapping())
-    raise ConfigurationError(
-        f"profiles.{profile.name}: the file target (Sage import file) is not available in this version; "
-        "use an embedded company location (embedded:<path>)")
+    from sagesync.sage.file_target import FileTarget
+    from sagesync.sage.flagfile.layouts import FORMAT_V31, FormatProfile
+
+    fmt = FormatProfile.from_dict(profile.sage_format) if profile.sage_format else FORMAT_V31
+    return FileTarget(profile.sage_company, profile.mapping(), ledger, paths.outbox,
+                      lambda: company_reference_for(profile, base), fmt)
 
 
 @dataclass
@@ -93,7 +96,7 @@ def open_job(profile: Profile, *, events: EventSink = no_events, source_factory:
         stack.enter_context(CompanyLock(paths.folder, profile.sage_company, step))
         ledger = Ledger(paths.ledger)
         stack.callback(ledger.dispose)
-        target = make_target(profile, ledger, base)
+        target = make_target(profile, ledger, paths, base)
         dispose = getattr(target, "dispose", None)
         if dispose is not None:
             stack.callback(dispose)
@@ -114,6 +117,16 @@ def company_reference_for(profile: Profile, base: Path | None = None) -> Company
     from sagesync.sage.reader import read_company_reference
 
     path = profile.embedded_company_path(base)
+    if path is None and profile.location_kind is LocationKind.MAE_FILE:
+        if not profile.sage_export:
+            raise ConfigurationError(
+                f"profiles.{profile.name}.sage_export is empty: a .mae company cannot be read from here, so "
+                "sagesync reads a Sage export of its settings instead (in Sage: Fichier > Exporter > Format "
+                "Sage, with the chart of accounts, tax codes, journals, analytic plans, tiers and sections)")
+        from sagesync.sage.export_reader import read_export_reference
+
+        return read_export_reference(Path(profile.sage_export), journal=profile.sales_journal,
+                                     plan=profile.analytic_plan)
     engine = open_company(str(path) if path is not None else profile.sage_location)
     try:
         with engine.connect() as connection:

@@ -238,12 +238,15 @@ PostedEntry = tuple[JournalEntry, str, datetime]  # entry, EcritureNum, validate
 
 
 def posted_entries(connection: Connection, company: str, start: date, end: date,
-                   states: Iterable[str] = ("posted", "written", "in_sage")) -> Iterator[PostedEntry]:
-    """Posted entries dated in [start, end], in journal and EcritureNum order, streamed."""
+                   states: Iterable[str] = ("posted", "written", "in_sage"),
+                   run_id: int | None = None) -> Iterator[PostedEntry]:
+    """Posted entries dated in [start, end] (of one run if given), in journal and EcritureNum order, streamed."""
     query = (select(postings, entry_lines).join(entry_lines, entry_lines.c.posting_id == postings.c.id)
              .where(postings.c.company == company, postings.c.entry_date >= start, postings.c.entry_date <= end,
                     postings.c.state.in_(list(states)))
              .order_by(postings.c.journal, postings.c.entry_number, entry_lines.c.line_no))
+    if run_id is not None:
+        query = query.where(postings.c.run_id == run_id)
     current: dict[str, Any] | None = None
     lines: list[EntryLine] = []
     for row in connection.execution_options(stream_results=True).execute(query).mappings():

@@ -140,6 +140,9 @@ class Profile(BaseModel):
     sage_user: str = defaults.DEFAULT_SAGE_USER
     sage_location: str
     sage_target: Literal["embedded", "file"] | None = None  # None: from the location
+    # A Sage export (#MPLG, #MTAX, #MCJR...) of a company sagesync cannot read by SQL (a .mae file):
+    # what the checks read instead of the company itself.
+    sage_export: str | None = None
     sales_journal: str = "VTE"
     analytic_plan: str = "PROJET"
     analytic_level: str = defaults.DEFAULT_ANALYTIC_LEVEL
@@ -192,6 +195,8 @@ class Profile(BaseModel):
         }
         if self.siren:
             table["siren"] = self.siren
+        if self.sage_export:
+            table["sage_export"] = self.sage_export
         table["platform"] = self.platform.model_dump(exclude_none=True)
         accounts: dict[str, Any] = {
             "collective": self.accounts.collective,

@@ -72,8 +72,11 @@ class EmbeddedTarget:
         bulk_insert(connection, schema.F_ECRITUREA, analytic)
         return refs
 
-    def finish(self, connection: Connection) -> dict[str, Path]:
-        return {"company": self.company_path}
+    def start_run(self, run_id: int) -> dict[str, Path]:
+        return {}  # nothing can be left half-done: each batch is one transaction
+
+    def finish_run(self, run_id: int) -> dict[str, Path]:
+        return {}
 
     def dispose(self) -> None:
         self.engine.dispose()

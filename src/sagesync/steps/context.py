@@ -40,8 +40,12 @@ class Target(Protocol):
         """Write the entries; return one target reference per entry (EC_No range, file name)."""
         ...
 
-    def finish(self, connection: Connection) -> dict[str, Path]:
-        """Close what the run opened (an import file); return the outputs to show."""
+    def start_run(self, run_id: int) -> dict[str, Path]:
+        """Before a run: finish what a run that died left behind; return files written."""
+        ...
+
+    def finish_run(self, run_id: int) -> dict[str, Path]:
+        """After a run: close what it opened (an import file); return the outputs to show."""
         ...
 
 

@@ -19,7 +19,9 @@ def open_run(context: StepContext, step: str) -> Iterator[RunReport]:
         report.run_id = store.start_run(connection, context.company, step)
     context.events(ProgressEvent(step, "start"))
     try:
+        report.outputs.update(context.target.start_run(report.run_id))
         yield report
+        report.outputs.update(context.target.finish_run(report.run_id))
     except BaseException as error:
         report.finished_at = datetime.now()
         with context.ledger.engine.begin() as connection:

@@ -1,0 +1,128 @@
+"""The file target: one import file per run, each document in exactly one file, even after a crash."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from sagesync.ledger import schema as ledger_schema
+from sagesync.ledger import store
+from sagesync.profiles.defaults import default_mapping
+from sagesync.sage import file_target as file_target_module
+from sagesync.sage import schema
+from sagesync.sage.file_target import FileTarget, confirm_in_sage
+from sagesync.sage.flagfile.layouts import FORMAT_V31
+from sagesync.sage.flagfile.parser import parse_flag_file, pieces
+from sagesync.sage.reader import read_company_reference
+from sagesync.sage.rows import entry_rows
+from sagesync.steps.invoices import pull_invoices
+from sagesync.steps.referential import pull_customers, pull_projects
+from sagesync.steps.sync import sync
+from sagesync.steps.writeback import write_back
+from tests.steps.conftest import Workspace
+from tests.steps.test_sync_embedded import invoices
+
+
+@pytest.fixture
+def file_workspace(workspace: Workspace, tmp_path: Path) -> Iterator[Workspace]:
+    def read_reference():  # type: ignore[no-untyped-def]
+        with workspace.company.connect() as connection:
+            return read_company_reference(connection, journal="VTE", plan="PROJET")
+
+    workspace.context.target = FileTarget("ACME", default_mapping(), workspace.ledger, tmp_path / "outbox",
+                                          read_reference, FORMAT_V31)
+    yield workspace
+
+
+def files(workspace: Workspace) -> list[Path]:
+    return sorted((workspace.context.reports_dir.parent / "outbox").glob("*.txt"))
+
+
+def parsed_pieces(paths: list[Path]) -> list[str]:
+    return [piece.piece for path in paths for piece in pieces(parse_flag_file(path, FORMAT_V31))]
+
+
+def states(workspace: Workspace) -> Counter[str]:
+    with workspace.ledger.connect() as connection:
+        return Counter(connection.execute(select(ledger_schema.postings.c.state)).scalars().all())
+
+
+def test_each_run_writes_one_import_file_with_balanced_pieces_and_nothing_twice(file_workspace: Workspace) -> None:
+    file_workspace.source.document_list = invoices(5)
+    reports = {r.step: r for r in sync(file_workspace.context)}
+    assert reports["invoices"].counts["posted"] == 5
+    written = files(file_workspace)
+    assert len(written) == 3  # customers (#MPCT), projects (#MPCA), invoices (#MECG/#MECA)
+    parsed = [piece for path in written for piece in pieces(parse_flag_file(path, FORMAT_V31))]
+    assert sorted(p.piece for p in parsed) == [f"F2025-{n:04d}" for n in range(1, 6)]
+    assert all(p.total_debit == p.total_credit for p in parsed)
+    assert states(file_workspace) == {"written": 5}
+    assert reports["writeback"].counts == {}  # written is not in Sage yet: nothing told to the platform
+    again = pull_invoices(file_workspace.context)
+    assert again.counts == {"already_posted": 5} and "import file" not in again.outputs
+    assert len(files(file_workspace)) == 3
+
+
+def test_a_run_that_dies_before_its_file_is_finished_by_the_next_run(file_workspace: Workspace,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    file_workspace.source.document_list = invoices(4)
+    pull_customers(file_workspace.context)
+    pull_projects(file_workspace.context)
+    real = file_target_module.write_import_file
+
+    def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(file_target_module, "write_import_file", crash)
+    with pytest.raises(OSError):
+        pull_invoices(file_workspace.context)
+    assert states(file_workspace) == {"pending": 4}
+    monkeypatch.setattr(file_target_module, "write_import_file", real)
+    file_workspace.source.document_list = invoices(6)
+    report = pull_invoices(file_workspace.context)
+    assert report.counts == {"already_posted": 4, "posted": 2}
+    assert any(name.startswith("recovered import file") for name in report.outputs)
+    assert states(file_workspace) == {"written": 6}
+    every_piece = parsed_pieces(files(file_workspace))
+    assert sorted(every_piece) == [f"F2025-{n:04d}" for n in range(1, 7)]  # each exactly once
+    with file_workspace.ledger.connect() as connection:
+        numbers = connection.execute(select(ledger_schema.postings.c.entry_number)
+                                     .order_by(ledger_schema.postings.c.entry_number)).scalars().all()
+    assert numbers == [f"VTE{n:06d}" for n in range(1, 7)]  # no number lost or reused
+
+
+def test_confirm_marks_pieces_sage_imported_and_only_then_writes_back(file_workspace: Workspace) -> None:
+    file_workspace.source.document_list = invoices(3)
+    sync(file_workspace.context)
+    # Sage imports the file: its pieces land in F_ECRITUREC (two of three here).
+    with file_workspace.ledger.connect() as connection:
+        entries = [entry for entry, _, _ in store.posted_entries(connection, "ACME", date.min, date.max)]
+    with file_workspace.company.begin() as connection:
+        reference = read_company_reference(connection, journal="VTE", plan="PROJET")
+        first = 1
+        for entry in entries[:2]:
+            general, analytic = entry_rows(entry, first_ec_no=first, plan_numbers=reference.analytic_plans,
+                                           currency_numbers={})
+            first += len(general)
+            connection.execute(schema.F_ECRITUREC.insert(), general)
+    with file_workspace.company.connect() as sage:
+        assert confirm_in_sage(file_workspace.ledger, "ACME", sage, "VTE") == (2, 1)
+    assert states(file_workspace) == {"in_sage": 2, "written": 1}
+    assert write_back(file_workspace.context).counts == {"acknowledged": 2}
+
+
+def test_reissue_writes_the_same_file_again_only_on_request(file_workspace: Workspace) -> None:
+    file_workspace.source.document_list = invoices(2)
+    sync(file_workspace.context)
+    target = file_workspace.context.target
+    assert isinstance(target, FileTarget)
+    last = files(file_workspace)[-1]
+    original = last.read_bytes()
+    run_id = int(last.stem.rsplit("run", 1)[1])
+    last.unlink()
+    assert target.reissue(run_id).read_bytes() == original
