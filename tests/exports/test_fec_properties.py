@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sagesync.core.model import Document, DocumentKind, DocumentLine, RevenueKind
-from sagesync.exports.fec import FecOptions, assign_numbers, write_fec
-from sagesync.exports.fec_check import inspect_fec
+from sagesync.exports.fec import FEC_COLUMNS, FecOptions, assign_numbers, write_fec
+from sagesync.exports.fec_check import inspect_fec, inspect_fec_stream
 from tests.builders import document
 from tests.exports.fec_helpers import posted, rows
 
@@ -114,3 +114,48 @@ def test_labels_of_any_text_never_break_a_line(text: str) -> None:
     write_fec(numbered, stream, account_labels={"706000": text}, tiers_names={"DUPONT": text})
     for row in rows(stream.getvalue()):
         assert row["EcritureLib"] and row["CompteLib"] and row["JournalLib"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from([b"", b"\xef\xbb\xbf"]))
+def test_the_validator_reads_any_bytes_without_raising(data: bytes, prefix: bytes) -> None:
+    report = inspect_fec_stream(io.BytesIO(prefix + data))
+    assert all(problem.line >= 0 and problem.code and problem.message for problem in report.problems)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(
+                [
+                    "",
+                    "VTE",
+                    "VTE000001",
+                    "VTE000002",
+                    "20250314",
+                    "2025-03-14",
+                    "411000",
+                    "X",
+                    "1,00",
+                    "0,00",
+                    "1.00",
+                    "-1,00",
+                    "USD",
+                    "é",
+                ]
+            ),
+            min_size=17,
+            max_size=19,
+        ),
+        max_size=8,
+    ),
+    st.sampled_from(["\t", "|"]),
+)
+def test_the_validator_reads_any_near_fec_without_raising(lines: list[list[str]], separator: str) -> None:
+    text = "\r\n".join(separator.join(fields) for fields in [list(FEC_COLUMNS), *lines])
+    report = inspect_fec_stream(io.BytesIO(text.encode("utf-8")))
+    assert report.separator == separator
+    assert [problem.line for problem in report.problems] == sorted(
+        (problem.line for problem in report.problems), key=lambda line: (line == 0, line)
+    )

@@ -322,7 +322,7 @@ class _LineChecker:
                 entry.first_line,
                 "EcritureNum",
                 ProblemCode.ENTRY_UNBALANCED,
-                f"entry {journal_code} {entry.number} ({lines}) does not balance: debit "
+                f"entry {entry.number} of journal {journal_code} ({lines}) does not balance: debit "
                 f"{fec_amount(entry.debit)}, credit {fec_amount(entry.credit)}",
             )
 
