@@ -106,7 +106,7 @@ def test_confirm_marks_pieces_sage_imported_and_only_then_writes_back(file_works
         reference = read_company_reference(connection, journal="VTE", plan="PROJET")
         first = 1
         for entry in entries[:2]:
-            general, analytic = entry_rows(entry, first_ec_no=first, plan_numbers=reference.analytic_plans,
+            general, _analytic = entry_rows(entry, first_ec_no=first, plan_numbers=reference.analytic_plans,
                                            currency_numbers={})
             first += len(general)
             connection.execute(schema.F_ECRITUREC.insert(), general)
