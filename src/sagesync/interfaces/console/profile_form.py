@@ -1,0 +1,221 @@
+"""The profile form: the old connector's fields, to and from a ``[profiles.<name>]`` table.
+
+The form edits the table as written in the file, so a setting the form does not
+show (a learned ``sage_format``) is kept as it was. Validation is the profile's
+own (``Profile.from_table``): its problems, each named by TOML path, are put
+back next to the field they are about. Passwords are not part of the table:
+the form's two password fields go to the keyring and are never shown back.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sagesync.profiles.model import LocationKind, location_kind
+
+FieldSpec = tuple[str, str, str]  # (TOML path, label, help)
+
+SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
+    ("Sage", (
+        ("sage_company", "Sage company", "The company's name as Sage shows it."),
+        ("period_start", "Period start", "Documents dated before it are ignored, not errors."),
+        ("sage_user", "Sage user", "e.g. <Administrateur>"),
+        ("sage_location", "Company location", "The .mae file (C:\\Sage\\ACME.mae), an mssql+pyodbc:// URL, "
+                                              "or embedded:<path> for the embedded company."),
+        ("sage_target", "Posting to", "Automatic: the embedded company is posted to directly; "
+                                      "a .mae or SQL Server company gets an import file."),
+        ("sales_journal", "Sales journal", "VTE"),
+        ("analytic_plan", "Project analytic plan", "PROJET"),
+        ("analytic_level", "Analytic level", "Production cost"),
+        ("siren", "SIREN", "Optional: 9 digits, used in the FEC file name."),
+    )),
+    ("Platform", (
+        ("platform.base_url", "Platform address", "https://app.ooti.co/api/"),
+        ("platform.email", "Platform e-mail", "The login e-mail."),
+        ("platform.organization_id", "Organization id", "ORG ID: your name > settings > info."),
+        ("platform.team_id", "Team id", "TEAM ID: your name > settings > entities."),
+    )),
+    ("Accounts", (
+        ("accounts.collective", "Clients collective account", "411000"),
+        ("accounts.vat_regime", "VAT due on", "Receipts (encaissements) is the rule for services."),
+        ("accounts.revenue.fees", "Fees (honoraires)", "706000"),
+        ("accounts.revenue.expenses", "Re-billed expenses (frais)", "708500"),
+        ("accounts.revenue.disbursements", "Disbursements (débours)", "467000"),
+    )),
+    ("Write back", (
+        ("writeback.mode", "Tell the platform", "Off: the ledger alone records what was posted."),
+        ("writeback.field", "Platform field", "The invoice field set to the Sage piece number (patch field)."),
+    )),
+)
+FIELD_NAMES = frozenset(path for _title, specs in SECTIONS for path, _label, _help in specs)
+CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
+    "sage_target": (("auto", "automatic (from the location)"), ("embedded", "embedded company"),
+                    ("file", "import file for Sage")),
+    "accounts.vat_regime": (("receipts", "receipts (TVA sur les encaissements)"),
+                            ("debits", "debits (TVA sur les débits)")),
+    "writeback.mode": (("off", "off"), ("patch_field", "set a platform field (patch field)")),
+}
+OPTIONAL = frozenset({"siren", "platform.organization_id", "platform.team_id", "writeback.field"})
+VAT_COLUMNS = ("rate", "code_debits", "account_debits", "code_receipts", "account_receipts")
+SECRET_FIELDS = {"sage": "secret-sage", "platform": "secret-platform"}
+
+
+@dataclass
+class FormValues:
+    """What the form shows: text only, as typed or as read from the file."""
+
+    fields: dict[str, str] = field(default_factory=dict)
+    vat: list[dict[str, str]] = field(default_factory=list)
+    revenue_by_rate: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class FormProblems:
+    by_field: dict[str, str] = field(default_factory=dict)  # form field name -> what is wrong
+    general: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field or self.general)
+
+    def add(self, name: str, text: str) -> None:
+        self.by_field[name] = f"{self.by_field[name]}; {text}" if name in self.by_field else text
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _get(table: Mapping[str, Any], path: str) -> object:
+    node: object = table
+    for part in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(part)
+    return node
+
+
+def _target_of(location: str) -> str:
+    return "embedded" if location_kind(location) is LocationKind.EMBEDDED else "file"
+
+
+def values_from_table(table: Mapping[str, Any]) -> FormValues:
+    values = FormValues({path: _text(_get(table, path)) for path in FIELD_NAMES})
+    target = values.fields["sage_target"]
+    if not target or target == _target_of(values.fields["sage_location"]):
+        values.fields["sage_target"] = "auto"
+    values.fields["accounts.vat_regime"] = values.fields["accounts.vat_regime"] or "receipts"
+    values.fields["writeback.mode"] = values.fields["writeback.mode"] or "off"
+    entries = table.get("vat")
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, Mapping):
+            values.vat.append({column: _text(entry.get(column)) for column in VAT_COLUMNS})
+    by_rate = _get(table, "accounts.revenue_by_rate")
+    if isinstance(by_rate, Mapping):
+        values.revenue_by_rate = [(_text(rate), _text(account)) for rate, account in by_rate.items()]
+    return values
+
+
+def values_from_form(get: Callable[[str], str], names: list[str]) -> FormValues:
+    """Read a submitted form (``get(name)`` gives "" when absent); blank table rows are dropped."""
+    values = FormValues({path: get(path).strip() for path in FIELD_NAMES})
+    rows = sorted({int(name.split("-")[1]) for name in names if name.startswith("vat-") and name.count("-") == 2
+                   and name.split("-")[1].isdigit()})
+    for row in rows:
+        entry = {column: get(f"vat-{row}-{column}").strip() for column in VAT_COLUMNS}
+        if any(entry.values()):
+            values.vat.append(entry)
+    rows = sorted({int(name.split("-")[1]) for name in names if name.startswith("rbr-") and name.count("-") == 2
+                   and name.split("-")[1].isdigit()})
+    for row in rows:
+        rate, account = get(f"rbr-{row}-rate").strip(), get(f"rbr-{row}-account").strip()
+        if rate or account:
+            values.revenue_by_rate.append((rate, account))
+    return values
+
+
+def _set(table: dict[str, Any], path: str, value: str | None) -> None:
+    parts = path.split(".")
+    node = table
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    if value is None:
+        node.pop(parts[-1], None)
+    else:
+        node[parts[-1]] = value
+
+
+def table_from_values(base: Mapping[str, Any], values: FormValues) -> dict[str, Any]:
+    """``base`` (the table in the file, or the defaults) with the form's values applied."""
+    table = copy.deepcopy(dict(base))
+    for path in FIELD_NAMES:
+        text = values.fields.get(path, "")
+        if path == "sage_target":
+            _set(table, path, None if text in ("", "auto") else text)
+        elif path in OPTIONAL and not text:
+            _set(table, path, None)
+        else:
+            _set(table, path, text)  # an empty required field is left for validation to name
+    table["vat"] = [{"rate": row["rate"], **{column: row[column] for column in VAT_COLUMNS[1:] if row[column]}}
+                    for row in values.vat]
+    by_rate = {rate: account for rate, account in values.revenue_by_rate}
+    if by_rate:
+        _set_table(table, "accounts", "revenue_by_rate", by_rate)
+    else:
+        accounts = table.get("accounts")
+        if isinstance(accounts, dict):
+            accounts.pop("revenue_by_rate", None)
+    return table
+
+
+def _set_table(table: dict[str, Any], parent: str, key: str, value: dict[str, str]) -> None:
+    child = table.get(parent)
+    if not isinstance(child, dict):
+        child = table[parent] = {}
+    child[key] = value
+
+
+def _form_name(path: str) -> str | None:
+    """The form field a TOML path (below the profile) is shown next to."""
+    if path.startswith("vat["):
+        index, _, rest = path[len("vat["):].partition("]")
+        column = rest.lstrip(".")
+        if index.isdigit():
+            return f"vat-{index}-{column}" if column in VAT_COLUMNS else f"vat-{index}-rate"
+    if path == "vat":
+        return "vat"
+    if path.startswith("accounts.revenue_by_rate"):
+        return "accounts.revenue_by_rate"
+    while path:
+        if path in FIELD_NAMES:
+            return path
+        path = path.rpartition(".")[0]
+    return None
+
+
+def problems_from_error(message: str, profile_name: str) -> FormProblems:
+    """Spread a profile's ConfigurationError (one "  - profiles.<name>.<path>: text" line each) over the form."""
+    problems = FormProblems()
+    prefix = f"profiles.{profile_name}."
+    lines = [line[len("  - "):] for line in message.splitlines() if line.startswith("  - ")]
+    if not lines:
+        problems.general.append(message)
+        return problems
+    for line in lines:
+        path, _, text = line.partition(": ")
+        name = _form_name(path[len(prefix):]) if path.startswith(prefix) else None
+        if name is None:
+            problems.general.append(line)
+        else:
+            problems.add(name, text)
+    return problems

@@ -1,0 +1,111 @@
+"""What the ledger of record says: findings, documents and their state, a piece's lines, the run history.
+
+Every page here only reads (``ledger_views``); filters are plain GET parameters,
+so a filtered page can be bookmarked or sent to a colleague on the same machine.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from starlette.responses import Response
+
+from sagesync.interfaces.console import ledger_views
+from sagesync.interfaces.console.state import console_state, load_profile, render
+
+router = APIRouter()
+
+PAGE_SIZE = 200
+CSV_COLUMNS = ("document", "source_id", "severity", "code", "field", "message", "fix", "run")
+
+
+def _page_number(page: int) -> int:
+    return max(page, 1)
+
+
+@router.get("/company/{name}/findings")
+def findings_page(request: Request, name: str, severity: str = "", code: str = "", q: str = "",
+                  page: int = 1) -> Response:
+    state = console_state(request)
+    profile = load_profile(request, name)
+    severity = severity if severity in ledger_views.SEVERITIES else ""
+    page = _page_number(page)
+    with state.readers.connect(state.ledger_path(name)) as connection:
+        rows, total = ledger_views.current_findings(connection, profile.sage_company, severity=severity, code=code,
+                                                    text=q.strip(), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        codes = ledger_views.finding_codes(connection, profile.sage_company)
+    return render(request, "findings.html", {
+        "profile": profile, "name": name, "section": "findings", "groups": ledger_views.group_by_document(rows),
+        "total": total, "shown": len(rows), "codes": codes, "severities": ledger_views.SEVERITIES,
+        "filters": {"severity": severity, "code": code, "q": q}, "page": page,
+        "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)})
+
+
+@router.get("/company/{name}/findings.csv")
+def findings_csv(request: Request, name: str, severity: str = "", code: str = "", q: str = "") -> Response:
+    """The current findings as the check report's CSV: UTF-8 with a BOM and ';', what a French Excel opens."""
+    state = console_state(request)
+    profile = load_profile(request, name)
+    path = state.ledger_path(name)
+
+    def rows() -> Iterator[str]:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, delimiter=";")
+        buffer.write("\ufeff")
+        writer.writerow(CSV_COLUMNS)
+        with state.readers.connect(path) as connection:
+            for count, row in enumerate(ledger_views.iter_current_findings(
+                    connection, profile.sage_company, severity=severity, code=code, text=q.strip()), start=1):
+                writer.writerow((row["document"], row["source_id"], row["severity"], row["code"], row["field"],
+                                 row["message"], row["fix"], row["run_id"]))
+                if count % 500 == 0:
+                    yield buffer.getvalue()
+                    buffer.seek(0)
+                    buffer.truncate()
+        yield buffer.getvalue()
+
+    filename = f"findings-{name}-{date.today():%Y%m%d}.csv"
+    return StreamingResponse(rows(), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/company/{name}/documents")
+def documents_page(request: Request, name: str, state: str = "", q: str = "", page: int = 1) -> Response:
+    console = console_state(request)
+    profile = load_profile(request, name)
+    wanted = state if state in dict(ledger_views.DOCUMENT_STATES) else ""
+    page = _page_number(page)
+    with console.readers.connect(console.ledger_path(name)) as connection:
+        rows, total = ledger_views.documents(connection, profile.sage_company, state=wanted, text=q.strip(),
+                                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        counts = ledger_views.state_counts(connection, profile.sage_company)
+    return render(request, "documents.html", {
+        "profile": profile, "name": name, "section": "documents", "rows": rows, "total": total, "counts": counts,
+        "states": ledger_views.DOCUMENT_STATES, "filters": {"state": wanted, "q": q}, "page": page,
+        "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)})
+
+
+@router.get("/company/{name}/pieces/{posting_id}")
+def piece_page(request: Request, name: str, posting_id: int) -> Response:
+    state = console_state(request)
+    profile = load_profile(request, name)
+    with state.readers.connect(state.ledger_path(name)) as connection:
+        piece = ledger_views.piece(connection, profile.sage_company, posting_id)
+    if piece is None:
+        return render(request, "error.html", {"message": f"No piece {posting_id} in the books of "
+                                                         f"{profile.sage_company}.", "name": name}, status_code=404)
+    return render(request, "piece.html", {"profile": profile, "name": name, "section": "documents", "piece": piece})
+
+
+@router.get("/company/{name}/runs")
+def runs_page(request: Request, name: str) -> Response:
+    state = console_state(request)
+    profile = load_profile(request, name)
+    with state.readers.connect(state.ledger_path(name)) as connection:
+        history = ledger_views.run_history(connection, profile.sage_company, limit=200)
+    return render(request, "runs.html", {"profile": profile, "name": name, "section": "runs", "history": history})

@@ -1,0 +1,196 @@
+"""Profiles: list, create, edit and save; passwords to the keyring; the connection test.
+
+Saving goes through the same validation and the same file as ``sagesync profile``:
+a profile is written only when it is whole, and its problems are shown next to
+the fields. A password typed in the form goes to the OS keyring (or is refused
+with the keyring's message when the machine has none) and is never shown back,
+not even after a failed save.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.interfaces.console import profile_form
+from sagesync.interfaces.console.state import console_state, load_profile, render
+from sagesync.profiles.model import Profile, defaults_table
+from sagesync.profiles.paths import suggest_profile_name, validate_profile_name
+from sagesync.profiles.secrets import WHICH, KeyringSecrets, SecretSource, Which, env_variable, label, secret_source
+
+router = APIRouter()
+
+
+class ConnectionLine(Protocol):
+    """One line of ``sagesync.jobs.test_connections``: what was asked, whether it answered, and the fix."""
+
+    @property
+    def what(self) -> str: ...
+
+    @property
+    def ok(self) -> bool: ...
+
+    @property
+    def detail(self) -> str: ...
+
+    @property
+    def fix(self) -> str: ...
+
+
+def _secret_status(name: str | None, which: Which) -> str:
+    if name is None:
+        return "not set yet"
+    source = secret_source(name, which)
+    if source is SecretSource.ENVIRONMENT:
+        return f"from the environment variable {env_variable(name, which)}"
+    if source is SecretSource.KEYRING:
+        return "stored in the OS keyring"
+    if source is SecretSource.KEYRING_UNAVAILABLE:
+        return f"not set, and this machine has no keyring: set {env_variable(name, which)}"
+    return "not set"
+
+
+def _form_page(request: Request, *, name: str, creating: bool, values: profile_form.FormValues,
+               problems: profile_form.FormProblems | None = None, notice: str = "", status_code: int = 200) -> Response:
+    secrets = {which: {"label": label(which), "field": profile_form.SECRET_FIELDS[which],
+                       "status": _secret_status(None if creating else name, which)} for which in WHICH}
+    return render(request, "profile_form.html", {
+        "name": name, "creating": creating, "values": values, "problems": problems or profile_form.FormProblems(),
+        "sections": profile_form.SECTIONS, "choices": profile_form.CHOICES, "vat_columns": profile_form.VAT_COLUMNS,
+        "secrets": secrets, "notice": notice}, status_code=status_code)
+
+
+@router.get("/")
+def home() -> Response:
+    return RedirectResponse("/profiles", status_code=303)
+
+
+@router.get("/profiles")
+def list_profiles(request: Request) -> Response:
+    state = console_state(request)
+    try:
+        listing, problem = state.profiles().listing(), ""
+    except ConfigurationError as error:
+        listing, problem = [], str(error)
+    running = set(state.runner.running())
+    return render(request, "profiles.html", {"listing": listing, "problem": problem, "running": running,
+                                             "profiles_file": state.profiles().path})
+
+
+@router.get("/profiles/new")
+def new_profile(request: Request) -> Response:
+    values = profile_form.values_from_table(defaults_table())
+    return _form_page(request, name="", creating=True, values=values)
+
+
+@router.get("/profiles/{name}/edit")
+def edit_profile(request: Request, name: str, saved: int = 0) -> Response:
+    table = console_state(request).profiles().table(name)
+    notice = "Saved." if saved else ""
+    problems = profile_form.FormProblems()
+    try:
+        Profile.from_table(name, table)
+    except ConfigurationError as error:  # a profile broken in the file is shown with its problems
+        problems = profile_form.problems_from_error(str(error), name)
+    return _form_page(request, name=name, creating=False, values=profile_form.values_from_table(table),
+                      problems=problems, notice=notice)
+
+
+@router.post("/profiles")
+async def create_profile(request: Request) -> Response:
+    form = await request.form()
+    name = str(form.get("name", "")).strip()
+    return await _save(request, name, creating=True)
+
+
+@router.post("/profiles/{name}")
+async def save_profile(request: Request, name: str) -> Response:
+    return await _save(request, name, creating=False)
+
+
+async def _save(request: Request, name: str, *, creating: bool) -> Response:
+    form = await request.form()
+
+    def get(key: str) -> str:
+        value = form.get(key, "")
+        return value if isinstance(value, str) else ""
+
+    values = profile_form.values_from_form(get, list(form.keys()))
+    problems = profile_form.FormProblems()
+    store = console_state(request).profiles()
+    base: dict[str, Any] = defaults_table()
+    try:
+        validate_profile_name(name)
+        if not creating:
+            base = store.table(name)
+        elif name in store.names():
+            problems.add("name", f"a profile named {name!r} already exists: pick another name, or edit that one")
+    except ConfigurationError as error:
+        problems.add("name", str(error))
+    profile: Profile | None = None
+    if not problems:
+        try:
+            profile = Profile.from_table(name, profile_form.table_from_values(base, values))
+        except ConfigurationError as error:
+            problems = profile_form.problems_from_error(str(error), name)
+    if profile is None:
+        suggestion = suggest_profile_name(name) if "name" in problems.by_field else ""
+        if suggestion and suggestion != name:
+            problems.add("name", f"try {suggestion}")
+        return _form_page(request, name=name, creating=creating, values=values, problems=problems,
+                          notice="Not saved: fix the fields marked below (passwords are not kept: type them again).",
+                          status_code=422)
+    try:
+        store.add(profile) if creating else store.update(profile)
+    except ConfigurationError as error:
+        problems.general.append(str(error))
+        return _form_page(request, name=name, creating=creating, values=values, problems=problems,
+                          notice="Not saved.", status_code=422)
+    secret_problems = _store_secrets(name, get)
+    if secret_problems:
+        return _form_page(request, name=name, creating=False, values=values, problems=secret_problems,
+                          notice="The profile is saved, but a password was not stored: see below.")
+    return RedirectResponse(f"/profiles/{name}/edit?saved=1", status_code=303)
+
+
+def _store_secrets(name: str, get: Callable[[str], str]) -> profile_form.FormProblems:
+    problems = profile_form.FormProblems()
+    store = KeyringSecrets()
+    for which in WHICH:
+        field = profile_form.SECRET_FIELDS[which]
+        secret = get(field)
+        if not secret:
+            continue  # left empty: the stored one stays
+        try:
+            store.set(name, which, secret)
+        except ConfigurationError as error:  # the message names the variable to set instead, never the secret
+            problems.add(field, str(error))
+    return problems
+
+
+def _connection_tester() -> Callable[[Profile], Sequence[ConnectionLine]] | None:
+    from sagesync import jobs
+
+    tester: Callable[[Profile], Sequence[ConnectionLine]] | None = getattr(jobs, "test_connections", None)
+    return tester
+
+
+@router.post("/profiles/{name}/test")
+def test_connections(request: Request, name: str) -> Response:
+    lines: Sequence[ConnectionLine] = ()
+    error = ""
+    tester = _connection_tester()
+    try:
+        profile = load_profile(request, name)
+        if tester is None:
+            error = "The connection test is not available in this version of sagesync: run `sagesync profile check`."
+        else:
+            lines = tester(profile)
+    except SagesyncError as failure:
+        error = str(failure)
+    return render(request, "_connections.html", {"lines": lines, "error": error, "name": name})

@@ -1,0 +1,177 @@
+"""The console on real parts: the real app and middleware, a real embedded company, a real ledger.
+
+The platform is the bundled sample firm read by ``FileSource`` (no HTTP), the
+profiles file and data folders are temporary, and the keyring is an in-memory
+``keyring`` backend, so a test never touches the user's own profiles or passwords.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
+
+import sagesync
+from sagesync.interfaces.console import create_app
+from sagesync.interfaces.console.runner import SourceFactory
+from sagesync.profiles.model import Profile, defaults_table
+from sagesync.sage.company import init_company
+from sagesync.sources.files import FileSource
+
+TOKEN = "test-console-key-" + "k" * 32
+SAMPLE_FIRM = Path(sagesync.__file__).parent / "sandbox" / "data" / "sample_firm.json"
+COMPANY = "ATELIER DEMO"
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.passwords.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    previous = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture(autouse=True)
+def sagesync_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for variable in list(os.environ):
+        if variable.startswith("SAGESYNC_"):
+            monkeypatch.delenv(variable)
+    monkeypatch.setenv("SAGESYNC_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SAGESYNC_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+@pytest.fixture
+def company_path(tmp_path: Path) -> Path:
+    path = tmp_path / "atelier-demo.sqlite"
+    init_company(path, COMPANY, closed_months=[("VTE", date(2025, 1, 1))]).dispose()
+    return path
+
+
+def sample_firm() -> dict[str, Any]:
+    firm: dict[str, Any] = json.loads(SAMPLE_FIRM.read_text(encoding="utf-8"))
+    return firm
+
+
+def file_source(_profile: Profile) -> FileSource:
+    return FileSource(SAMPLE_FIRM)
+
+
+def demo_form(company_path: Path, **changes: str) -> dict[str, str]:
+    """What a person types into the new-profile form for the demo company (the defaults left as shown)."""
+    table = defaults_table()
+    form = {"name": "demo", "sage_company": COMPANY, "period_start": "2025-01-01",
+            "sage_location": f"embedded:{company_path}", "sage_target": "auto", "sage_user": table["sage_user"],
+            "sales_journal": table["sales_journal"], "analytic_plan": table["analytic_plan"],
+            "analytic_level": table["analytic_level"], "siren": "", "platform.base_url": table["platform"]["base_url"],
+            "platform.email": "demo@sagesync.test", "platform.organization_id": "1207", "platform.team_id": "3418",
+            "accounts.collective": table["accounts"]["collective"], "accounts.vat_regime": "receipts",
+            "writeback.mode": "off", "writeback.field": ""}
+    for kind, account in table["accounts"]["revenue"].items():
+        form[f"accounts.revenue.{kind}"] = account
+    for index, (rate, account) in enumerate(table["accounts"]["revenue_by_rate"].items()):
+        form[f"rbr-{index}-rate"], form[f"rbr-{index}-account"] = rate, account
+    for index, row in enumerate(table["vat"]):
+        for column, value in row.items():
+            form[f"vat-{index}-{column}"] = value
+    form.update(changes)
+    return form
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+CSRF_HEADER = re.compile(r'hx-headers=\'\{"X-CSRF-Token": "([^"]+)"\}\'')
+
+
+@dataclass
+class Console:
+    """A logged-in browser session on the console app."""
+
+    app: FastAPI
+    client: TestClient
+    csrf: str
+
+    def post(self, path: str, data: dict[str, str] | None = None, **options: Any) -> Any:
+        return self.client.post(path, data={"csrf_token": self.csrf, **(data or {})}, **options)
+
+    def create_profile(self, company_path: Path, **changes: str) -> Any:
+        return self.post("/profiles", demo_form(company_path, **changes), follow_redirects=False)
+
+    def run(self, step: str, name: str = "demo") -> Any:
+        """Click a step button, then wait for the run to end (as the page would, by its event stream)."""
+        response = self.client.post(f"/company/{name}/run/{step}", headers={"X-CSRF-Token": self.csrf})
+        thread = self.app.state.console.runner.channel(name).thread
+        if thread is not None:
+            thread.join(60)
+            assert not thread.is_alive(), f"{step} did not finish in 60 s"
+        return response
+
+
+def log_in(client: TestClient) -> str:
+    response = client.get(f"/login?token={TOKEN}", follow_redirects=False)
+    assert response.status_code == 303
+    client.cookies.set("sagesync_console", response.cookies["sagesync_console"])
+    page = client.get("/profiles")
+    match = CSRF_HEADER.search(page.text)
+    assert match, "every page carries the CSRF token for htmx"
+    return match.group(1)
+
+
+@pytest.fixture
+def make_console() -> Iterator[Any]:
+    clients: list[TestClient] = []
+
+    def make(source_factory: SourceFactory = file_source) -> Console:
+        app = create_app(token=TOKEN, source_factory=source_factory)
+        client = TestClient(app, base_url="http://127.0.0.1")
+        client.__enter__()
+        clients.append(client)
+        return Console(app, client, log_in(client))
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def console(make_console: Any) -> Console:
+    made: Console = make_console()
+    return made
+
+
+@pytest.fixture
+def demo(console: Console, company_path: Path) -> Console:
+    """The console with the demo profile created through the form."""
+    response = console.create_profile(company_path)
+    assert response.status_code == 303, response.text
+    return console
