@@ -22,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sagesync.bulk import bulk_insert
 from sagesync.core.findings import Finding
 from sagesync.core.model import AnalyticSplit, Document, DocumentKind, EntryLine, JournalEntry, LineRole, Side
+from sagesync.exports.fec import format_entry_number
 from sagesync.ledger.schema import (
     SCHEMA,
     document_states,
@@ -34,8 +35,6 @@ from sagesync.ledger.schema import (
     runs,
     synced_records,
 )
-
-ENTRY_NUMBER_DIGITS = 6
 
 
 def _now() -> datetime:
@@ -177,7 +176,7 @@ def record_postings(connection: Connection, company: str, run_id: int,
             "company": company, "source_id": document.source_id, "version": version,
             "updated_at": document.updated_at.isoformat() if document.updated_at else None,
             "number": document.number, "kind": document.kind.value, "journal": entry.journal,
-            "entry_number": f"{entry.journal}{sequence:0{ENTRY_NUMBER_DIGITS}d}", "piece": entry.piece,
+            "entry_number": format_entry_number(entry.journal, sequence), "piece": entry.piece,
             "entry_date": entry.entry_date, "original_source_id": document.original_source_id, "state": state,
             "target": target, "target_ref": target_ref, "run_id": run_id, "validated_at": now})
     bulk_insert(connection, postings, posting_rows)
@@ -244,7 +243,8 @@ def posted_entries(connection: Connection, company: str, start: date, end: date,
     query = (select(postings, entry_lines).join(entry_lines, entry_lines.c.posting_id == postings.c.id)
              .where(postings.c.company == company, postings.c.entry_date >= start, postings.c.entry_date <= end,
                     postings.c.state.in_(list(states)))
-             .order_by(postings.c.journal, postings.c.entry_number, entry_lines.c.line_no))
+             # id order is validation order: the numbers' own text order breaks past 999 999
+             .order_by(postings.c.journal, postings.c.id, entry_lines.c.line_no))
     if run_id is not None:
         query = query.where(postings.c.run_id == run_id)
     current: dict[str, Any] | None = None
