@@ -297,7 +297,8 @@ def run_history(connection: Connection, company: str, limit: int = 100) -> list[
     for row in rows.mappings():
         started: datetime = row["started_at"]
         finished: datetime | None = row["finished_at"]
-        history.append({**row, "counts": json.loads(row["counts"] or "{}"), "outputs": json.loads(row["outputs"] or "{}"),
+        history.append({**row, "counts": json.loads(row["counts"] or "{}"),
+                        "outputs": json.loads(row["outputs"] or "{}"),
                         "duration_seconds": (finished - started).total_seconds() if finished else None})
     return history
 

@@ -20,7 +20,7 @@ from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.interfaces.console import profile_form
 from sagesync.interfaces.console.state import console_state, load_profile, render
 from sagesync.profiles.model import Profile, defaults_table
-from sagesync.profiles.paths import suggest_profile_name, validate_profile_name
+from sagesync.profiles.paths import validate_profile_name
 from sagesync.profiles.secrets import WHICH, KeyringSecrets, SecretSource, Which, env_variable, label, secret_source
 
 router = APIRouter()
@@ -139,9 +139,6 @@ async def _save(request: Request, name: str, *, creating: bool) -> Response:
         except ConfigurationError as error:
             problems = profile_form.problems_from_error(str(error), name)
     if profile is None:
-        suggestion = suggest_profile_name(name) if "name" in problems.by_field else ""
-        if suggestion and suggestion != name:
-            problems.add("name", f"try {suggestion}")
         return _form_page(request, name=name, creating=creating, values=values, problems=problems,
                           notice="Not saved: fix the fields marked below (passwords are not kept: type them again).",
                           status_code=422)

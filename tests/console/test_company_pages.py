@@ -1,0 +1,133 @@
+"""The company page: step buttons, one run at a time per company, and who holds it when busy."""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+
+from sagesync.core.model import Document
+from sagesync.interfaces.console.app import close
+from sagesync.ledger.lock import CompanyLock
+from sagesync.profiles.model import Profile
+from sagesync.profiles.paths import profile_paths
+from sagesync.sources.base import Rejected
+from sagesync.sources.files import FileSource
+from tests.console.conftest import COMPANY, SAMPLE_FIRM, Console, sample_firm
+
+
+def test_the_company_page_has_the_old_connectors_buttons_and_more(demo: Console) -> None:
+    html = demo.client.get("/company/demo").text
+    buttons = re.findall(r'hx-post="/company/demo/run/(\w+)"[^>]*>\s*([^<]+)</button>', html)
+    assert buttons == [("customers", "Pull customers"), ("projects", "Pull projects"), ("check", "Check invoices"),
+                       ("invoices", "Pull invoices"), ("writeback", "Write back"), ("sync", "Sync all")]
+    assert 'sse-connect="/company/demo/events"' in html
+    assert "No run yet." in html
+
+
+def test_check_invoices_from_the_console_finds_the_planted_mistakes(demo: Console) -> None:
+    demo.run("customers")
+    demo.run("projects")
+    panel = demo.run("check").text
+    assert "Running:" in panel  # the click answers as soon as the run holds the lock
+    snapshot = demo.app.state.console.runner.channel("demo").snapshot()
+    assert snapshot.error == "" and snapshot.running is None
+    (report,) = snapshot.reports
+    blocking = {mistake["pk"] for mistake in sample_firm()["planted_mistakes"]
+                if mistake["record"] == "invoice" and mistake["expected"] != "original_invoice_unknown"}
+    assert dict(report.counts)["blocked"] == len(blocking)
+    page = demo.client.get("/company/demo").text
+    assert "Last run, finished" in page and f"blocked {len(blocking)}" in page
+
+
+def test_an_unknown_step_or_profile_is_a_plain_answer(demo: Console) -> None:
+    assert demo.client.post("/company/demo/run/delete", headers={"X-CSRF-Token": demo.csrf}).status_code == 404
+    missing = demo.client.get("/company/nobody")
+    assert missing.status_code == 404
+    assert "no profile named &#39;nobody&#39;" in missing.text
+
+
+def test_a_company_held_by_another_process_says_by_whom_and_since_when(demo: Console) -> None:
+    folder = profile_paths("demo").folder
+    with CompanyLock(folder, COMPANY, "invoices"):
+        holder = CompanyLock(folder, COMPANY, "invoices").holder()
+        panel = demo.run("sync").text
+    assert "Not started" in panel
+    assert f"{COMPANY} is busy: Pull invoices, started {holder['started_at'].replace('T', ' ')}" in panel
+    assert f"by process {holder['pid']}" in panel
+    assert demo.app.state.console.runner.channel("demo").snapshot().reports == ()  # nothing ran
+    assert "No run yet." in demo.client.get("/company/demo").text  # and nothing was recorded
+
+
+class HeldSource:
+    """The sample firm, whose invoices wait until the test lets them go: a run that stays running."""
+
+    def __init__(self, release: threading.Event) -> None:
+        self.release = release
+        self.files = FileSource(SAMPLE_FIRM)
+        self.customers, self.projects = self.files.customers, self.files.projects
+
+    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+        assert self.release.wait(30)
+        return self.files.documents(since)
+
+    def close(self) -> None:
+        self.files.close()
+
+
+@pytest.fixture
+def release() -> Iterator[threading.Event]:
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+def test_a_second_click_while_this_console_runs_the_company_shows_the_run_instead(
+        make_console: object, company_path: object, release: threading.Event) -> None:
+    console: Console = make_console(lambda _profile: HeldSource(release))  # type: ignore[operator]
+    assert console.create_profile(company_path).status_code == 303  # type: ignore[arg-type]
+    first = console.client.post("/company/demo/run/check", headers={"X-CSRF-Token": console.csrf}).text
+    assert "Running: Check invoices, started" in first
+    assert re.search(r"<button[^>]*\bdisabled>Sync all</button>", first.replace("\n", " ").replace("  ", ""))
+    second = console.client.post("/company/demo/run/invoices", headers={"X-CSRF-Token": console.csrf}).text
+    assert f"{COMPANY} is busy: Check invoices, started" in second
+    assert f"in this console (process {os.getpid()})" in second
+    assert "Running: Check invoices" in second  # the run in progress stays on the page
+    assert "demo" in console.app.state.console.runner.running()
+    assert '<span class="badge running">running</span>' in console.client.get("/profiles").text
+    release.set()
+    console.app.state.console.runner.channel("demo").thread.join(30)
+    snapshot = console.app.state.console.runner.channel("demo").snapshot()
+    assert [report.step for report in snapshot.reports] == ["check"]
+
+
+def test_a_run_that_cannot_start_shows_why_with_the_fix(demo: Console, make_console: object) -> None:
+    def no_password(profile: Profile) -> FileSource:
+        from sagesync.profiles.secrets import resolve_secret
+
+        resolve_secret(profile.name, "platform")  # raises: no password anywhere
+        raise AssertionError("unreachable")
+
+    console: Console = make_console(no_password)  # type: ignore[operator]
+    console.run("check")
+    panel = console.client.get("/company/demo").text
+    assert "platform password of profile &#39;demo&#39; is not set" in panel
+    assert "SAGESYNC_DEMO_PLATFORM_PASSWORD" in panel
+
+
+def test_closing_the_app_wakes_every_event_stream(demo: Console) -> None:
+    channel = demo.app.state.console.runner.channel("demo")
+    woken: list[str] = []
+
+    class Loop:
+        def call_soon_threadsafe(self, callback: object, kind: str) -> None:
+            woken.append(kind)
+
+    channel.subscribe(Loop())  # type: ignore[arg-type]
+    close(demo.app)
+    assert woken == ["closing"]
+    assert demo.app.state.console.closing.is_set()
