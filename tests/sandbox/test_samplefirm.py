@@ -19,7 +19,7 @@ from sagesync.profiles.defaults import default_mapping
 from sagesync.sandbox import samplefirm
 from sagesync.sources.files import FileSource
 from sagesync.sources.ooti import wirejson
-from sagesync.sources.ooti.payloads import parse_wire_date
+from sagesync.sources.ooti.reading import parse_wire_date
 from tests.builders import company
 
 PERIOD_START = date(2025, 1, 1)

@@ -20,9 +20,9 @@ from sagesync.sources.ooti.payloads import (
     DEFAULT_FIELDS,
     customer_from_payload,
     document_from_payload,
-    parse_wire_date,
     project_from_payload,
 )
+from sagesync.sources.ooti.reading import parse_wire_date
 from tests.builders import d
 
 CURRENCIES = {1: "EUR", 2: "USD"}

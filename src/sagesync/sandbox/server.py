@@ -7,6 +7,7 @@ projects, invoices with the confirmed filters (``team``, ``type``, ``is_sent``,
 payments, and PATCH of invoices (recorded in ``patches``). Every API route but
 the login answers 401 without ``Authorization: JWT <token>``. Invoice list rows
 omit ``items`` unless ``items_in_list`` (§12: the client then fetches them).
+``latency`` delays every answer, as a network round trip would (benchmarks).
 
 ``GET /accounts/login/`` sets a ``csrftoken`` cookie, for the vendor SDK's CSRF step.
 Fault injection (``Faults``) plays 503, 429 + Retry-After, slow and truncated answers.
@@ -17,9 +18,7 @@ Fault injection (``Faults``) plays 503, 429 + Retry-After, slow and truncated an
 
 from __future__ import annotations
 
-import hmac
 import json
-import re
 import secrets
 import socket
 import sys
@@ -33,33 +32,28 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from sagesync.sandbox.faults import Fault, FaultPlan, Faults
+from sagesync.sandbox.faults import Decision, Fault, FaultPlan, Faults
+from sagesync.sandbox.routes import NOT_FOUND, ROUTES, Answer
 from sagesync.sandbox.samplefirm import sample_firm_path
 from sagesync.sandbox.store import FirmStore, Wire
-from sagesync.sources.ooti import wirejson
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
-Answer = tuple[int, str]  # status, JSON text
-Route = Callable[["SandboxHandler", re.Match[str], dict[str, str]], Answer]
 
+NO_FAULT = Decision(Fault.NONE, slow=False)
 
-def _answer(status: int, body: object) -> Answer:
-    return status, wirejson.dumps(body)
-
-
-NOT_FOUND = (404, '{"detail":"Not found."}')
 
 
 class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], store: FirmStore, faults: Faults | None,
-                 items_in_list: bool, token_lifetime: float) -> None:
+                 items_in_list: bool, token_lifetime: float, latency: float = 0.0) -> None:
         super().__init__(address, SandboxHandler)
         self.store = store
         self.faults = FaultPlan(faults or Faults())
         self.items_in_list = items_in_list
+        self.latency = latency
         self.token_lifetime = token_lifetime
         self.access_tokens: dict[str, float] = {}  # token -> expiry (monotonic)
         self.refresh_tokens: set[str] = set()
@@ -129,9 +123,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 continue
             self.server.hits[name] += 1
             is_login = name in ("token-auth", "token-refresh", "token-verify")
-            decision = self.server.faults.decide(method, self.path)
-            if is_login and self.server.faults.faults.spare_login:
-                decision = type(decision)(Fault.NONE, False)
+            plan = self.server.faults
+            spared = not plan.faults.active or (is_login and plan.faults.spare_login)
+            decision = NO_FAULT if spared else plan.decide(method, self.path)
+            if self.server.latency:
+                time.sleep(self.server.latency)
             if decision.slow:
                 time.sleep(self.server.faults.faults.slow_seconds)
             if decision.fault is Fault.SERVER_ERROR:
@@ -198,155 +194,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
                      f'"previous":{link(number - 1) if number > 1 else "null"},"results":[{chunk}]}}')
 
 
-def _flag(query: dict[str, str], name: str) -> bool | None:
-    value = query.get(name, "").lower()
-    return True if value == "true" else False if value == "false" else None
-
-
-def _int(query: dict[str, str], name: str) -> int | None:
-    value = query.get(name, "")
-    return int(value) if value.lstrip("-").isdigit() else None
-
-
-# --- routes ----------------------------------------------------------------------------
-
-
-def token_auth(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    credentials = handler.server.store.firm["credentials"]
-    form = handler.form()
-    username, password = str(form.get("username") or ""), str(form.get("password") or "")
-    good = hmac.compare_digest(username.lower().encode(), str(credentials["username"]).lower().encode())
-    good &= hmac.compare_digest(password.encode(), str(credentials["password"]).encode())
-    if not good:
-        return _answer(400, {"non_field_errors": ["Unable to log in with provided credentials."]})
-    access, refresh = handler.server.issue()
-    return _answer(200, {"token": access, "access": access, "refresh": refresh})
-
-
-def token_refresh(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    refresh = str(handler.form().get("refresh") or "")
-    if refresh not in handler.server.refresh_tokens:
-        return _answer(401, {"detail": "Token is invalid or expired", "code": "token_not_valid"})
-    access, _ = handler.server.issue()
-    return _answer(200, {"access": access, "token": access})
-
-
-def token_verify(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    valid = handler.server.token_valid(str(handler.form().get("token") or ""))
-    return _answer(200, {}) if valid else _answer(401, {"detail": "Token is invalid or expired"})
-
-
-def profile(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    store = handler.server.store
-    return _answer(200, {"pk": store.user.get("pk"), "user": store.user, "selected_org": store.organization_id,
-                         "selected_team": store.team_ids()[0] if store.teams else None, "locale": "fr"})
-
-
-def membership(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    store = handler.server.store
-    teams = [{"id": team_id, "title": team.get("title", "")} for team_id, team in zip(store.team_ids(), store.teams,
-                                                                                       strict=True)]
-    return _answer(200, {"organizations": [{**store.organization, "teams": teams,
-                                            "orguser": {"pk": store.user.get("orguser")}}]})
-
-
-def _org_ok(handler: SandboxHandler, match: re.Match[str]) -> bool:
-    return int(match["org"]) == handler.server.store.organization_id
-
-
-def teams(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    return _answer(200, handler.server.store.teams) if _org_ok(handler, match) else NOT_FOUND
-
-
-def currencies(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    return handler.page(handler.server.store.currencies, query, FirmStore.row_text)
-
-
-def clients(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    if not _org_ok(handler, match):
-        return NOT_FOUND
-    team = _int(query, "team")
-    rows = [row for row in handler.server.store.clients if team is None or row.get("team") == team]
-    return handler.page(rows, query, FirmStore.row_text)
-
-
-def projects(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    if not _org_ok(handler, match):
-        return NOT_FOUND
-    team = int(match["team"]) if match["team"] else None
-    rows = [row for row in handler.server.store.projects if team is None or row.get("team") == team]
-    return handler.page(rows, query, FirmStore.row_text)
-
-
-def invoices(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    if not _org_ok(handler, match):
-        return NOT_FOUND
-    store = handler.server.store
-    rows = store.filter_invoices(_int(query, "team"), _int(query, "type"), _flag(query, "is_sent"),
-                                 _flag(query, "is_valid"), query.get("q", ""))
-    with_items = handler.server.items_in_list
-    return handler.page(rows, query, lambda row: store.invoice_text(row, with_items))
-
-
-def invoice_items(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    items = handler.server.store.items.get(int(match["pk"]))
-    return NOT_FOUND if items is None else handler.page(items, query, FirmStore.row_text)
-
-
-def invoice_detail(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    store = handler.server.store
-    row = store.invoice_by_pk.get(int(match["pk"]))
-    return NOT_FOUND if row is None else (200, store.invoice_text(row, with_items=True))
-
-
-def invoice_patch(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    try:
-        fields = wirejson.loads(handler.request_body or b"{}")
-    except ValueError:
-        return _answer(400, {"detail": "JSON parse error"})
-    if not isinstance(fields, dict) or "pk" in fields:
-        return _answer(400, {"detail": "expected an object of invoice fields"})
-    return _answer(*handler.server.store.patch_invoice(int(match["pk"]), fields, handler.base))
-
-
-def payments(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-    if not _org_ok(handler, match):
-        return NOT_FOUND
-    return handler.page(handler.server.store.payments, query, FirmStore.row_text)
-
-
-def _store_table(name: str) -> Route:
-    """GET one client, project or payment by its key."""
-    def route(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
-        table: Mapping[int, Wire] = getattr(handler.server.store, name)
-        row = table.get(int(match["pk"]))
-        return NOT_FOUND if row is None else (200, FirmStore.row_text(row))
-    return route
-
-
-ROUTES: list[tuple[re.Pattern[str], str, str, Route]] = [
-    (re.compile(pattern), name, method, route) for pattern, name, method, route in (
-        (r"/api/v1/token-auth/", "token-auth", "POST", token_auth),
-        (r"/api/v1/token-refresh/", "token-refresh", "POST", token_refresh),
-        (r"/api/v1/token-verify/", "token-verify", "POST", token_verify),
-        (r"/api/v1/profiles/profile/", "profile", "GET", profile),
-        (r"/api/v1/organizations/membership/", "membership", "GET", membership),
-        (r"/api/v1/teams/list/(?P<org>\d+)/", "teams", "GET", teams),
-        (r"/api/v1/currencies/list/", "currencies", "GET", currencies),
-        (r"/api/v1/clients/list/(?P<org>\d+)/", "clients", "GET", clients),
-        (r"/api/v1/clients/(?P<pk>\d+)/", "client", "GET", _store_table("client_by_pk")),
-        (r"/api/v1/projects/list/(?P<org>\d+)/(?:(?P<team>\d+)/)?", "projects", "GET", projects),
-        (r"/api/v1/projects/(?P<pk>\d+)/", "project", "GET", _store_table("project_by_id")),
-        (r"/api/v1/invoices/list/(?P<org>\d+)/", "invoices", "GET", invoices),
-        (r"/api/v1/invoices/items/(?P<pk>\d+)/", "invoice-items", "GET", invoice_items),
-        (r"/api/v1/invoices/(?P<pk>\d+)/", "invoice", "GET", invoice_detail),
-        (r"/api/v1/invoices/(?P<pk>\d+)/", "invoice-patch", "PATCH", invoice_patch),
-        (r"/api/v1/payments/list/(?P<org>\d+)/", "payments", "GET", payments),
-        (r"/api/v1/payments/(?P<pk>\d+)/?", "payment", "GET", _store_table("payment_by_pk")),
-    )
-]
-
-
 class SandboxHandle:
     """A running sandbox: ``base_url``, ``credentials``, what it recorded; ``stop()`` or use as a context."""
 
@@ -395,10 +242,10 @@ class SandboxHandle:
 
 def start_sandbox(data: Path | Mapping[str, Any] | None = None, port: int = 0, faults: Faults | None = None, *,
                   host: str = "127.0.0.1", items_in_list: bool = False,
-                  token_lifetime: float = 1800.0) -> SandboxHandle:
+                  token_lifetime: float = 1800.0, latency: float = 0.0) -> SandboxHandle:
     """Serve ``data`` (a firm file or dict; default the sample firm) in a background thread."""
     store = FirmStore(data if data is not None else sample_firm_path())
-    server = SandboxServer((host, port), store, faults, items_in_list, token_lifetime)
+    server = SandboxServer((host, port), store, faults, items_in_list, token_lifetime, latency)
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{server.server_address[1]}", daemon=True)
     thread.start()
     return SandboxHandle(server, thread)

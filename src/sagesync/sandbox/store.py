@@ -67,6 +67,7 @@ class FirmStore:
         self.patches: list[Wire] = []
         self._lock = threading.Lock()
         self._text: dict[tuple[int, bool], str] = {}  # (invoice pk, with items) -> JSON
+        self._row_texts: dict[int, str] = {}  # id of a row this store holds -> JSON
         self._filtered: dict[tuple[object, ...], list[Wire]] = {}
 
     @property
@@ -86,9 +87,12 @@ class FirmStore:
             text = self._text[key] = wirejson.dumps(value)
         return text
 
-    @staticmethod
-    def row_text(row: Wire) -> str:
-        return wirejson.dumps(row)
+    def row_text(self, row: Wire) -> str:
+        """JSON of a client, project, item or payment row (never changed by a PATCH: cached)."""
+        text = self._row_texts.get(id(row))
+        if text is None:
+            text = self._row_texts[id(row)] = wirejson.dumps(row)
+        return text
 
     # --- filters -----------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """``sagesync sandbox``: run the sandbox platform (OOTI wire format) on this machine.
 
-    sagesync sandbox [--port 8000] [--host 127.0.0.1] [--data FILE] [--items-in-list]
+    sagesync sandbox [--port 8000] [--host 127.0.0.1] [--data FILE] [--items-in-list] [--latency 0.02]
                      [--error-rate 0.1] [--rate-limit-rate 0.05] [--retry-after 1]
                      [--slow-rate 0.05] [--slow-seconds 0.5] [--truncate-rate 0.02]
                      [--fail-first N] [--seed 0] [--patch-log FILE] [--duration SECONDS]
@@ -43,6 +43,7 @@ def sandbox(
     data: Annotated[Path | None, typer.Option(help="Firm JSON file (default: the bundled sample firm).",
                                               exists=True, dir_okay=False)] = None,
     items_in_list: Annotated[bool, typer.Option(help="Put items in invoice list rows.")] = False,
+    latency: Annotated[float, typer.Option(min=0.0, help="Seconds added to every answer (a WAN round trip).")] = 0.0,
     error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 503.")] = 0.0,
     rate_limit_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 429.")] = 0.0,
     retry_after: Annotated[int, typer.Option(min=0, help="Retry-After of a 429, in seconds.")] = 1,
@@ -59,7 +60,7 @@ def sandbox(
                     truncate_rate=truncate_rate, slow_rate=slow_rate, slow_seconds=slow_seconds,
                     fail_first=fail_first, seed=seed)
     try:
-        handle = start_sandbox(data, port, faults, host=host, items_in_list=items_in_list)
+        handle = start_sandbox(data, port, faults, host=host, items_in_list=items_in_list, latency=latency)
     except FirmDataError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None

@@ -25,6 +25,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
@@ -38,9 +39,9 @@ from sagesync.sources.ooti.payloads import (
     FieldNames,
     customer_from_payload,
     document_from_payload,
-    parse_wire_instant,
     project_from_payload,
 )
+from sagesync.sources.ooti.reading import parse_wire_instant
 from sagesync.sources.ooti.retry import RetryPolicy, send_with_retries
 
 DEFAULT_BASE_URL = "https://app.ooti.co/api/"
@@ -181,12 +182,14 @@ class OotiClient:
                  body: dict[str, Any] | None = None) -> httpx.Response:
         """One API call: authenticated, retried, token renewed once on 401."""
         self._ensure_login()
+        # The query is written here rather than passed as params: httpx would parse the URL once more.
+        target = f"{path}?{urlencode(params)}" if params else path
         for renewed in (False, True):
             generation = self._token_generation
             response = send_with_retries(
-                lambda: self._http.request(method, path, params=params, json=body,
+                lambda: self._http.request(method, target, json=body,
                                            headers={"Authorization": f"JWT {self._token()}"}),
-                self.retry, f"{method} {self.base_url}{path}")
+                self.retry, f"{method} {self.base_url}{target}")
             if response.status_code != 401:
                 break
             if renewed:

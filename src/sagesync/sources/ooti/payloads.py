@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sagesync.core.findings import Finding, FindingCode
@@ -43,8 +42,9 @@ from sagesync.core.model import (
     RevenueKind,
     VatSubtotal,
 )
-from sagesync.core.money import ZERO, AmountError, parse_amount
+from sagesync.core.money import ZERO
 from sagesync.sources.base import Rejected
+from sagesync.sources.ooti.reading import FieldReader
 
 CREDIT_NOTE_TYPE = 9
 
@@ -82,150 +82,6 @@ class FieldNames:
 DEFAULT_FIELDS = FieldNames()
 
 
-class _Reader:
-    """Reads one payload's fields, noting each problem instead of raising."""
-
-    def __init__(self, payload: object, prefix: str = "") -> None:
-        self.payload: Mapping[str, object] = payload if isinstance(payload, Mapping) else {}
-        self.prefix = prefix
-        self.problems: list[tuple[str, str]] = []
-        if not isinstance(payload, Mapping):
-            self.problem("", f"expected an object, got {type(payload).__name__}")
-
-    def problem(self, name: str, message: str) -> None:
-        self.problems.append((f"{self.prefix}{name}".rstrip("."), message))
-
-    def lookup(self, aliases: Sequence[str]) -> tuple[str, object, bool]:
-        """(name found or first alias, value, present)."""
-        for name in aliases:
-            if name in self.payload:
-                return name, self.payload[name], True
-        return aliases[0], None, False
-
-    def required(self, aliases: Sequence[str]) -> tuple[str, object] | None:
-        name, value, present = self.lookup(aliases)
-        if not present:
-            self.problem(name, f"missing (looked for {' / '.join(aliases)})")
-            return None
-        if value is None:
-            self.problem(name, "is null")
-            return None
-        return name, value
-
-    def identifier(self, aliases: Sequence[str], required: bool = True) -> str:
-        if required:
-            found = self.required(aliases)
-            if found is None:
-                return ""
-            name, value = found
-        else:
-            name, value, _ = self.lookup(aliases)
-            if value is None or value == "":
-                return ""
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        self.problem(name, f"expected an id, got {value!r}")
-        return ""
-
-    def text(self, aliases: Sequence[str], required: bool = False) -> str:
-        """Free text; null reads as empty. ``required`` = the key must exist."""
-        name, value, present = self.lookup(aliases)
-        if not present:
-            if required:
-                self.problem(name, f"missing (looked for {' / '.join(aliases)})")
-            return ""
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return value.strip()
-        if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
-        self.problem(name, f"expected text, got {type(value).__name__}")
-        return ""
-
-    def amount(self, aliases: Sequence[str], required: bool = True) -> Decimal | None:
-        name, value, _ = self.lookup(aliases)
-        if value is None:
-            if required:
-                self.required(aliases)
-            return None
-        try:
-            return parse_amount(value)
-        except AmountError as error:
-            self.problem(name, str(error))
-            return None
-
-    def flag(self, aliases: Sequence[str]) -> bool | None:
-        name, value, present = self.lookup(aliases)
-        if not present or value is None:
-            return None
-        if isinstance(value, bool):
-            return value
-        if value in ("true", "false"):
-            return value == "true"
-        self.problem(name, f"expected true or false, got {value!r}")
-        return None
-
-    def integer(self, aliases: Sequence[str]) -> int | None:
-        found = self.required(aliases)
-        if found is None:
-            return None
-        name, value = found
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
-        self.problem(name, f"expected a whole number, got {value!r}")
-        return None
-
-    def day(self, aliases: Sequence[str], required: bool = True) -> date | None:
-        name, value, _ = self.lookup(aliases)
-        if value is None or value == "":
-            if required and value is None:
-                self.required(aliases)
-            elif required:
-                self.problem(name, "is empty")
-            return None
-        parsed = parse_wire_date(value)
-        if parsed is None:
-            self.problem(name, f"expected a date DD-MM-YYYY or YYYY-MM-DD, got {value!r}")
-        return parsed
-
-    def instant(self, aliases: Sequence[str]) -> datetime | None:
-        name, value, _ = self.lookup(aliases)
-        if value is None or value == "":
-            return None
-        parsed = parse_wire_instant(value)
-        if parsed is None:
-            self.problem(name, f"expected an ISO 8601 date and time, got {value!r}")
-        return parsed
-
-
-def parse_wire_date(value: object) -> date | None:
-    """``DD-MM-YYYY`` (what OOTI takes as input) or ISO ``YYYY-MM-DD``; None when neither."""
-    if not isinstance(value, str) or len(value) != 10:
-        return None
-    for layout in ("%d-%m-%Y", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(value, layout).date()
-        except ValueError:
-            continue
-    return None
-
-
-def parse_wire_instant(value: object) -> datetime | None:
-    """An ISO 8601 instant, always returned in UTC (a naive one is read as UTC)."""
-    if not isinstance(value, str):
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
 def _rejected(kind: str, source_id: str, label: str, problems: list[tuple[str, str]]) -> Rejected:
     findings = tuple(
         Finding(label, source_id, field or kind, FindingCode.SOURCE_FIELD_INVALID,
@@ -241,7 +97,7 @@ def _rejected(kind: str, source_id: str, label: str, problems: list[tuple[str, s
 
 
 def customer_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) -> Customer | Rejected:
-    read = _Reader(payload)
+    read = FieldReader(payload)
     source_id = read.identifier(fields.record_id)
     name = read.text(fields.client_name, required=True)
     code = read.text(fields.client_code, required=True)  # empty is the check's finding, not ours
@@ -257,7 +113,7 @@ def customer_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) 
 
 
 def project_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) -> Project | Rejected:
-    read = _Reader(payload)
+    read = FieldReader(payload)
     source_id = read.identifier(("id", "pk"))
     title = read.text(fields.project_title, required=True)
     code = read.text(fields.project_code, required=True)
@@ -270,7 +126,7 @@ def project_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) -
 # --- invoices and credit notes ----------------------------------------------------------
 
 
-def _line_kind(read: _Reader, fields: FieldNames) -> RevenueKind | None:
+def _line_kind(read: FieldReader, fields: FieldNames) -> RevenueKind | None:
     name, value, present = read.lookup(fields.line_kind)
     if not present or value is None:
         if fields.missing_line_kind is None:
@@ -291,13 +147,13 @@ class _Line:
     tax: Decimal | None  # item tax (multi-rate invoices)
 
 
-def _read_lines(document: _Reader, items: object, fields: FieldNames, multi_rate: bool) -> list[_Line]:
+def _read_lines(document: FieldReader, items: object, fields: FieldNames, multi_rate: bool) -> list[_Line]:
     if not isinstance(items, Sequence) or isinstance(items, str | bytes):
         document.problem("items", f"expected a list of lines, got {type(items).__name__}")
         return []
     lines: list[_Line] = []
     for index, item in enumerate(items):
-        read = _Reader(item, prefix=f"items[{index}].")
+        read = FieldReader(item, prefix=f"items[{index}].")
         amount = read.amount(("amount",))
         kind = _line_kind(read, fields)
         description = read.text(("description", "title"))
@@ -311,7 +167,7 @@ def _read_lines(document: _Reader, items: object, fields: FieldNames, multi_rate
     return lines
 
 
-def _currency(read: _Reader, currencies: Mapping[int, str], fields: FieldNames) -> str:
+def _currency(read: FieldReader, currencies: Mapping[int, str], fields: FieldNames) -> str:
     name, value, present = read.lookup(("currency",))
     if not present or value is None:
         if fields.default_currency:
@@ -351,7 +207,7 @@ def _subtotals(lines: list[_Line], multi_rate: bool, invoice_rate: Decimal | Non
 def document_from_payload(invoice: object, items: object, currencies: Mapping[int, str],
                           fields: FieldNames = DEFAULT_FIELDS) -> Document | Rejected:
     """One invoice or credit note with its lines (``items``: the list row's or the items route's)."""
-    read = _Reader(invoice)
+    read = FieldReader(invoice)
     source_id = read.identifier(fields.record_id)
     document_type = read.integer(("type",))
     is_credit_note = document_type == fields.credit_note_type
