@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -147,8 +147,11 @@ def log_in(client: TestClient) -> str:
     return match.group(1)
 
 
+MakeConsole = Callable[..., Console]  # (source_factory=file_source) -> a logged-in console
+
+
 @pytest.fixture
-def make_console() -> Iterator[Any]:
+def make_console() -> Iterator[MakeConsole]:
     clients: list[TestClient] = []
 
     def make(source_factory: SourceFactory = file_source) -> Console:
@@ -164,9 +167,8 @@ def make_console() -> Iterator[Any]:
 
 
 @pytest.fixture
-def console(make_console: Any) -> Console:
-    made: Console = make_console()
-    return made
+def console(make_console: MakeConsole) -> Console:
+    return make_console()
 
 
 @pytest.fixture
@@ -175,3 +177,41 @@ def demo(console: Console, company_path: Path) -> Console:
     response = console.create_profile(company_path)
     assert response.status_code == 303, response.text
     return console
+
+
+@dataclass
+class LiveConsole:
+    """The console served by uvicorn on 127.0.0.1, as `sagesync console` serves it."""
+
+    app: FastAPI
+    base_url: str
+    login_url: str
+
+
+@pytest.fixture
+def live_console() -> Iterator[LiveConsole]:
+    import threading
+    import time
+
+    import uvicorn
+
+    from sagesync.interfaces.cli.console_command import bind, console_url
+    from sagesync.interfaces.console.app import close
+
+    app = create_app(token=TOKEN, source_factory=file_source)
+    listener = bind("127.0.0.1", 0)
+    port = listener.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the console server did not start"
+        time.sleep(0.02)
+    try:
+        yield LiveConsole(app, f"http://127.0.0.1:{port}", console_url("127.0.0.1", port, TOKEN))
+    finally:
+        close(app)
+        server.should_exit = True
+        thread.join(15)
+        listener.close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +19,7 @@ from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profile_paths
 from sagesync.sources.base import Rejected
 from sagesync.sources.files import FileSource
-from tests.console.conftest import COMPANY, SAMPLE_FIRM, Console, sample_firm
+from tests.console.conftest import COMPANY, SAMPLE_FIRM, Console, MakeConsole, sample_firm
 
 
 def test_the_company_page_has_the_old_connectors_buttons_and_more(demo: Console) -> None:
@@ -87,9 +89,9 @@ def release() -> Iterator[threading.Event]:
 
 
 def test_a_second_click_while_this_console_runs_the_company_shows_the_run_instead(
-        make_console: object, company_path: object, release: threading.Event) -> None:
-    console: Console = make_console(lambda _profile: HeldSource(release))  # type: ignore[operator]
-    assert console.create_profile(company_path).status_code == 303  # type: ignore[arg-type]
+        make_console: MakeConsole, company_path: Path, release: threading.Event) -> None:
+    console = make_console(lambda _profile: HeldSource(release))
+    assert console.create_profile(company_path).status_code == 303
     first = console.client.post("/company/demo/run/check", headers={"X-CSRF-Token": console.csrf}).text
     assert "Running: Check invoices, started" in first
     assert re.search(r"<button[^>]*\bdisabled>Sync all</button>", first.replace("\n", " ").replace("  ", ""))
@@ -105,14 +107,14 @@ def test_a_second_click_while_this_console_runs_the_company_shows_the_run_instea
     assert [report.step for report in snapshot.reports] == ["check"]
 
 
-def test_a_run_that_cannot_start_shows_why_with_the_fix(demo: Console, make_console: object) -> None:
+def test_a_run_that_cannot_start_shows_why_with_the_fix(demo: Console, make_console: MakeConsole) -> None:
     def no_password(profile: Profile) -> FileSource:
         from sagesync.profiles.secrets import resolve_secret
 
         resolve_secret(profile.name, "platform")  # raises: no password anywhere
         raise AssertionError("unreachable")
 
-    console: Console = make_console(no_password)  # type: ignore[operator]
+    console = make_console(no_password)
     console.run("check")
     panel = console.client.get("/company/demo").text
     assert "platform password of profile &#39;demo&#39; is not set" in panel
@@ -121,13 +123,11 @@ def test_a_run_that_cannot_start_shows_why_with_the_fix(demo: Console, make_cons
 
 def test_closing_the_app_wakes_every_event_stream(demo: Console) -> None:
     channel = demo.app.state.console.runner.channel("demo")
-    woken: list[str] = []
-
-    class Loop:
-        def call_soon_threadsafe(self, callback: object, kind: str) -> None:
-            woken.append(kind)
-
-    channel.subscribe(Loop())  # type: ignore[arg-type]
-    close(demo.app)
-    assert woken == ["closing"]
+    loop = asyncio.new_event_loop()
+    try:
+        subscription = channel.subscribe(loop)
+        close(demo.app)
+        assert loop.run_until_complete(asyncio.wait_for(subscription.queue.get(), 5)) == "closing"
+    finally:
+        loop.close()
     assert demo.app.state.console.closing.is_set()

@@ -53,6 +53,20 @@ def duration(seconds: float | None) -> str:
     return f"{minutes} min {rest:02d} s"
 
 
+def whole_seconds(seconds: float | None) -> str:
+    """A duration from the ledger's stamps, which keep whole seconds."""
+    if seconds is None:
+        return ""
+    return "under 1 s" if seconds < 1 else duration(seconds)
+
+
+OUTPUT_WORDS = {"report_csv": "check report (CSV)", "report_html": "check report (web page)"}
+
+
+def output_word(name: str) -> str:
+    return OUTPUT_WORDS.get(name, name.replace("_", " "))
+
+
 def count_word(name: str) -> str:
     return COUNT_WORDS.get(name, name.replace("_", " "))
 
@@ -69,5 +83,5 @@ def counts_text(counts: Mapping[str, int] | Iterable[tuple[str, int]]) -> str:
 
 
 def install(environment: Environment) -> None:
-    environment.filters.update(amount=amount, day=day, duration=duration, count_word=count_word,
-                               counts_text=counts_text)
+    environment.filters.update(amount=amount, day=day, duration=duration, whole_seconds=whole_seconds,
+                               count_word=count_word, counts_text=counts_text, output_word=output_word)

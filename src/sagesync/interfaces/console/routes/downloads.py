@@ -19,12 +19,12 @@ from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.interfaces.console import ledger_views
+from sagesync.interfaces.console.formatting import OUTPUT_WORDS, output_word
 from sagesync.interfaces.console.state import ConsoleState, console_state, load_profile, render
 from sagesync.profiles.model import Profile
 
 router = APIRouter()
 
-KIND_BY_OUTPUT = {"report_csv": "check report (CSV)", "report_html": "check report (web page)"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,18 +41,19 @@ class Download:
 
 
 def _kind(output_name: str, path: Path) -> str:
-    if output_name in KIND_BY_OUTPUT:
-        return KIND_BY_OUTPUT[output_name]
-    lowered = output_name.lower()
-    if "fec" in lowered or path.name.upper().endswith(("FEC.TXT", "FEC.CSV")) or "FEC" in path.name:
+    """What a file is, for a person: from the run output's name, else from the file's name."""
+    if output_name in OUTPUT_WORDS:
+        return OUTPUT_WORDS[output_name]
+    if "fec" in output_name.lower() or "FEC" in path.name:
         return "FEC"
-    if "import" in lowered or path.suffix.lower() in (".pnm", ".txt"):
+    if "import" in output_name.lower() or path.suffix.lower() in (".pnm", ".txt"):
         return "import file for Sage"
-    if path.suffix.lower() == ".csv":
-        return "check report (CSV)"
-    if path.suffix.lower() in (".html", ".htm"):
-        return "check report (web page)"
-    return output_name.replace("_", " ")
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return OUTPUT_WORDS["report_csv"]
+    if suffix in (".html", ".htm"):
+        return OUTPUT_WORDS["report_html"]
+    return output_word(output_name) if output_name else suffix.lstrip(".") or "file"
 
 
 def _download(path: Path, kind: str, run_id: int | None = None) -> Download | None:
