@@ -42,6 +42,7 @@ from sqlalchemy import (
     or_,
     select,
 )
+from sqlalchemy.pool import NullPool
 
 from sagesync.ledger.schema import SCHEMA, document_states, entry_lines, findings, postings, runs, synced_records
 from sagesync.ledger.store import Ledger
@@ -59,7 +60,12 @@ SEVERITIES = ("blocking", "warning", "info")
 
 
 class LedgerReaders:
-    """One read-only engine per ledger file, kept for the console's lifetime."""
+    """One read-only engine per ledger file, kept for the console's lifetime.
+
+    Connections are not pooled: opening SQLite is cheap, and a page then never keeps
+    a file open between requests (Windows could not delete or replace it) nor reads
+    a ledger that was replaced since.
+    """
 
     def __init__(self) -> None:
         self._engines: dict[Path, Engine] = {}
@@ -73,7 +79,7 @@ class LedgerReaders:
                     Ledger(path).dispose()  # an empty ledger: the pages show "nothing yet" rather than fail
                 uri = f"{path.resolve().as_uri()}?mode=ro"
                 engine = create_engine("sqlite://", creator=lambda: sqlite3.connect(
-                    uri, uri=True, timeout=10, check_same_thread=False),
+                    uri, uri=True, timeout=10, check_same_thread=False), poolclass=NullPool,
                     execution_options={"schema_translate_map": {SCHEMA: None}})
                 self._engines[path] = engine
             return engine

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.errors import SagesyncError
 from sagesync.interfaces.console import ledger_views
 from sagesync.interfaces.console.formatting import OUTPUT_WORDS, output_word
 from sagesync.interfaces.console.state import ConsoleState, console_state, load_profile, render
@@ -141,10 +142,8 @@ async def export_fec(request: Request, name: str) -> Response:
         return _page(request, profile, error="The FEC export is not available in this version: run "
                      f"`sagesync export fec --profile {name}`.", start=start_text, end=end_text)
     try:
-        from starlette.concurrency import run_in_threadpool
-
         path = await run_in_threadpool(exporter, profile, start, end)
-    except (ConfigurationError, SagesyncError) as error:
+    except SagesyncError as error:
         return _page(request, profile, error=str(error), start=start_text, end=end_text)
     console_state(request).remember_export(name, path)
     return _page(request, profile, notice=f"FEC written: {path.name}", start=start_text, end=end_text)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError, SagesyncError
@@ -143,12 +144,13 @@ async def _save(request: Request, name: str, *, creating: bool) -> Response:
                           notice="Not saved: fix the fields marked below (passwords are not kept: type them again).",
                           status_code=422)
     try:
-        store.add(profile) if creating else store.update(profile)
+        await run_in_threadpool(store.add if creating else store.update, profile)
     except ConfigurationError as error:
         problems.general.append(str(error))
         return _form_page(request, name=name, creating=creating, values=values, problems=problems,
                           notice="Not saved.", status_code=422)
-    secret_problems = _store_secrets(name, get)
+    # A keyring may ask the desktop to unlock it: never on the event loop, which serves every page.
+    secret_problems = await run_in_threadpool(_store_secrets, name, get)
     if secret_problems:
         return _form_page(request, name=name, creating=False, values=values, problems=secret_problems,
                           notice="The profile is saved, but a password was not stored: see below.")
