@@ -323,7 +323,12 @@ class OotiClient:
         return True
 
     def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
-        """Invoices and credit notes of the team (drafts too unless ``validated_only``), each complete."""
+        """Invoices and credit notes of the team (drafts too unless ``validated_only``), each complete.
+
+        OOTI documents no date filter, so ``since`` is applied here to each list row's
+        ``updated_at``: an unchanged invoice costs no items request. Rows without that
+        field always come (the ledger's content version then decides).
+        """
         organization, team = self._scope()
         currencies = self.currencies()
         params: dict[str, Any] = {"team": team} if team is not None else {}
