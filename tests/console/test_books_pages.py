@@ -20,7 +20,7 @@ import pytest
 from sagesync import jobs
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profile_paths, profiles_file
-from tests.console.conftest import Console, sample_firm
+from tests.console.conftest import Console, demo_form, sample_firm
 
 FIRM = sample_firm()
 PLANTED = {mistake["pk"]: mistake["expected"] for mistake in FIRM["planted_mistakes"]}
@@ -161,3 +161,25 @@ def test_the_fec_is_exported_from_the_downloads_page(synced: Console, tmp_path: 
     assert synced.client.get(markup.unescape(link.group(1))).text.startswith("JournalCode")
     wrong = synced.post("/company/demo/fec", {"start": "2025-12-31", "end": "2025-01-01"})
     assert wrong.status_code == 422 and "before the first one" in wrong.text
+
+
+def test_the_real_fec_export_of_the_posted_entries_is_offered_for_download(synced: Console,
+                                                                          company_path: Path) -> None:
+    form = {key: value for key, value in demo_form(company_path, siren="732829320").items() if key != "name"}
+    assert synced.post("/profiles/demo", form, follow_redirects=False).status_code == 303
+    page = synced.post("/company/demo/fec", {"start": "2025-01-01", "end": "2026-12-31"}).text
+    assert "FEC written: 732829320FEC20261231.txt" in page, page
+    link = re.search(r'href="(/company/demo/file\?path=[^"]+)">732829320FEC20261231.txt</a>', page)
+    assert link
+    fec = synced.client.get(markup.unescape(link.group(1)))
+    header = fec.content.decode("iso-8859-15").splitlines()[0].split("\t")
+    assert header[:3] == ["JournalCode", "JournalLib", "EcritureNum"]
+    assert len(fec.content.decode("iso-8859-15").splitlines()) > 1
+    synced.app.state.console.exported.clear()  # as after a restart of the console
+    assert "732829320FEC20261231.txt" in synced.client.get("/company/demo/downloads").text  # the exports folder
+
+
+def test_the_real_connection_test_reports_the_company_and_what_the_platform_needs(demo: Console) -> None:
+    html = markup.unescape(demo.post("/profiles/demo/test").text)
+    assert "sales journal VTE" in html and "exists and is a sales journal" in html
+    assert "platform password of profile 'demo' is not set" in html

@@ -23,28 +23,28 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
     ("Sage", (
         ("sage_company", "Sage company", "The company's name as Sage shows it."),
         ("period_start", "Period start", "Documents dated before it are ignored, not errors."),
-        ("sage_user", "Sage user", "e.g. <Administrateur>"),
+        ("sage_user", "Sage user", "The Sage user sagesync logs in as, e.g. <Administrateur>."),
         ("sage_location", "Company location", "The .mae file (C:\\Sage\\ACME.mae), an mssql+pyodbc:// URL, "
                                               "or embedded:<path> for the embedded company."),
         ("sage_target", "Posting to", "Automatic: the embedded company is posted to directly; "
                                       "a .mae or SQL Server company gets an import file."),
-        ("sales_journal", "Sales journal", "VTE"),
-        ("analytic_plan", "Project analytic plan", "PROJET"),
-        ("analytic_level", "Analytic level", "Production cost"),
+        ("sales_journal", "Sales journal", "The sales journal code in Sage, e.g. VTE."),
+        ("analytic_plan", "Project analytic plan", "The analytic plan projects become sections of, e.g. PROJET."),
+        ("analytic_level", "Analytic level", "The level of that plan, e.g. Production cost."),
         ("siren", "SIREN", "Optional: 9 digits, used in the FEC file name."),
     )),
     ("Platform", (
-        ("platform.base_url", "Platform address", "https://app.ooti.co/api/"),
+        ("platform.base_url", "Platform address", "The platform's API address, e.g. https://app.ooti.co/api/."),
         ("platform.email", "Platform e-mail", "The login e-mail."),
         ("platform.organization_id", "Organization id", "ORG ID: your name > settings > info."),
         ("platform.team_id", "Team id", "TEAM ID: your name > settings > entities."),
     )),
     ("Accounts", (
-        ("accounts.collective", "Clients collective account", "411000"),
+        ("accounts.collective", "Clients collective account", "The account clients' tiers hang on, e.g. 411000."),
         ("accounts.vat_regime", "VAT due on", "Receipts (encaissements) is the rule for services."),
-        ("accounts.revenue.fees", "Fees (honoraires)", "706000"),
-        ("accounts.revenue.expenses", "Re-billed expenses (frais)", "708500"),
-        ("accounts.revenue.disbursements", "Disbursements (débours)", "467000"),
+        ("accounts.revenue.fees", "Fees (honoraires)", "e.g. 706000"),
+        ("accounts.revenue.expenses", "Re-billed expenses (frais)", "e.g. 708500 (inside the VAT base)"),
+        ("accounts.revenue.disbursements", "Disbursements (débours)", "e.g. 467000 (outside the VAT base)"),
     )),
     ("Write back", (
         ("writeback.mode", "Tell the platform", "Off: the ledger alone records what was posted."),

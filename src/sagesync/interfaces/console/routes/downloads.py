@@ -1,8 +1,8 @@
 """Downloads: check reports, import files and other run outputs, the FEC.
 
 Only files the console can name are served: those in the profile's reports
-folder, those a run recorded as its outputs, and the FEC files exported from
-this console. A path asked for is looked up among them, never opened as given,
+and exports folders, those a run recorded as its outputs, and the FEC files
+exported from this console. A path asked for is looked up among them, never opened as given,
 so a crafted address cannot read any other file of the machine.
 """
 
@@ -25,6 +25,8 @@ from sagesync.interfaces.console.state import ConsoleState, console_state, load_
 from sagesync.profiles.model import Profile
 
 router = APIRouter()
+
+EXPORTS_FOLDER = "exports"  # where `sagesync.jobs.export_fec` writes the FEC by default
 
 
 
@@ -76,12 +78,13 @@ def downloads_of(state: ConsoleState, profile: Profile) -> list[Download]:
         item = _download(Path(text), _kind(output_name, Path(text)), run_id)
         if item is not None:
             found.setdefault(item.path, item)
-    reports = state.paths(profile.name).reports
-    if reports.is_dir():
-        for path in reports.iterdir():
-            item = _download(path, _kind("", path))
-            if item is not None:
-                found.setdefault(item.path, item)
+    paths = state.paths(profile.name)
+    for folder in (paths.reports, paths.folder / EXPORTS_FOLDER):
+        if folder.is_dir():
+            for path in folder.iterdir():
+                item = _download(path, _kind("", path))
+                if item is not None:
+                    found.setdefault(item.path, item)
     for path in state.exported.get(profile.name, set()):
         item = _download(path, "FEC")
         if item is not None:
