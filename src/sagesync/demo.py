@@ -67,7 +67,7 @@ def run_demo(workspace: Path, *, fresh: bool = False, console: Console | None = 
         else:
             store.add(profile)
         if console is not None:
-            console.print(f"Sandbox platform at {sandbox.base_url} (sample firm: {samplefirm.FIRM_NAME}); "
+            console.print(f"Sandbox platform at {sandbox.base_url} (sample architecture firm); "
                           f"embedded Sage company {COMPANY} at {company_path}")
         with progress_sink(progress_console or Console(stderr=True), enabled=console is not None) as sink, \
                 open_job(profile, events=sink) as job:
