@@ -1,0 +1,85 @@
+"""The `sagesync` command through typer's runner: the demo, the steps, JSON reports and exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sagesync.interfaces.cli.app import app
+from sagesync.ledger.lock import CompanyLock
+from sagesync.profiles.paths import profile_paths
+from sagesync.sandbox.server import start_sandbox
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SAGESYNC_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("SAGESYNC_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path
+
+
+def by_step(output: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {report["step"]: report for report in json.loads(output)}
+
+
+def test_demo_runs_every_step_over_http_exits_0_and_a_second_demo_posts_nothing(isolated: Path,
+                                                                                 monkeypatch: pytest.MonkeyPatch
+                                                                                 ) -> None:
+    monkeypatch.chdir(isolated)
+    first = runner.invoke(app, ["demo", "--json"])
+    assert first.exit_code == 0, first.output
+    reports = by_step(first.stdout)
+    assert list(reports) == ["customers", "projects", "check", "invoices", "writeback"]
+    posted = reports["invoices"]["counts"]["posted"]
+    assert posted > 200
+    assert reports["check"]["counts"]["blocked"] == reports["invoices"]["counts"]["blocked"] >= 5
+    assert Path(reports["check"]["outputs"]["report_html"]).is_file()
+    second = by_step(runner.invoke(app, ["demo", "--json"]).stdout)
+    assert second["invoices"]["counts"].get("posted", 0) == 0
+    assert second["invoices"]["counts"]["already_posted"] == posted
+
+
+def test_steps_on_a_profile_report_blocked_documents_with_exit_code_1(isolated: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(isolated)
+    assert runner.invoke(app, ["demo", "--json"]).exit_code == 0  # creates the demo profile and company
+    with start_sandbox() as sandbox:
+        assert runner.invoke(app, ["profile", "edit", "demo", "--set", f"platform.base_url={sandbox.base_url}"]
+                             ).exit_code == 0
+        result = runner.invoke(app, ["check", "--profile", "demo", "--json"])
+    assert result.exit_code == 1
+    (report,) = json.loads(result.stdout)
+    assert report["counts"]["blocked"] >= 5
+    codes = {finding["code"] for finding in report["findings"]}
+    assert {"closed_period", "vat_rate_unmapped", "currency_not_allowed", "totals_inconsistent"} <= codes
+
+
+def test_a_second_run_on_a_busy_company_exits_4_and_names_the_holder(isolated: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(isolated)
+    assert runner.invoke(app, ["demo", "--json"]).exit_code == 0
+    with CompanyLock(profile_paths("demo").folder, "ATELIER LUMIERE", "sync"):
+        result = runner.invoke(app, ["invoices", "--profile", "demo"])
+    assert result.exit_code == 4
+    assert "ATELIER LUMIERE" in result.output and "busy" in result.output
+
+
+def test_unknown_profile_is_a_configuration_error_exit_2(isolated: Path) -> None:
+    result = runner.invoke(app, ["sync", "--profile", "nobody"])
+    assert result.exit_code == 2
+    assert "nobody" in result.output
+
+
+def test_company_init_creates_a_company_and_refuses_to_overwrite_it(isolated: Path) -> None:
+    path = isolated / "acme.sqlite"
+    assert runner.invoke(app, ["company", "init", str(path), "--name", "ACME", "--close-month", "VTE:2025-01"]
+                         ).exit_code == 0
+    again = runner.invoke(app, ["company", "init", str(path)])
+    assert again.exit_code == 2 and "acme.sqlite" in again.output
+    bad = runner.invoke(app, ["company", "init", str(isolated / "b.sqlite"), "--close-month", "janvier"])
+    assert bad.exit_code == 2 and "JOURNAL:YYYY-MM" in bad.output
