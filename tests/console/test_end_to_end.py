@@ -3,11 +3,13 @@
 Debian's ``chromium`` is driven by Playwright's Python API (``executable_path``):
 no browser is ever downloaded. The server is the real one (uvicorn on
 127.0.0.1), the platform the bundled sample firm, the Sage company the embedded
-one. Screenshots go to ``docs/screenshots/`` for the README.
+one. Screenshots go to ``build/screenshots/`` on every run (git ignores it), and to
+``docs/screenshots/`` (shown in the README) when ``SAGESYNC_UPDATE_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +22,8 @@ CHROMIUM = next((path for path in (shutil.which("chromium"), "/usr/bin/chromium"
                 None)
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / ("docs" if os.environ.get("SAGESYNC_UPDATE_SCREENSHOTS") == "1" else "build") / "screenshots"
 
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (Debian package `chromium`): "
                                                          "the end-to-end tests need a real browser")
