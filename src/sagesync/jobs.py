@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -44,8 +44,11 @@ def platform_source(profile: Profile) -> Source:
     platform = profile.platform
     if not platform.email:
         raise ConfigurationError(f"profiles.{profile.name}.platform.email is empty: set the platform login e-mail")
+    from sagesync.sources.ooti.payloads import DEFAULT_FIELDS
+
+    fields = replace(DEFAULT_FIELDS, missing_line_kind=platform.line_kind_when_missing)
     return OotiClient(platform.base_url, platform.email, resolve_secret(profile.name, "platform"),
-                      platform.organization_id, platform.team_id)
+                      platform.organization_id, platform.team_id, fields=fields)
 
 
 def writeback_action(profile: Profile, source: Source) -> WritebackAction:
@@ -199,3 +202,55 @@ def test_connections(profile: Profile) -> list[CheckLine]:
 
     return check_profile(profile, company_reference=lambda: company_reference_for(profile),
                          platform_probe=lambda: platform_probe_for(profile))
+
+
+# --- the file target's follow-up: learned format, confirmation, re-issue ------------------------
+
+
+def store_learned_format(profile_name: str, learned: dict[str, object]) -> None:
+    """`sage learn-format --profile`: keep the format learned from the user's own Sage export."""
+    from sagesync.profiles.store import ProfileStore
+
+    store = ProfileStore()
+    store.update(store.get(profile_name).model_copy(update={"sage_format": learned}))
+
+
+def confirm_written(profile: Profile) -> tuple[int, int]:
+    """`sage confirm`: mark written pieces Sage now holds as in Sage; returns (confirmed, still waiting)."""
+    from sagesync.sage.company import open_company
+    from sagesync.sage.file_target import confirm_in_sage
+
+    path = profile.embedded_company_path()
+    if path is None and profile.location_kind is not LocationKind.SQL_SERVER:
+        raise ConfigurationError(f"profiles.{profile.name}: confirming needs read access to the company's SQL "
+                                 "database (sage_location = mssql+pyodbc://...); without it, check the import in Sage")
+    paths = profile_paths(profile.name)
+    engine = open_company(str(path) if path is not None else profile.sage_location)
+    with CompanyLock(paths.folder, profile.sage_company, "confirm"):
+        ledger = Ledger(paths.ledger)
+        try:
+            with engine.connect() as sage:
+                return confirm_in_sage(ledger, profile.sage_company, sage, profile.sales_journal)
+        except OperationalError as error:
+            raise SageUnreachableError(f"Sage company {profile.sage_company} cannot be read: "
+                                       f"{type(error.orig).__name__}") from None
+        finally:
+            ledger.dispose()
+            engine.dispose()
+
+
+def reissue_file(profile: Profile, run_id: int) -> Path:
+    """`sage reissue RUN`: write a run's import file again from the ledger, on explicit request."""
+    from sagesync.sage.file_target import FileTarget
+
+    paths = profile_paths(profile.name).create()
+    with CompanyLock(paths.folder, profile.sage_company, "reissue"):
+        ledger = Ledger(paths.ledger)
+        try:
+            target = make_target(profile, ledger, paths, None)
+            if not isinstance(target, FileTarget):
+                raise ConfigurationError(f"profiles.{profile.name} posts into the embedded company: "
+                                         "there is no import file to re-issue")
+            return target.reissue(run_id)
+        finally:
+            ledger.dispose()

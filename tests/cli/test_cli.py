@@ -83,3 +83,30 @@ def test_company_init_creates_a_company_and_refuses_to_overwrite_it(isolated: Pa
     assert again.exit_code == 2 and "acme.sqlite" in again.output
     bad = runner.invoke(app, ["company", "init", str(isolated / "b.sqlite"), "--close-month", "janvier"])
     assert bad.exit_code == 2 and "JOURNAL:YYYY-MM" in bad.output
+
+
+def test_file_target_writes_import_files_then_confirm_and_reissue(isolated: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(isolated)
+    assert runner.invoke(app, ["demo", "--json", "--workspace", "ws"]).exit_code == 0
+    # Another company, read by SQL (here an embedded one) and fed through import files.
+    company = isolated / "fichier.sqlite"
+    assert runner.invoke(app, ["company", "init", str(company), "--name", "ATELIER FICHIER"]).exit_code == 0
+    with start_sandbox() as sandbox:
+        assert runner.invoke(app, ["profile", "edit", "demo", "--set", f"platform.base_url={sandbox.base_url}",
+                                   "--set", "sage_target=file", "--set", "sage_company=ATELIER FICHIER",
+                                   "--set", f"sage_location=embedded:{company}"]).exit_code == 0
+        result = runner.invoke(app, ["sync", "--profile", "demo", "--json"])
+    report = by_step(result.stdout)["invoices"]
+    assert report["counts"]["posted"] > 200
+    import_file = Path(report["outputs"]["import file"])
+    content = import_file.read_bytes()
+    assert content.startswith(b"#FLG 000\r\n#VER 31\r\n") and content.rstrip().endswith(b"#FIN")
+    confirm = runner.invoke(app, ["sage", "confirm", "--profile", "demo"])
+    assert confirm.exit_code == 0, confirm.output
+    assert "0 piece(s) found in Sage" in confirm.output  # nothing is imported into ATELIER FICHIER yet
+    import_file.unlink()
+    run = int(import_file.stem.rsplit("run", 1)[1])
+    reissued = runner.invoke(app, ["sage", "reissue", str(run), "--profile", "demo"])
+    assert reissued.exit_code == 0, reissued.output
+    assert import_file.read_bytes() == content

@@ -71,6 +71,9 @@ class PlatformSettings(BaseModel):
     email: str
     organization_id: int | None = None  # ORG ID (settings > info)
     team_id: int | None = None  # TEAM ID (settings > entities)
+    # OOTI items carry no fees / expenses / débours kind: what a line without one is posted as.
+    # Unset, such a line is refused (a finding): choosing an account is the user's call.
+    line_kind_when_missing: RevenueKind | None = None
 
     _base_url = field_validator("base_url", mode="before")(validation.base_url)
     _email = field_validator("email", mode="before")(validation.email)
@@ -294,7 +297,8 @@ def defaults_table(regime: VatRegime = VatRegime.RECEIPTS) -> dict[str, Any]:
         "sales_journal": mapping.journal,
         "analytic_plan": mapping.analytic_plan,
         "analytic_level": defaults.DEFAULT_ANALYTIC_LEVEL,
-        "platform": {"kind": "ooti", "base_url": defaults.DEFAULT_PLATFORM_BASE_URL},
+        # Written out in every new profile, so the choice is visible and the user can change it.
+        "platform": {"kind": "ooti", "base_url": defaults.DEFAULT_PLATFORM_BASE_URL, "line_kind_when_missing": "fees"},
         "accounts": {
             "collective": mapping.collective_account,
             "vat_regime": mapping.vat_regime.value,

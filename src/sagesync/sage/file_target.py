@@ -129,7 +129,11 @@ class FileTarget:
         return path
 
     def reissue(self, run_id: int) -> Path:
-        """Write that run's file again, identical in content, on the user's explicit request."""
+        """Write that run's file again from the ledger, on the user's explicit request.
+
+        Only the pieces Sage does not hold yet (``written``): a piece ``confirm`` found
+        in Sage is left out, so re-importing the file cannot post it twice.
+        """
         return self._write_run(run_id, states=(WRITTEN,))
 
     def dispose(self) -> None:

@@ -132,25 +132,44 @@ def demo(
     raise typer.Exit(0)  # blocked documents are part of the demo's story, not a failure
 
 
+def sage_confirm(profile: ProfileOption) -> None:
+    """Mark the pieces of written import files that Sage now holds (read by SQL) as in Sage."""
+    from sagesync.jobs import confirm_written
+    from sagesync.profiles.store import ProfileStore
+
+    try:
+        confirmed, waiting = confirm_written(ProfileStore().get(profile))
+    except SagesyncError as error:
+        raise fail(error) from None
+    console.print(f"{confirmed} piece(s) found in Sage and marked in Sage; {waiting} written but not imported yet")
+
+
+def sage_reissue(run: Annotated[int, typer.Argument(help="Run number whose import file to write again.")],
+                 profile: ProfileOption) -> None:
+    """Write a run's import file again, identical, from the ledger (only when the first one was lost)."""
+    from sagesync.jobs import reissue_file
+    from sagesync.profiles.store import ProfileStore
+
+    try:
+        path = reissue_file(ProfileStore().get(profile), run)
+    except SagesyncError as error:
+        raise fail(error) from None
+    console.print(f"Import file of run {run} written again: {path}")
+
+
 def _mount_features() -> None:
     """Commands that live with their own feature register themselves; the hooks come from jobs."""
-    import importlib
-
     from sagesync import jobs
-    from sagesync.interfaces.cli import fec_command, profile_commands
+    from sagesync.interfaces.cli import console_command, fec_command, profile_commands, sage_command, sandbox_command
 
     profile_commands.register(app, check_hooks=profile_commands.CheckHooks(
         company_reference=jobs.company_reference_for, platform_probe=jobs.platform_probe_for))
     fec_command.register(app, fec_source_for=jobs.fec_source_for)
-    for module in ("sagesync.interfaces.cli.sandbox_command", "sagesync.interfaces.cli.sage_command",
-                   "sagesync.interfaces.cli.console_command"):
-        try:
-            loaded = importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
-            continue
-        loaded.register(app)
+    sage_app = sage_command.register(app, store_learned_format=jobs.store_learned_format)
+    sage_app.command("confirm")(sage_confirm)
+    sage_app.command("reissue")(sage_reissue)
+    sandbox_command.register(app)
+    console_command.register(app)
 
 
 _mount_features()

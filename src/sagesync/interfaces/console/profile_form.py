@@ -38,6 +38,8 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         ("platform.email", "Platform e-mail", "The login e-mail."),
         ("platform.organization_id", "Organization id", "ORG ID: your name > settings > info."),
         ("platform.team_id", "Team id", "TEAM ID: your name > settings > entities."),
+        ("platform.line_kind_when_missing", "Lines without a kind are",
+         "The platform's lines carry no fees / expenses / débours kind: how to post them. Empty: refused."),
     )),
     ("Accounts", (
         ("accounts.collective", "Clients collective account", "The account clients' tiers hang on, e.g. 411000."),
@@ -58,8 +60,11 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "accounts.vat_regime": (("receipts", "receipts (TVA sur les encaissements)"),
                             ("debits", "debits (TVA sur les débits)")),
     "writeback.mode": (("off", "off"), ("patch_field", "set a platform field (patch field)")),
+    "platform.line_kind_when_missing": (("", "refused (a finding)"), ("fees", "fees (honoraires)"),
+                                        ("expenses", "expenses (frais)"), ("disbursements", "disbursements (débours)")),
 }
-OPTIONAL = frozenset({"siren", "platform.organization_id", "platform.team_id", "writeback.field"})
+OPTIONAL = frozenset({"siren", "platform.organization_id", "platform.team_id", "platform.line_kind_when_missing",
+                      "writeback.field"})
 VAT_COLUMNS = ("rate", "code_debits", "account_debits", "code_receipts", "account_receipts")
 SECRET_FIELDS = {"sage": "secret-sage", "platform": "secret-platform"}
 
