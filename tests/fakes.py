@@ -1,10 +1,13 @@
-"""Fakes for what is out of reach in a test: here only the platform, as lists in memory."""
+"""Fakes for what is out of reach in a test: the platform as lists in memory, the OS keyring."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from keyring.backend import KeyringBackend
+from keyring.errors import PasswordDeleteError
 
 from sagesync.core.model import Customer, Document, Project
 from sagesync.sources.base import Rejected
@@ -33,3 +36,23 @@ class ListSource:
 
     def close(self) -> None:
         return None
+
+
+class MemoryKeyring(KeyringBackend):
+    """A real keyring backend that keeps passwords in memory."""
+
+    priority = 1  # type: ignore[assignment]
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.passwords: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.passwords.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.passwords[(service, username)] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.passwords.pop((service, username), None) is None:
+            raise PasswordDeleteError(username)

@@ -8,7 +8,6 @@ profiles file and data folders are temporary, and the keyring is an in-memory
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,12 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import keyring
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 import sagesync
 from sagesync.interfaces.console import create_app
@@ -35,41 +31,10 @@ SAMPLE_FIRM = Path(sagesync.__file__).parent / "sandbox" / "data" / "sample_firm
 COMPANY = "ATELIER DEMO"
 
 
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.passwords.pop((service, username), None) is None:
-            raise PasswordDeleteError(username)
 
 
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
-@pytest.fixture(autouse=True)
-def sagesync_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for variable in list(os.environ):
-        if variable.startswith("SAGESYNC_"):
-            monkeypatch.delenv(variable)
-    monkeypatch.setenv("SAGESYNC_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("SAGESYNC_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.console.conftest import COMPANY, LiveConsole, MemoryKeyring, sample_firm
+from tests.console.conftest import COMPANY, LiveConsole, sample_firm
+from tests.fakes import MemoryKeyring
 
 CHROMIUM = next((path for path in (shutil.which("chromium"), "/usr/bin/chromium") if path and Path(path).exists()),
                 None)

@@ -15,7 +15,8 @@ from sagesync import jobs
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profiles_file
 from sagesync.profiles.store import ProfileStore
-from tests.console.conftest import COMPANY, Console, MemoryKeyring, demo_form
+from tests.console.conftest import COMPANY, Console, demo_form
+from tests.fakes import MemoryKeyring
 
 
 def field_error(html: str, field: str) -> str:

@@ -8,38 +8,14 @@ under test goes through ``keyring.get_password`` as in production) and every
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import keyring
 import keyring.backends.fail
-import pytest
 from keyring.backend import KeyringBackend
-from keyring.errors import PasswordDeleteError
 
 from sagesync.profiles.model import defaults_table
-
-
-class MemoryKeyring(KeyringBackend):
-    priority = 1  # type: ignore[assignment]
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.passwords: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.passwords.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.passwords[(service, username)] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if (service, username) not in self.passwords:
-            raise PasswordDeleteError(username)
-        del self.passwords[(service, username)]
 
 
 def no_keyring() -> KeyringBackend:
@@ -48,23 +24,8 @@ def no_keyring() -> KeyringBackend:
     return backend
 
 
-@pytest.fixture(autouse=True)
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    previous = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
 
 
-@pytest.fixture(autouse=True)
-def sagesync_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for variable in list(os.environ):
-        if variable.startswith("SAGESYNC_"):
-            monkeypatch.delenv(variable)
-    monkeypatch.setenv("SAGESYNC_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("SAGESYNC_DATA_DIR", str(tmp_path / "data"))
-    return tmp_path
 
 
 def acme_table(**overrides: Any) -> dict[str, Any]:

@@ -18,7 +18,8 @@ from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profile_paths
 from sagesync.profiles.store import ProfileStore
 from tests.builders import company
-from tests.profiles.conftest import MemoryKeyring, no_keyring
+from tests.fakes import MemoryKeyring
+from tests.profiles.conftest import no_keyring
 
 app = typer.Typer()
 register(app)

@@ -16,7 +16,8 @@ from sagesync.profiles.secrets import (
     resolve_secret,
     secret_source,
 )
-from tests.profiles.conftest import MemoryKeyring, no_keyring
+from tests.fakes import MemoryKeyring
+from tests.profiles.conftest import no_keyring
 
 SECRET = "Zq8-horse-battery"
 
