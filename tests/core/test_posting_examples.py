@@ -100,3 +100,15 @@ def test_analytic_split_across_two_projects_sums_exactly_to_the_line() -> None:
 def test_posting_an_unsynced_customer_is_a_bug_not_a_silent_default() -> None:
     with pytest.raises(PostingError, match="not synced"):
         post_document(document(line("10,00"), customer="unknown"), posting_context())
+
+
+def test_vat_on_debits_posts_to_44571x_with_the_debit_codes() -> None:
+    from sagesync.core.mapping import VatRegime
+    from sagesync.core.posting import PostingContext
+    from sagesync.profiles.defaults import default_mapping
+
+    context = PostingContext(default_mapping(VatRegime.DEBITS), {"c1": "DUPONT"}, {"p1": "PRJ001"})
+    entry = post_document(document(line("1 000,00"), line("100,00", rate="5.5")), context)
+    assert table(entry) == [("411000", "DUPONT", "1305,50", ""), ("706000", "", "", "1000,00"),
+                            ("706000", "", "", "100,00"), ("445712", "", "", "200,00"), ("445715", "", "", "5,50")]
+    assert [row.vat_code for row in entry.lines] == ["", "C20", "C055", "C20", "C055"]
