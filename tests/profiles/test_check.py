@@ -122,3 +122,18 @@ def test_the_platform_answers_are_read_from_ootis_wire_shapes() -> None:
         "compta@acme.fr")
     assert answer == PlatformAnswer("compta@acme.fr", (Organization(12, "Agence ACME", (Team(34, "Paris"),
                                                                                         Team(35, "Lyon"))),), 12, 34)
+
+
+def test_a_missing_platform_password_says_how_to_store_it_not_to_check_the_network() -> None:
+    from sagesync.errors import SecretMissingError
+    from sagesync.profiles.check import check_profile
+    from sagesync.profiles.model import Profile
+    from tests.builders import company
+    from tests.profiles.conftest import acme_table
+
+    def probe():  # type: ignore[no-untyped-def]
+        raise SecretMissingError("the platform password of profile 'acme' is not set")
+
+    lines = check_profile(Profile.from_table("acme", acme_table()), company_reference=company, platform_probe=probe)
+    (line,) = [line for line in lines if line.what == "platform password"]
+    assert not line.ok and "set-secret acme platform" in line.fix and "network" not in line.fix

@@ -19,9 +19,9 @@ from typing import Any
 
 from sagesync.core.checks import check_setup
 from sagesync.core.reference import CompanyReference
-from sagesync.errors import ConfigurationError, LoginRefusedError, SagesyncError, UnreachableError
+from sagesync.errors import ConfigurationError, LoginRefusedError, SagesyncError, SecretMissingError, UnreachableError
 from sagesync.profiles.model import Profile
-from sagesync.profiles.secrets import set_secret_command
+from sagesync.profiles.secrets import KeyringUnavailableError, set_secret_command
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +130,12 @@ def _platform_lines(profile: Profile, platform_probe: Callable[[], PlatformAnswe
     except LoginRefusedError as error:
         return [_failure("platform login", error, f"Check platform.email ({settings.email}) and store the right "
                          f"password with `{set_secret_command(profile.name, 'platform')}`.")]
-    except (UnreachableError, ConfigurationError) as error:
+    except (SecretMissingError, KeyringUnavailableError) as error:
+        return [_failure("platform password", error, f"Store it with `{set_secret_command(profile.name, 'platform')}`"
+                         " or set the environment variable named above.")]
+    except ConfigurationError as error:
+        return [_failure("platform settings", error, "Fix the setting named above in the profile.")]
+    except UnreachableError as error:
         return [_failure("platform", error, f"Check platform.base_url ({settings.base_url}) and the network; "
                          "if the platform is down, run the check again later.")]
     lines = [CheckLine("platform login", True, f"accepted for {answer.login}")]
