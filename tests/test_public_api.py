@@ -18,4 +18,5 @@ def test_exported_names() -> None:
 def test_the_pure_core_imports_no_io_library() -> None:
     code = ("import sys, sagesync.core.checks, sagesync.core.posting; "
             "print(sorted(m for m in ('sqlalchemy', 'httpx', 'typer', 'fastapi') if m in sys.modules))")
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
