@@ -10,7 +10,7 @@ import sagesync
 
 def test_exported_names() -> None:
     assert sagesync.__all__ == ["Finding", "FindingCode", "Profile", "ProfileStore", "ProgressEvent", "RunReport",
-                                "SagesyncError", "Severity", "export_fec", "open_job", "test_connections"]
+                                "SagesyncError", "Severity", "check_connections", "export_fec", "open_job"]
     for name in sagesync.__all__:
         assert getattr(sagesync, name) is not None
 

@@ -22,7 +22,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "open_job": "sagesync.jobs",
     "export_fec": "sagesync.jobs",
-    "test_connections": "sagesync.jobs",
+    "check_connections": "sagesync.jobs",
     "Profile": "sagesync.profiles.model",
     "ProfileStore": "sagesync.profiles.store",
     "RunReport": "sagesync.steps.events",

@@ -196,7 +196,7 @@ def platform_probe_for(profile: Profile) -> PlatformAnswer:
         client.close()
 
 
-def test_connections(profile: Profile) -> list[CheckLine]:
+def check_connections(profile: Profile) -> list[CheckLine]:
     """`profile check`: the Sage company's set-up and the platform login, organization and team."""
     from sagesync.profiles.check import check_profile
 

@@ -148,23 +148,19 @@ class Line:
 def test_the_connection_test_shows_each_answer_and_its_fix(demo: Console, monkeypatch: pytest.MonkeyPatch) -> None:
     asked: list[str] = []
 
-    def test_connections(profile: Profile) -> list[Line]:
+    def check_connections(profile: Profile) -> list[Line]:
         asked.append(profile.name)
         return [Line("Sage company ATELIER DEMO", True, "read from embedded"),
                 Line("platform login", False, "401: the platform refused demo@sagesync.test",
                      "Store the right password with `sagesync profile set-secret demo platform`.")]
 
-    monkeypatch.setattr(jobs, "test_connections", test_connections, raising=False)
+    monkeypatch.setattr(jobs, "check_connections", check_connections)
     html = demo.post("/profiles/demo/test").text
     assert asked == ["demo"]
     assert "1 check failed." in html
     assert "401: the platform refused" in html and "set-secret demo platform" in html
     assert html.count("✓") == 1 and html.count("✗") == 1
 
-
-def test_the_connection_test_says_so_when_it_is_not_available(demo: Console, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delattr(jobs, "test_connections", raising=False)
-    assert "not available in this version" in demo.post("/profiles/demo/test").text
 
 
 def test_a_profile_broken_in_the_file_is_listed_with_its_problem_and_opens_in_the_form(

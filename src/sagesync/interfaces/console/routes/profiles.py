@@ -28,7 +28,7 @@ router = APIRouter()
 
 
 class ConnectionLine(Protocol):
-    """One line of ``sagesync.jobs.test_connections``: what was asked, whether it answered, and the fix."""
+    """One line of ``sagesync.jobs.check_connections``: what was asked, whether it answered, and the fix."""
 
     @property
     def what(self) -> str: ...
@@ -172,24 +172,14 @@ def _store_secrets(name: str, get: Callable[[str], str]) -> profile_form.FormPro
     return problems
 
 
-def _connection_tester() -> Callable[[Profile], Sequence[ConnectionLine]] | None:
+@router.post("/profiles/{name}/test")
+def connection_test(request: Request, name: str) -> Response:
     from sagesync import jobs
 
-    tester: Callable[[Profile], Sequence[ConnectionLine]] | None = getattr(jobs, "test_connections", None)
-    return tester
-
-
-@router.post("/profiles/{name}/test")
-def test_connections(request: Request, name: str) -> Response:
     lines: Sequence[ConnectionLine] = ()
     error = ""
-    tester = _connection_tester()
     try:
-        profile = load_profile(request, name)
-        if tester is None:
-            error = "The connection test is not available in this version of sagesync: run `sagesync profile check`."
-        else:
-            lines = tester(profile)
+        lines = jobs.check_connections(load_profile(request, name))
     except SagesyncError as failure:
         error = str(failure)
     return render(request, "_connections.html", {"lines": lines, "error": error, "name": name})
