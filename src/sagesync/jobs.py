@@ -31,7 +31,7 @@ from sagesync.sage.embedded_target import EmbeddedTarget
 from sagesync.sources.base import Source
 from sagesync.steps.context import LedgerOnlyWriteback, StepContext, Target, WritebackAction
 from sagesync.steps.events import EventSink, RunReport, no_events
-from sagesync.steps.sync import STEPS
+from sagesync.steps.sync import STEPS, sync
 
 SourceFactory = Callable[[Profile], Source]
 
@@ -40,11 +40,11 @@ def platform_source(profile: Profile) -> Source:
     """The OOTI client of the profile, with its password from the keyring or the environment."""
     from sagesync.profiles.secrets import resolve_secret
     from sagesync.sources.ooti.client import OotiClient
+    from sagesync.sources.ooti.payloads import DEFAULT_FIELDS
 
     platform = profile.platform
     if not platform.email:
         raise ConfigurationError(f"profiles.{profile.name}.platform.email is empty: set the platform login e-mail")
-    from sagesync.sources.ooti.payloads import DEFAULT_FIELDS
 
     fields = replace(DEFAULT_FIELDS, missing_line_kind=platform.line_kind_when_missing)
     return OotiClient(platform.base_url, platform.email, resolve_secret(profile.name, "platform"),
@@ -84,7 +84,7 @@ class Job:
 
     def run(self, step: str) -> list[RunReport]:
         if step == "sync":
-            return [run(self.context) for run in STEPS.values()]
+            return sync(self.context)
         try:
             return [STEPS[step](self.context)]
         except KeyError:
@@ -100,9 +100,7 @@ def open_job(profile: Profile, *, events: EventSink = no_events, source_factory:
         ledger = Ledger(paths.ledger)
         stack.callback(ledger.dispose)
         target = make_target(profile, ledger, paths, base)
-        dispose = getattr(target, "dispose", None)
-        if dispose is not None:
-            stack.callback(dispose)
+        stack.callback(target.dispose)
         source = source_factory(profile)
         stack.callback(source.close)
         context = StepContext(company=profile.sage_company, mapping=profile.mapping(),

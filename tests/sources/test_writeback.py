@@ -10,13 +10,14 @@ import pytest
 from sagesync.errors import ConfigurationError, SourceDataError
 from sagesync.sandbox.server import start_sandbox
 from sagesync.sources.ooti.client import OotiClient
-from sagesync.sources.ooti.writeback import NoWriteback, PatchFieldWriteback, WritebackAction, WritebackValue
+from sagesync.sources.ooti.writeback import PatchFieldWriteback, WritebackValue
+from sagesync.steps.context import LedgerOnlyWriteback, WritebackAction
 
 POSTED_AT = datetime(2026, 11, 25, 17, 30, tzinfo=UTC)
 
 
 def test_the_default_sends_nothing() -> None:
-    action: WritebackAction = NoWriteback()
+    action: WritebackAction = LedgerOnlyWriteback()
     action.send("40011", "F2025-0007", POSTED_AT)
     assert action.name == "ledger"
 

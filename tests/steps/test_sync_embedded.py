@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -174,7 +174,8 @@ class FlakyPlatform:
         self.sent: list[str] = []
         self.down = True
 
-    def send(self, document_source_id: str, piece: str) -> None:
+    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
+        assert posted_at is not None  # the outbox hands over when the document was posted
         if self.down:
             raise ConnectionError("platform unreachable")
         self.sent.append(document_source_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -48,11 +48,15 @@ class Target(Protocol):
         """After a run: close what it opened (an import file); return the outputs to show."""
         ...
 
+    def dispose(self) -> None:
+        """Release connections when the job ends."""
+        ...
+
 
 class WritebackAction(Protocol):
     name: str
 
-    def send(self, document_source_id: str, piece: str) -> None:
+    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
         """Tell the platform; raise to have the outbox retry later."""
         ...
 
@@ -62,7 +66,7 @@ class LedgerOnlyWriteback:
 
     name = "ledger"
 
-    def send(self, document_source_id: str, piece: str) -> None:
+    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
         return None
 
 

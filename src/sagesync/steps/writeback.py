@@ -23,7 +23,7 @@ def write_back(context: StepContext) -> RunReport:
                 break
             for row in pending:
                 try:
-                    context.writeback.send(row["source_id"], row["piece"])
+                    context.writeback.send(row["source_id"], row["piece"], row["posted_at"])
                 except Exception as error:  # any failure is retried next run; the message is kept
                     with context.ledger.engine.begin() as connection:
                         store.outbox_failed(connection, row["id"], f"{type(error).__name__}: {error}",

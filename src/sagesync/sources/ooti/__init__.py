@@ -13,9 +13,7 @@ from sagesync.sources.ooti.payloads import (
 )
 from sagesync.sources.ooti.retry import RetryPolicy
 from sagesync.sources.ooti.writeback import (
-    NoWriteback,
     PatchFieldWriteback,
-    WritebackAction,
     WritebackValue,
 )
 
@@ -23,11 +21,9 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_FIELDS",
     "FieldNames",
-    "NoWriteback",
     "OotiClient",
     "PatchFieldWriteback",
     "RetryPolicy",
-    "WritebackAction",
     "WritebackValue",
     "customer_from_payload",
     "document_from_payload",

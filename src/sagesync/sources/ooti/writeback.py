@@ -1,7 +1,8 @@
 """Write-back actions: telling the platform a document is in the books.
 
 OOTI documents no "synchronized" field (ooti-api.md §7), so the default is
-``NoWriteback``: the status lives in sagesync's ledger. ``PatchFieldWriteback``
+``LedgerOnlyWriteback`` (``sagesync.steps.context``): the status lives in sagesync's
+ledger. ``PatchFieldWriteback``
 PATCHes a field the user names once the real contract is known, e.g. a custom
 ``accounting_reference``. ``is_valid``, ``is_sent`` and ``is_closed`` carry
 business meaning (numbering, sending, *cancelling with a credit note*) and are
@@ -24,25 +25,8 @@ from sagesync.errors import ConfigurationError, SourceDataError
 FORBIDDEN_FIELDS = frozenset({"is_valid", "is_sent", "is_closed", "pk", "code", "type"})
 
 
-class WritebackAction(Protocol):
-    name: str
-
-    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
-        """Tell the platform; raise to have the outbox retry later."""
-        ...
-
-
 class InvoicePatcher(Protocol):
     def patch_invoice(self, pk: int | str, fields: dict[str, Any]) -> dict[str, Any]: ...
-
-
-class NoWriteback:
-    """Write-back off (the default): the synchronized status lives in the ledger."""
-
-    name = "ledger"
-
-    def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
-        return None
 
 
 class WritebackValue(StrEnum):
