@@ -194,3 +194,20 @@ def test_write_back_is_retried_until_acknowledged(workspace: Workspace) -> None:
     with workspace.ledger.connect() as connection:
         connection.execute(update(ledger_schema.outbox).values(last_error=""))
         assert store.outbox_pending(connection, "ACME") == []
+
+
+def test_an_unreadable_platform_document_is_a_finding_and_the_others_still_post(workspace: Workspace) -> None:
+    from sagesync.core.findings import Finding
+    from sagesync.ledger.schema import findings as findings_table
+    from sagesync.sources.base import Rejected
+
+    unreadable = Rejected("document", "77", "invoice #77", (Finding(
+        "invoice #77", "77", "total", FindingCode.SOURCE_FIELD_INVALID, "the platform sent total 'abc'",
+        "Report it to the platform's support."),))
+    workspace.source.document_list = [*invoices(2), unreadable]
+    report = {r.step: r for r in sync(workspace.context)}["invoices"]
+    assert report.counts == {"posted": 2, "rejected": 1} and report.exit_code == 1
+    with workspace.ledger.connect() as connection:
+        recorded = connection.execute(select(findings_table.c.source_id, findings_table.c.code).where(
+            findings_table.c.run_id == report.run_id)).all()
+    assert [tuple(row) for row in recorded] == [("77", "source_field_invalid")]

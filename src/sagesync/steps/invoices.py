@@ -74,21 +74,24 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
     report.add_findings(setup)
     if any(finding.blocks for finding in setup):
         report.counts["setup_problems"] = sum(1 for finding in setup if finding.blocks)
-        _record_findings(context, report.run_id, setup)
+        with context.ledger.engine.begin() as connection:
+            store.record_findings(connection, context.company, report.run_id, setup)
         return
     check_context = CheckContext(context.mapping, reference, context.period_start, tiers, sections)
     seen = 0
     for batch in _batches(context.source.documents(), context.batch_size):
         documents: list[Document] = []
+        unreadable: list[Finding] = []
         for item in batch:
             if isinstance(item, Rejected):
                 report.counts["rejected"] += 1
                 report.add_findings(item.findings)
-                _record_findings(context, report.run_id, item.findings)
+                unreadable += item.findings
             else:
                 documents.append(item)
         with context.target.transaction() as connection:
             _process_batch(context, report, connection, documents, check_context, reference, known, post)
+            store.record_findings(connection, context.company, report.run_id, unreadable)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
 
@@ -143,7 +146,3 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
     store.record_states(connection, context.company, report.run_id, states)
     store.record_findings(connection, context.company, report.run_id, found)
 
-
-def _record_findings(context: StepContext, run_id: int, findings: Iterable[Finding]) -> None:
-    with context.ledger.engine.begin() as connection:
-        store.record_findings(connection, context.company, run_id, findings)
