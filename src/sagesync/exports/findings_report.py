@@ -38,7 +38,7 @@ body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2430;max-width:70rem}
 h1{font-size:1.4rem}table{border-collapse:collapse;width:100%;margin:.5rem 0 1.5rem}
 td,th{border-bottom:1px solid #dde3ea;padding:.35rem .5rem;text-align:left;vertical-align:top}
 th{background:#f2f5f8}.blocking{color:#a01818;font-weight:600}.warning{color:#8a5a00}.info{color:#47617a}
-.counts td{border:none;padding:.1rem .8rem .1rem 0}.doc{margin-top:1.2rem;font-size:1.05rem}
+.counts{width:auto}.counts td{border:none;padding:.1rem 1.5rem .1rem 0}.doc{margin-top:1.2rem;font-size:1.05rem}
 """
 
 
@@ -50,7 +50,7 @@ def write_html(report: RunReport, findings: Sequence[Finding], path: Path, title
              f"<style>{_STYLE}</style><h1>{html.escape(title)}</h1>",
              f"<p>Company <b>{html.escape(report.company)}</b>, run {report.run_id}, "
              f"{report.started_at:%d/%m/%Y %H:%M}.</p><table class='counts'>"]
-    parts += [f"<tr><td>{html.escape(name)}</td><td><b>{count}</b></td></tr>"
+    parts += [f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td><b>{count}</b></td></tr>"
               for name, count in sorted(report.counts.items())]
     parts.append("</table>")
     if not by_document:
