@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -74,11 +75,10 @@ def documents(count: int, stamped: bool) -> Iterator[Document]:
 
 
 class GeneratedSource:
-    """Local data; counts the time spent producing documents, to show the pipeline's own share."""
+    """Domain records made in Python: the cheapest local data."""
 
     def __init__(self, count: int, stamped: bool) -> None:
         self.count, self.stamped = count, stamped
-        self.seconds = 0.0
 
     def customers(self) -> Iterator[Customer]:
         yield from customers()
@@ -87,7 +87,27 @@ class GeneratedSource:
         yield from projects()
 
     def documents(self, since: datetime | None = None) -> Iterator[Document]:
-        produced = documents(self.count, self.stamped)
+        return documents(self.count, self.stamped)
+
+    def close(self) -> None:
+        return None
+
+
+class TimedSource:
+    """Counts the time spent producing documents, to show the pipeline's own share."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+        self.seconds = 0.0
+
+    def customers(self) -> Iterator[Any]:
+        return self.source.customers()  # type: ignore[no-any-return]
+
+    def projects(self) -> Iterator[Any]:
+        return self.source.projects()  # type: ignore[no-any-return]
+
+    def documents(self, since: datetime | None = None) -> Iterator[Any]:
+        produced = self.source.documents(since)
         while True:
             started = time.perf_counter()
             document = next(produced, None)
@@ -100,7 +120,7 @@ class GeneratedSource:
         return None
 
 
-def child(folder: Path, count: int, batch: int, phase: str) -> None:
+def child(folder: Path, count: int, batch: int, phase: str, wire: bool) -> None:
     """One phase in this process; prints JSON {seconds, peak_rss_mb, counts}."""
     import resource
 
@@ -117,7 +137,13 @@ def child(folder: Path, count: int, batch: int, phase: str) -> None:
         init_company(company_path, "BENCH").dispose()
     ledger = Ledger(folder / "ledger.sqlite")
     target = EmbeddedTarget(company_path, ledger, default_mapping())
-    source = GeneratedSource(count, stamped=phase != "resync-hash")
+    if wire:
+        from sagesync.sources.files import synthetic_firm
+
+        # Platform payloads (dicts as the OOTI JSON decodes) through the real payload mapping.
+        source = TimedSource(synthetic_firm(count, 3, seed=7))
+    else:
+        source = TimedSource(GeneratedSource(count, stamped=phase != "resync-hash"))
     context = StepContext(company="BENCH", mapping=default_mapping(), period_start=date(2025, 1, 1), source=source,
                           ledger=ledger, target=target, reports_dir=folder / "reports", batch_size=batch)
     if phase == "post":
@@ -167,9 +193,9 @@ def raw_limit(folder: Path, batch_docs: int) -> dict[str, float]:
     return {"seconds": seconds, "rows": total_rows, "transactions": transactions}
 
 
-def run_phase(folder: Path, count: int, batch: int, phase: str) -> dict[str, object]:
+def run_phase(folder: Path, count: int, batch: int, phase: str, wire: bool) -> dict[str, object]:
     output = subprocess.run([sys.executable, __file__, "--child", phase, "--folder", str(folder),
-                             "--invoices", str(count), "--batch", str(batch)],
+                             "--invoices", str(count), "--batch", str(batch), *(["--wire"] if wire else [])],
                             check=True, capture_output=True, text=True).stdout
     return dict(json.loads(output.strip().splitlines()[-1]))
 
@@ -180,25 +206,33 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=2000)
     parser.add_argument("--child")
     parser.add_argument("--folder")
+    parser.add_argument("--wire", action="store_true",
+                        help="read platform payloads through the payload mapping instead of ready domain records")
     arguments = parser.parse_args()
     if arguments.child:
-        child(Path(arguments.folder), arguments.invoices, arguments.batch, arguments.child)
+        child(Path(arguments.folder), arguments.invoices, arguments.batch, arguments.child, arguments.wire)
         return
+    wire = arguments.wire
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
-        post = run_phase(folder, arguments.invoices, arguments.batch, "post")
-        resync = run_phase(folder, arguments.invoices, arguments.batch, "resync")
-        resync_hash = run_phase(folder, arguments.invoices, arguments.batch, "resync-hash")
+        post = run_phase(folder, arguments.invoices, arguments.batch, "post", wire)
+        resync = run_phase(folder, arguments.invoices, arguments.batch, "resync", wire)
+        resync_hash = post if wire else run_phase(folder, arguments.invoices, arguments.batch, "resync-hash", wire)
         raw = raw_limit(folder, arguments.batch)
     n = arguments.invoices
-    print(f"invoices: {n} x 3 lines, batch {arguments.batch} documents per transaction")
+    print(f"invoices: {n} x 3 lines, batch {arguments.batch} documents per transaction, "
+          f"source: {'platform payloads through the payload mapping' if wire else 'domain records'}")
+    own = float(post["seconds"]) - float(post["source_seconds"])  # type: ignore[arg-type]
+    print(f"producing the documents: {post['source_seconds']:.2f} s of it; pipeline alone {own:.2f} s")
     print(f"check + post + ledger : {post['seconds']:.2f} s  ({n / float(post['seconds']):,.0f} invoices/s), "  # type: ignore[arg-type]
           f"peak RSS {post['peak_rss_mb']:.0f} MB, counts {post['counts']}")
     print(f"raw sqlite3 executemany of the same {raw['rows']:,.0f} rows in {raw['transactions']:.0f} transactions: "
           f"{raw['seconds']:.2f} s")
     print(f"ratio pipeline / raw limit: {float(post['seconds']) / raw['seconds']:.2f}x (target <= 5x)")  # type: ignore[arg-type]
-    for label, result in (("re-sync, no change (updated_at)", resync), ("re-sync, no change (hash every document)",
-                                                                        resync_hash)):
+    resyncs = [("re-sync, no change (updated_at)", resync)]
+    if not wire:
+        resyncs.append(("re-sync, no change (hash every document)", resync_hash))
+    for label, result in resyncs:
         seconds = float(result["seconds"])  # type: ignore[arg-type]
         own = seconds - float(result["source_seconds"])  # type: ignore[arg-type]
         print(f"{label}: {seconds:.2f} s = {seconds * 100_000 / n:.2f} s per 100 000 documents "

@@ -9,7 +9,8 @@ bind processor is looked up once, and the rows go to the driver as tuples.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table
@@ -31,8 +32,21 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if translate:
         sql = compiled.preparer._render_schema_translates(sql, translate)
     order = list(compiled.positiontup or keys)
-    processors: list[Callable[[Any], Any] | None] = [
-        table.c[key].type._cached_bind_processor(dialect) for key in order]
-    values = [tuple(process(row[key]) if process is not None else row[key]
-                    for key, process in zip(order, processors, strict=True)) for row in rows]
+    processors = [(index, process) for index, key in enumerate(order)
+                  if (process := table.c[key].type._cached_bind_processor(dialect)) is not None]
+    # itemgetter builds each row's tuple in C; only columns with a bind processor
+    # (dates, exact money) are then converted, in place.
+    getter = itemgetter(*order)
+    values: list[Any] = []
+    for row in rows:
+        picked = getter(row)
+        if len(order) == 1:
+            picked = (picked,)
+        if processors:
+            converted = list(picked)
+            for index, process in processors:
+                converted[index] = process(converted[index])
+            values.append(tuple(converted))
+        else:
+            values.append(picked)
     connection.exec_driver_sql(sql, values)
