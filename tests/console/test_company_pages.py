@@ -60,7 +60,7 @@ def test_a_company_held_by_another_process_says_by_whom_and_since_when(demo: Con
         panel = demo.run("sync").text
     assert "Not started" in panel
     assert f"{COMPANY} is busy: Pull invoices, started {holder['started_at'].replace('T', ' ')}" in panel
-    assert f"by process {holder['pid']}" in panel
+    assert f"by {holder['user']} (process {holder['pid']})" in panel
     assert demo.app.state.console.runner.channel("demo").snapshot().reports == ()  # nothing ran
     assert "No run yet." in demo.client.get("/company/demo").text  # and nothing was recorded
 

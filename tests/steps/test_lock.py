@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import subprocess
 import sys
 import time
@@ -30,6 +31,7 @@ def test_a_second_process_is_refused_with_the_company_pid_and_start_time(tmp_pat
             CompanyLock(tmp_path, "ACME", "sync").acquire()
         message = str(refused.value)
         assert "ACME" in message and str(holder.pid) in message and "pull invoices" in message
+        assert getpass.getuser() in message  # by whom
         assert refused.value.exit_code == 4
     finally:
         holder.kill()

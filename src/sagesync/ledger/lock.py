@@ -8,8 +8,10 @@ written in a side file so the second run can say so.
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import platform
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -17,6 +19,14 @@ from types import TracebackType
 from typing import IO, Any
 
 from sagesync.errors import LockHeldError
+
+
+def _user() -> str:
+    """Who runs this process, for the message a second run gets; empty when the OS will not say."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name (a container, a service account without one)
+        return ""
 
 
 def _try_lock(handle: IO[bytes]) -> bool:
@@ -72,14 +82,16 @@ class CompanyLock:
         if not _try_lock(handle):
             handle.close()
             holder = self.holder()
+            who = f"{holder['user']} (process {holder.get('pid', '?')})" if holder.get("user") else \
+                f"process {holder.get('pid', '?')}"
             raise LockHeldError(
                 f"company {self.company} is busy: {holder.get('step', 'a run')} started "
-                f"{holder.get('started_at', '(time unknown)')} by process {holder.get('pid', '?')}; "
+                f"{holder.get('started_at', '(time unknown)')} by {who}; "
                 "wait for it to finish, then run again")
         self._handle = handle
         self.holder_path.write_text(json.dumps({
-            "company": self.company, "pid": os.getpid(), "step": self.step,
-            "started_at": datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
+            "company": self.company, "pid": os.getpid(), "user": _user(), "host": platform.node(),
+            "step": self.step, "started_at": datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
 
     def release(self) -> None:
         if self._handle is None:

@@ -59,6 +59,7 @@ class Holder:
     started_at: str  # ISO text, as the lock's holder file has it
     pid: int | None
     here: bool  # this console
+    user: str = ""  # the login that runs it, when the lock's holder file says
 
     def describe(self) -> str:
         title = step_title(self.step) if self.step in STEP_NAMES else (self.step or "a run")
@@ -66,6 +67,8 @@ class Holder:
         if self.here:
             return f"{title}, started {since} in this console (process {self.pid})"
         who = f"process {self.pid}" if self.pid else "another process"
+        if self.user:
+            who = f"{self.user} ({who})"
         return f"{title}, started {since} by {who} (the command line, a scheduled task or another console)"
 
 
@@ -251,7 +254,7 @@ class StepRunner:
             # Not this console's own run (that one is answered before any thread starts): another
             # process, or another console, even if the holder file names this process.
             holder = Holder(str(record.get("step", "")), str(record.get("started_at", "")),
-                            pid if isinstance(pid, int) else None, here=False)
+                            pid if isinstance(pid, int) else None, here=False, user=str(record.get("user", "")))
             channel.refuse(holder, f"{profile.sage_company} is busy: {holder.describe()}. "
                            "Wait for it to finish, then run the step again.")
         except SagesyncError as error:
