@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
-from sagesync.exports.fec import FecEntrySource, FecOptions, fec_file_name, write_fec
+from sagesync.exports.fec import FecEntrySource, FecOptions
 from sagesync.ledger.lock import CompanyLock
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.check import CheckLine, PlatformAnswer
@@ -160,23 +160,19 @@ def fec_source_for(profile_name: str, source: str) -> FecEntrySource:
 
 def export_fec(profile: Profile, start: date, end: date, *, output: Path | None = None,
                options: FecOptions | None = None) -> Path:
-    """Write the FEC of what sagesync posted for ``profile`` between ``start`` and ``end``."""
-    from sagesync.ledger.fec_source import LedgerFecSource
+    """Write the FEC (and its description) of what sagesync posted for ``profile`` between two dates."""
+    from sagesync.exports.fec_export import export_fec_file
 
     if not profile.siren:
         raise ConfigurationError(f"profiles.{profile.name}.siren is empty: the FEC file is named after the "
                                  "company's SIREN (9 digits)")
     folder = output or profile_paths(profile.name).folder / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    ledger = Ledger(profile_paths(profile.name).ledger)
+    source = fec_source_for(profile.name, "ledger")
     try:
-        source = LedgerFecSource(ledger, profile.sage_company, company_reference_for(profile), profile.siren)
-        target = folder / fec_file_name(profile.siren, end)
-        write_fec(source.fec_entries(start, end), target, account_labels=source.account_labels(),
-                  tiers_names=source.tiers_names(), options=options)
+        return export_fec_file(source, start, end, folder, options=options).path
     finally:
-        ledger.dispose()
-    return target
+        source.close()
 
 
 def platform_probe_for(profile: Profile) -> PlatformAnswer:

@@ -27,6 +27,10 @@ class MemorySource:
     entries: list[FecEntry]
     siren: str = ""
     asked: list[tuple[date, date]] = field(default_factory=list)
+    closed: bool = False
+
+    def close(self) -> None:
+        self.closed = True
 
     def fec_entries(self, start: date, end: date) -> Iterator[FecEntry]:
         self.asked.append((start, end))
@@ -76,6 +80,10 @@ def test_export_writes_the_legal_file_name_and_checks_it(tmp_path: Path) -> None
     assert calls == [("acme", "ledger")] and source.asked == [(date(2025, 1, 1), date(2025, 12, 31))]
     assert "6 lines, 2 entries, debit 1800,00, credit 1800,00" in result.output
     assert "no problem found" in result.output
+    description = (tmp_path / "552100554FEC20251231-description.txt").read_bytes().decode("iso-8859-15")
+    assert "Séparateur de zones : tabulation" in description and "Période : du 01/01/2025 au 31/12/2025" in description
+    assert "18. Idevise" in description and "2 écritures, 6 lignes" in description
+    assert source.closed  # the database handles are released
 
 
 def test_export_options_pipe_utf8_siren_and_company_source(tmp_path: Path) -> None:

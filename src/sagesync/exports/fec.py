@@ -121,6 +121,10 @@ class FecEntrySource(Protocol):
         """Tiers code -> name (CompAuxLib)."""
         ...
 
+    def close(self) -> None:
+        """Release the database handles (Windows keeps an open SQLite file locked)."""
+        ...
+
 
 # --- text -------------------------------------------------------------------------------------------
 

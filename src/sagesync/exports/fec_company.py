@@ -50,6 +50,9 @@ class CompanyFecSource:
     def siren(self) -> str:
         return self._siren
 
+    def close(self) -> None:
+        self.engine.dispose()
+
     def account_labels(self) -> Mapping[str, str]:
         return self._labels(select(F_COMPTEG.c.CG_Num, F_COMPTEG.c.CG_Intitule))
 

@@ -36,6 +36,9 @@ class LedgerFecSource:
                 journal = self.reference.journals.get(entry.journal)
                 yield FecEntry(entry, number, validated_at.date(), journal.label if journal else entry.journal)
 
+    def close(self) -> None:
+        self.ledger.dispose()
+
     def account_labels(self) -> Mapping[str, str]:
         return {number: account.label for number, account in self.reference.accounts.items()}
 

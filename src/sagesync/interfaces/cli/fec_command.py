@@ -33,10 +33,9 @@ from sagesync.exports.fec import (
     FecOptions,
     FecSummary,
     fec_amount,
-    fec_file_name,
-    write_fec,
 )
 from sagesync.exports.fec_check import FecReport, inspect_fec
+from sagesync.exports.fec_export import export_fec_file
 
 FecSourceFactory = Callable[[str, str], FecEntrySource]  # (profile name, "ledger" | "company")
 
@@ -116,25 +115,18 @@ def export_command(
     if not profile:
         raise ConfigurationError("export fec needs --profile NAME (or --check FILE to check an FEC)")
     start, end = _date(start_text, "--from"), _date(end_text, "--to")
-    if end < start:
-        raise ConfigurationError(f"--to {end} is before --from {start}: give the period's first date first")
     entry_source = (fec_source_for or _jobs_fec_source_for())(profile, source_name)
-    name = fec_file_name(siren or entry_source.siren or _missing_siren(profile), end)
-    if not output.is_dir():
-        raise ConfigurationError(f"--output {output}: no such folder; create it or choose another one")
-    target = output / name
-    summary = write_fec(
-        entry_source.fec_entries(start, end),
-        target,
-        account_labels=entry_source.account_labels(),
-        tiers_names=entry_source.tiers_names(),
-        options=options,
-    )
-    _print_summary(target, summary)
-    report = inspect_fec(target)
-    if report.problems:
+    try:
+        if not (siren or entry_source.siren):
+            _missing_siren(profile)
+        exported = export_fec_file(entry_source, start, end, output, options=options, siren=siren)
+    finally:
+        entry_source.close()
+    _print_summary(exported.path, exported.summary)
+    typer.echo(f"Description of the file (art. A47 A-1 II LPF): {exported.description}")
+    if exported.report.problems:
         typer.echo("The file was written, but the FEC check found problems:")
-        _print_problems(report)
+        _print_problems(exported.report)
         return 1
     typer.echo("FEC check: no problem found.")
     return 0
