@@ -1,7 +1,7 @@
 """Fetch N invoices (with their items) from the sandbox: sagesync's client vs the vendor SDK.
 
     .venv/bin/python bench/bench_ooti_fetch.py [--invoices 10000] [--lines 3] [--page-size 500]
-                                               [--items-in-list] [--max-in-flight 4] [--latency 0.01]
+                                               [--items-in-list] [--max-in-flight 6] [--latency 0.01]
 
 The sandbox runs in a child process on 127.0.0.1 (so neither client shares its
 interpreter lock with the server), serving a synthetic firm. Both clients fetch
@@ -36,7 +36,7 @@ from typing import Any
 
 from sagesync.sources.files import synthetic_firm
 from sagesync.sources.ooti import wirejson
-from sagesync.sources.ooti.client import OotiClient
+from sagesync.sources.ooti.client import DEFAULT_IN_FLIGHT, OotiClient
 
 SERVER = """
 import sys, threading
@@ -94,7 +94,7 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=10_000)
     parser.add_argument("--lines", type=int, default=3)
     parser.add_argument("--page-size", type=int, default=500)
-    parser.add_argument("--max-in-flight", type=int, default=4)
+    parser.add_argument("--max-in-flight", type=int, default=DEFAULT_IN_FLIGHT)
     parser.add_argument("--items-in-list", action="store_true")
     parser.add_argument("--latency", type=float, default=0.0,
                         help="seconds the sandbox adds to every answer, as a network round trip would")
