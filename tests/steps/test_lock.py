@@ -55,3 +55,4 @@ def test_the_lock_is_released_after_a_run_and_can_be_taken_again(tmp_path: Path)
             CompanyLock(tmp_path, "ACME", "sync").acquire()
     with CompanyLock(tmp_path, "ACME", "sync"):
         pass
+

@@ -27,7 +27,15 @@ from sqlalchemy import (
 )
 
 SCHEMA = "ledger"
+SCHEMA_VERSION = 1  # raise it with a migration when a table changes
 metadata = MetaData(schema=SCHEMA)
+
+ledger_info = Table(
+    "ledger_info",
+    metadata,
+    Column("key", String(40), primary_key=True),
+    Column("value", String(200), nullable=False),
+)
 
 runs = Table(
     "runs",

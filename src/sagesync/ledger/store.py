@@ -22,13 +22,16 @@ from sqlalchemy.engine import make_url
 from sagesync.bulk import bulk_insert
 from sagesync.core.findings import Finding
 from sagesync.core.model import AnalyticSplit, Document, DocumentKind, EntryLine, JournalEntry, LineRole, Side
+from sagesync.errors import ConfigurationError
 from sagesync.exports.fec import format_entry_number
 from sagesync.ledger.schema import (
     SCHEMA,
+    SCHEMA_VERSION,
     document_states,
     entry_lines,
     findings,
     journal_sequences,
+    ledger_info,
     metadata,
     outbox,
     postings,
@@ -63,6 +66,18 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.engine = _sqlite_engine(path, execution_options={"schema_translate_map": {SCHEMA: None}})
         metadata.create_all(self.engine)
+        self._check_version()
+
+    def _check_version(self) -> None:
+        """A ledger written by a newer sagesync is never touched by an older one."""
+        with self.engine.begin() as connection:
+            found = connection.execute(select(ledger_info.c.value).where(ledger_info.c.key == "schema_version")
+                                       ).scalar()
+            if found is None:
+                connection.execute(ledger_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(found) > SCHEMA_VERSION:
+                raise ConfigurationError(f"the ledger {self.path} was written by a newer sagesync (schema {found}, "
+                                         f"this one knows {SCHEMA_VERSION}): upgrade sagesync before using it")
 
     def connect(self) -> Connection:
         return self.engine.connect()
