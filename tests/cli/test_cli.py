@@ -110,3 +110,17 @@ def test_file_target_writes_import_files_then_confirm_and_reissue(isolated: Path
     reissued = runner.invoke(app, ["sage", "reissue", str(run), "--profile", "demo"])
     assert reissued.exit_code == 0, reissued.output
     assert import_file.read_bytes() == content
+
+
+def test_status_tells_where_the_documents_stand(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(isolated)
+    reports = by_step(runner.invoke(app, ["demo", "--json"]).stdout)
+    result = runner.invoke(app, ["status", "--profile", "demo", "--json"])
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.stdout)
+    assert status["documents"]["posted"] == reports["invoices"]["counts"]["posted"]
+    assert status["documents"]["blocked"] == reports["invoices"]["counts"]["blocked"]
+    assert status["blocking_findings"] >= reports["invoices"]["counts"]["blocked"]
+    assert [run["step"] for run in status["runs"]] == ["writeback", "invoices", "check", "projects", "customers"]
+    text = runner.invoke(app, ["status", "--profile", "demo"]).output
+    assert "ATELIER LUMIERE" in text and "posted" in text

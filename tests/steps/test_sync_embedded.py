@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sagesync.core.findings import FindingCode
 from sagesync.core.model import DocumentKind
 from sagesync.ledger import schema as ledger_schema
-from sagesync.ledger import store
+from sagesync.ledger import store, views
 from sagesync.sage import schema
 from sagesync.steps.invoices import check_invoices, pull_invoices
 from sagesync.steps.referential import pull_customers, pull_projects
@@ -120,7 +120,7 @@ def test_a_failure_inside_a_batch_leaves_neither_sage_rows_nor_ledger_rows(works
     assert report.counts["posted"] == 2 and report.counts["already_posted"] == 3
     assert len(pieces(workspace)) == 5
     with workspace.ledger.connect() as connection:
-        runs = store.recent_runs(connection, "ACME")
+        runs = views.run_history(connection, "ACME")
     assert [run["status"] for run in runs][:2] == ["ok", "failed"]
 
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, func, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, select, update
 from sqlalchemy.engine import make_url
 
 from sagesync.bulk import bulk_insert
@@ -114,10 +114,6 @@ def finish_run(connection: Connection, run_id: int, status: str, counts: Mapping
         finished_at=_now(), status=status, counts=json.dumps(dict(counts)), outputs=json.dumps(dict(outputs)),
         error=error))
 
-
-def recent_runs(connection: Connection, company: str, limit: int = 50) -> list[dict[str, Any]]:
-    rows = connection.execute(select(runs).where(runs.c.company == company).order_by(runs.c.id.desc()).limit(limit))
-    return [{**row._asdict(), "counts": json.loads(row.counts), "outputs": json.loads(row.outputs)} for row in rows]
 
 
 # --- customers and projects -----------------------------------------------------------------
@@ -308,11 +304,6 @@ def record_states(connection: Connection, company: str, run_id: int,
          "kind": document.kind.value, "issue_date": document.issue_date, "verdict": verdict, "version": version,
          "run_id": run_id, "seen_at": now} for document, version, verdict in states])
 
-
-def document_state_counts(connection: Connection, company: str) -> dict[str, int]:
-    rows = connection.execute(select(document_states.c.verdict, func.count()).where(
-        document_states.c.company == company).group_by(document_states.c.verdict))
-    return {verdict: int(count) for verdict, count in rows}
 
 
 def record_findings(connection: Connection, company: str, run_id: int, found: Iterable[Finding]) -> int:

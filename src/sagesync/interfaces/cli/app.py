@@ -84,6 +84,39 @@ for _name, _step, _help in (
     app.command(_name)(_step_command(_step, _help))
 
 
+@app.command("status")
+def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
+    """Where the company's documents stand (posted, written, in Sage, blocked...) and its last runs."""
+    from sagesync.ledger import views
+    from sagesync.profiles.paths import profile_paths
+    from sagesync.profiles.store import ProfileStore
+
+    try:
+        company = ProfileStore().get(profile).sage_company
+    except SagesyncError as error:
+        raise fail(error) from None
+    readers = views.LedgerReaders()
+    try:
+        with readers.connect(profile_paths(profile).ledger) as connection:
+            states = views.state_counts(connection, company)
+            _, blocking = views.current_findings(connection, company, severity="blocking", limit=1)
+            runs = views.run_history(connection, company, limit=5)
+    finally:
+        readers.dispose()
+    if as_json:
+        sys.stdout.write(json.dumps({"company": company, "documents": states, "blocking_findings": blocking,
+                                     "runs": runs}, default=str, indent=2) + "\n")
+        return
+    labels = dict(views.DOCUMENT_STATES)
+    console.print(f"[b]{company}[/]: " + (", ".join(f"{labels.get(state, state)} {count}"
+                                                     for state, count in sorted(states.items())) or "no document yet"))
+    console.print(f"current blocking findings: {blocking} (details: sagesync check --profile {profile})")
+    for run in runs:
+        counts = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in run["counts"].items() if count)
+        console.print(f"run {run['id']:>4}  {run['started_at']:%d/%m/%Y %H:%M}  {run['step']:<10} "
+                      f"{run['status']:<8} {counts}")
+
+
 @company_app.command("init")
 def company_init(
     path: Annotated[Path, typer.Argument(help="SQLite file to create.")],

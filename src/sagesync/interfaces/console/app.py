@@ -21,11 +21,11 @@ from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError, LockHeldError, SagesyncError, UnreachableError
 from sagesync.interfaces.console import formatting
-from sagesync.interfaces.console.ledger_views import LedgerReaders
 from sagesync.interfaces.console.routes import books, company, downloads, profiles
 from sagesync.interfaces.console.runner import SourceFactory, StepRunner, step_title
 from sagesync.interfaces.console.security import SessionGuard, Sessions
 from sagesync.interfaces.console.state import ConsoleState, ProfileUnavailable, console_state
+from sagesync.ledger.views import LedgerReaders
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"

@@ -16,8 +16,8 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError
-from sagesync.interfaces.console.ledger_views import LedgerReaders
 from sagesync.interfaces.console.runner import StepRunner
+from sagesync.ledger.views import LedgerReaders
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import ProfilePaths, profile_paths
 from sagesync.profiles.store import ProfileStore

@@ -15,8 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from sagesync.interfaces.console import ledger_views
 from sagesync.interfaces.console.state import console_state, load_profile, render
+from sagesync.ledger import views as ledger_views
 
 router = APIRouter()
 

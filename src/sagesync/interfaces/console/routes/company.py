@@ -18,9 +18,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
-from sagesync.interfaces.console import ledger_views
 from sagesync.interfaces.console.runner import STEP_BUTTONS, STEP_NAMES
 from sagesync.interfaces.console.state import ConsoleState, console_state, load_profile, render
+from sagesync.ledger import views as ledger_views
 from sagesync.profiles.model import Profile
 
 router = APIRouter()

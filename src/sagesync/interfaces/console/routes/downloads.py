@@ -19,9 +19,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sagesync.errors import SagesyncError
-from sagesync.interfaces.console import ledger_views
 from sagesync.interfaces.console.formatting import OUTPUT_WORDS, output_word
 from sagesync.interfaces.console.state import ConsoleState, console_state, load_profile, render
+from sagesync.ledger import views as ledger_views
 from sagesync.profiles.model import Profile
 
 router = APIRouter()

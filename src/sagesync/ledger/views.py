@@ -1,4 +1,4 @@
-"""What the console's pages read from the ledger of record: plain SQLAlchemy Core selects.
+"""What people read from the ledger of record (console pages, `sagesync status`): plain Core selects.
 
 The console never writes the ledger: it reads it through a read-only SQLite
 connection (``LedgerReaders``), so a page can never take the write lock a
