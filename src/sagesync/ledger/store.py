@@ -238,11 +238,6 @@ def set_state(connection: Connection, company: str, source_ids: Sequence[str], s
     return total
 
 
-def postings_in_state(connection: Connection, company: str, state: str) -> list[dict[str, Any]]:
-    rows = connection.execute(select(postings).where(postings.c.company == company, postings.c.state == state)
-                              .order_by(postings.c.id))
-    return [row._asdict() for row in rows]
-
 
 PostedEntry = tuple[JournalEntry, str, datetime]  # entry, EcritureNum, validated at
 
