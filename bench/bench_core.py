@@ -124,10 +124,11 @@ def child(folder: Path, count: int, batch: int, phase: str, wire: bool) -> None:
     """One phase in this process; prints JSON {seconds, peak_rss_mb, counts}."""
     import resource
 
+    from sagesync.ledger.delivery import DeliveryDesk
     from sagesync.ledger.store import Ledger
     from sagesync.profiles.defaults import default_mapping
     from sagesync.sage.company import init_company
-    from sagesync.sage.embedded_target import EmbeddedTarget
+    from sagesync.sage.embedded_port import EmbeddedCompany
     from sagesync.steps.context import StepContext
     from sagesync.steps.invoices import pull_invoices
     from sagesync.steps.referential import pull_customers, pull_projects
@@ -136,7 +137,7 @@ def child(folder: Path, count: int, batch: int, phase: str, wire: bool) -> None:
     if phase == "post":
         init_company(company_path, "BENCH").dispose()
     ledger = Ledger(folder / "ledger.sqlite")
-    target = EmbeddedTarget(company_path, ledger, default_mapping())
+    desk = DeliveryDesk(ledger, EmbeddedCompany(company_path, default_mapping()), "BENCH", analytic_plan="PROJET")
     if wire:
         from sagesync.sources.files import synthetic_firm
 
@@ -145,7 +146,7 @@ def child(folder: Path, count: int, batch: int, phase: str, wire: bool) -> None:
     else:
         source = TimedSource(GeneratedSource(count, stamped=phase != "resync-hash"))
     context = StepContext(company="BENCH", mapping=default_mapping(), period_start=date(2025, 1, 1), source=source,
-                          ledger=ledger, target=target, reports_dir=folder / "reports", batch_size=batch)
+                          desk=desk, reports_dir=folder / "reports", batch_size=batch)
     if phase == "post":
         pull_customers(context)
         pull_projects(context)

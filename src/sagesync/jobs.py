@@ -22,18 +22,23 @@ from sqlalchemy.exc import OperationalError
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
 from sagesync.exports.fec import FecEntrySource, FecOptions
+from sagesync.ledger.delivery import DeliveryDesk
 from sagesync.ledger.lock import CompanyLock
+from sagesync.ledger.rebuild import RebuildResult
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.check import CheckLine, PlatformAnswer
 from sagesync.profiles.model import LocationKind, Profile
-from sagesync.profiles.paths import ProfilePaths, profile_paths
-from sagesync.sage.embedded_target import EmbeddedTarget
+from sagesync.profiles.paths import ProfilePaths, data_dir, profile_paths
+from sagesync.sage.identity import company_key
+from sagesync.sage.port import SagePort
 from sagesync.sources.base import Source
-from sagesync.steps.context import LedgerOnlyWriteback, StepContext, Target, WritebackAction
+from sagesync.steps.context import LedgerOnlyWriteback, StepContext, WritebackAction
 from sagesync.steps.events import EventSink, RunReport, no_events
-from sagesync.steps.sync import STEPS, sync
+from sagesync.steps.registry import step_named
+from sagesync.steps.sync import sync
 
 SourceFactory = Callable[[Profile], Source]
+PortFactory = Callable[[Profile, ProfilePaths, "Path | None"], SagePort]
 
 
 def platform_source(profile: Profile) -> Source:
@@ -64,16 +69,59 @@ def writeback_action(profile: Profile, source: Source) -> WritebackAction:
     return action
 
 
-def make_target(profile: Profile, ledger: Ledger, paths: ProfilePaths, base: Path | None) -> Target:
+# Sources by the profile's platform.kind, ports by its sage_target: a new platform or a new way into
+# Sage (an Objets Métiers agent) is one more entry, not a change to the job.
+SOURCES: dict[str, SourceFactory] = {"ooti": platform_source}
+
+
+def source_for(profile: Profile) -> Source:
+    return SOURCES[profile.platform.kind](profile)
+
+
+def embedded_port(profile: Profile, paths: ProfilePaths, base: Path | None) -> SagePort:
+    from sagesync.sage.embedded_port import EmbeddedCompany
+
     company_path = profile.embedded_company_path(base)
-    if profile.target == "embedded" and company_path is not None:
-        return EmbeddedTarget(company_path, ledger, profile.mapping())
-    from sagesync.sage.file_target import FileTarget
+    if company_path is None:
+        raise ConfigurationError(f"profiles.{profile.name}.sage_target is embedded but sage_location is not an "
+                                 "embedded company: set sage_target = \"file\"")
+    return EmbeddedCompany(company_path, profile.mapping())
+
+
+def import_file_port(profile: Profile, paths: ProfilePaths, base: Path | None) -> SagePort:
+    from sagesync.sage.company import open_company
+    from sagesync.sage.file_port import ImportFile
     from sagesync.sage.flagfile.layouts import FORMAT_V31, FormatProfile
 
     fmt = FormatProfile.from_dict(profile.sage_format) if profile.sage_format else FORMAT_V31
-    return FileTarget(profile.sage_company, profile.mapping(), ledger, paths.outbox,
-                      lambda: company_reference_for(profile, base), fmt)
+    company_path = profile.embedded_company_path(base)
+    readable = company_path is not None or profile.location_kind is LocationKind.SQL_SERVER
+    location = str(company_path) if company_path is not None else profile.sage_location
+    return ImportFile(profile.sage_company, profile.mapping(), paths.outbox,
+                      lambda: company_reference_for(profile, base), fmt,
+                      (lambda: open_company(location)) if readable else None)
+
+
+PORTS: dict[str, PortFactory] = {"embedded": embedded_port, "file": import_file_port}
+
+
+def port_for(profile: Profile, paths: ProfilePaths, base: Path | None = None) -> SagePort:
+    return PORTS[profile.target](profile, paths, base)
+
+
+def company_identity(profile: Profile, base: Path | None = None) -> str:
+    return company_key(profile.sage_location, profile.embedded_company_path(base))
+
+
+def company_lock(profile: Profile, step: str, base: Path | None = None) -> CompanyLock:
+    """The lock of the profile's company, shared by every profile that names the same company."""
+    return CompanyLock(data_dir() / "locks", profile.sage_company, step, key=company_identity(profile, base),
+                       profile=profile.name)
+
+
+def desk_for(profile: Profile, ledger: Ledger, port: SagePort, base: Path | None = None) -> DeliveryDesk:
+    return DeliveryDesk(ledger, port, profile.sage_company, analytic_plan=profile.analytic_plan,
+                        company_key=company_identity(profile, base), company_label=profile.sage_company)
 
 
 @dataclass
@@ -85,26 +133,26 @@ class Job:
     def run(self, step: str) -> list[RunReport]:
         if step == "sync":
             return sync(self.context)
-        try:
-            return [STEPS[step](self.context)]
-        except KeyError:
-            raise ConfigurationError(f"unknown step {step}: expected one of sync, {', '.join(STEPS)}") from None
+        return [step_named(step).run(self.context)]
 
 
 @contextmanager
-def open_job(profile: Profile, *, events: EventSink = no_events, source_factory: SourceFactory = platform_source,
+def open_job(profile: Profile, *, events: EventSink = no_events, source_factory: SourceFactory = source_for,
              step: str = "sync", base: Path | None = None) -> Iterator[Job]:
+    """Lock the company, open the ledger and the way into Sage, and check that they agree before any write."""
     paths = profile_paths(profile.name).create()
     with ExitStack() as stack:
-        stack.enter_context(CompanyLock(paths.folder, profile.sage_company, step))
+        stack.enter_context(company_lock(profile, step, base))
         ledger = Ledger(paths.ledger)
         stack.callback(ledger.dispose)
-        target = make_target(profile, ledger, paths, base)
-        stack.callback(target.dispose)
+        port = port_for(profile, paths, base)
+        stack.callback(port.close)
+        desk = desk_for(profile, ledger, port, base)
+        desk.verify()
         source = source_factory(profile)
         stack.callback(source.close)
         context = StepContext(company=profile.sage_company, mapping=profile.mapping(),
-                              period_start=profile.period_start, source=source, ledger=ledger, target=target,
+                              period_start=profile.period_start, source=source, desk=desk,
                               reports_dir=paths.reports, writeback=writeback_action(profile, source), events=events)
         yield Job(profile, paths, context)
 
@@ -210,41 +258,57 @@ def store_learned_format(profile_name: str, learned: dict[str, object]) -> None:
 
 
 def confirm_written(profile: Profile) -> tuple[int, int]:
-    """`sage confirm`: mark written pieces Sage now holds as in Sage; returns (confirmed, still waiting)."""
-    from sagesync.sage.company import open_company
-    from sagesync.sage.file_target import confirm_in_sage
-
+    """`sage confirm`: mark delivered pieces Sage now holds as confirmed; returns (confirmed, still waiting)."""
     path = profile.embedded_company_path()
     if path is None and profile.location_kind is not LocationKind.SQL_SERVER:
         raise ConfigurationError(f"profiles.{profile.name}: confirming needs read access to the company's SQL "
                                  "database (sage_location = mssql+pyodbc://...); without it, check the import in Sage")
-    paths = profile_paths(profile.name)
-    engine = open_company(str(path) if path is not None else profile.sage_location)
-    with CompanyLock(paths.folder, profile.sage_company, "confirm"):
-        ledger = Ledger(paths.ledger)
+    paths = profile_paths(profile.name).create()
+    with company_lock(profile, "confirm"), _desk(profile, paths) as desk:
         try:
-            with engine.connect() as sage:
-                return confirm_in_sage(ledger, profile.sage_company, sage, profile.sales_journal)
+            answer = desk.confirm()
         except OperationalError as error:
             raise SageUnreachableError(f"Sage company {profile.sage_company} cannot be read: "
                                        f"{type(error.orig).__name__}") from None
+        return answer if answer is not None else (0, 0)
+
+
+@contextmanager
+def _desk(profile: Profile, paths: ProfilePaths) -> Iterator[DeliveryDesk]:
+    ledger = Ledger(paths.ledger)
+    try:
+        port = port_for(profile, paths)
+        try:
+            yield desk_for(profile, ledger, port)
         finally:
-            ledger.dispose()
-            engine.dispose()
+            port.close()
+    finally:
+        ledger.dispose()
 
 
 def reissue_file(profile: Profile, run_id: int) -> Path:
-    """`sage reissue RUN`: write a run's import file again from the ledger, on explicit request."""
-    from sagesync.sage.file_target import FileTarget
+    """`sage reissue RUN`: write a run's import file again from the ledger, on explicit request.
+
+    Only the pieces Sage does not hold yet (delivered, not confirmed): a piece confirmed in
+    Sage is left out, so re-importing the file cannot post it twice.
+    """
+    if profile.target != "file":
+        raise ConfigurationError(f"profiles.{profile.name} posts into the embedded company: "
+                                 "there is no import file to re-issue")
+    paths = profile_paths(profile.name).create()
+    with company_lock(profile, "reissue"), _desk(profile, paths) as desk:
+        return Path(desk.redeliver(run_id).outputs["import file"])
+
+
+def rebuild_ledger(profile: Profile, base: Path | None = None) -> RebuildResult:
+    """`sagesync ledger rebuild`: reconstruct the profile's ledger from the company (or its import files)."""
+    from sagesync.ledger.rebuild import rebuild
 
     paths = profile_paths(profile.name).create()
-    with CompanyLock(paths.folder, profile.sage_company, "reissue"):
-        ledger = Ledger(paths.ledger)
+    with company_lock(profile, "ledger rebuild", base):
+        port = port_for(profile, paths, base)
         try:
-            target = make_target(profile, ledger, paths, None)
-            if not isinstance(target, FileTarget):
-                raise ConfigurationError(f"profiles.{profile.name} posts into the embedded company: "
-                                         "there is no import file to re-issue")
-            return target.reissue(run_id)
+            return rebuild(paths.ledger, port, profile.sage_company, company_identity(profile, base),
+                           profile.sage_company)
         finally:
-            ledger.dispose()
+            port.close()

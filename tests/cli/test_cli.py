@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from sagesync.errors import LockHeldError
 from sagesync.interfaces.cli.app import app
-from sagesync.ledger.lock import CompanyLock
-from sagesync.profiles.paths import profile_paths
+from sagesync.jobs import company_lock
+from sagesync.profiles.store import ProfileStore
 from sagesync.sandbox.server import start_sandbox
 
 runner = CliRunner()
@@ -63,10 +64,25 @@ def test_a_second_run_on_a_busy_company_exits_4_and_names_the_holder(isolated: P
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(isolated)
     assert runner.invoke(app, ["demo", "--json"]).exit_code == 0
-    with CompanyLock(profile_paths("demo").folder, "ATELIER LUMIERE", "sync"):
+    demo = ProfileStore().get("demo")
+    with company_lock(demo, "sync"):
         result = runner.invoke(app, ["invoices", "--profile", "demo"])
     assert result.exit_code == 4
     assert "ATELIER LUMIERE" in result.output and "busy" in result.output
+
+
+def test_two_profiles_naming_one_company_share_its_lock(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock is the company's, not the profile's: a second profile on the same company waits its turn."""
+    monkeypatch.chdir(isolated)
+    assert runner.invoke(app, ["demo", "--json"]).exit_code == 0
+    store = ProfileStore()
+    demo = store.get("demo")
+    location = str(demo.embedded_company_path())
+    twin = demo.model_copy(update={"name": "twin", "sage_location": f"embedded:{location}"})
+    with company_lock(twin, "sync", None) as held:
+        with pytest.raises(LockHeldError, match="busy"):
+            company_lock(demo, "invoices").acquire()
+        assert held.holder()["profile"] == "twin"
 
 
 def test_unknown_profile_is_a_configuration_error_exit_2(isolated: Path) -> None:
@@ -96,6 +112,11 @@ def test_file_target_writes_import_files_then_confirm_and_reissue(isolated: Path
         assert runner.invoke(app, ["profile", "edit", "demo", "--set", f"platform.base_url={sandbox.base_url}",
                                    "--set", "sage_target=file", "--set", "sage_company=ATELIER FICHIER",
                                    "--set", f"sage_location=embedded:{company}"]).exit_code == 0
+        # The profile's ledger is the book of the demo's company: refused for another, until rebuilt.
+        refused = runner.invoke(app, ["sync", "--profile", "demo", "--json"])
+        assert refused.exit_code == 2 and "another company" in refused.output
+        rebuilt = runner.invoke(app, ["ledger", "rebuild", "--profile", "demo"])
+        assert rebuilt.exit_code == 0 and "kept aside" in rebuilt.output, rebuilt.output
         result = runner.invoke(app, ["sync", "--profile", "demo", "--json"])
     report = by_step(result.stdout)["invoices"]
     assert report["counts"]["posted"] > 200
@@ -118,7 +139,7 @@ def test_status_tells_where_the_documents_stand(isolated: Path, monkeypatch: pyt
     result = runner.invoke(app, ["status", "--profile", "demo", "--json"])
     assert result.exit_code == 0, result.output
     status = json.loads(result.stdout)
-    assert status["documents"]["posted"] == reports["invoices"]["counts"]["posted"]
+    assert status["documents"]["confirmed"] == reports["invoices"]["counts"]["posted"]
     assert status["documents"]["blocked"] == reports["invoices"]["counts"]["blocked"]
     assert status["blocking_findings"] >= reports["invoices"]["counts"]["blocked"]
     assert [run["step"] for run in status["runs"]] == ["writeback", "invoices", "check", "projects", "customers"]

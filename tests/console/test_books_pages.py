@@ -47,12 +47,12 @@ def findings_rows(page: str) -> list[tuple[str, str]]:
 
 
 def test_documents_after_a_sync_have_their_state_and_the_posted_mark(synced: Console) -> None:
-    page = synced.client.get("/company/demo/documents?state=posted").text
+    page = synced.client.get("/company/demo/documents?state=confirmed").text
     expected_posted = len(FIRM["invoices"]) - len(BLOCKING_INVOICES) - len(BEFORE_PERIOD)
     assert f"<strong>{expected_posted}</strong> documents" in page
     assert "page 1 of 2" in page  # 200 a page
-    second = synced.client.get("/company/demo/documents?state=posted&page=2").text
-    mark = '<span class="badge posted" title="in the books">✓ posted</span>'
+    second = synced.client.get("/company/demo/documents?state=confirmed&page=2").text
+    mark = '<span class="badge posted" title="in the books">✓ in Sage</span>'
     assert page.count(mark) + second.count(mark) == expected_posted
     blocked = synced.client.get("/company/demo/documents?state=blocked").text
     blocked_ids = set(re.findall(r'data-source-id="(\d+)"', blocked))

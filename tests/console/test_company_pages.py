@@ -14,9 +14,9 @@ import pytest
 
 from sagesync.core.model import Document
 from sagesync.interfaces.console.app import close
-from sagesync.ledger.lock import CompanyLock
+from sagesync.jobs import company_lock
 from sagesync.profiles.model import Profile
-from sagesync.profiles.paths import profile_paths
+from sagesync.profiles.store import ProfileStore
 from sagesync.sources.base import Rejected
 from sagesync.sources.files import FileSource
 from tests.console.conftest import COMPANY, SAMPLE_FIRM, Console, MakeConsole, sample_firm
@@ -54,9 +54,9 @@ def test_an_unknown_step_or_profile_is_a_plain_answer(demo: Console) -> None:
 
 
 def test_a_company_held_by_another_process_says_by_whom_and_since_when(demo: Console) -> None:
-    folder = profile_paths("demo").folder
-    with CompanyLock(folder, COMPANY, "invoices"):
-        holder = CompanyLock(folder, COMPANY, "invoices").holder()
+    profile = ProfileStore().get("demo")
+    with company_lock(profile, "invoices"):
+        holder = company_lock(profile, "invoices").holder()
         panel = demo.run("sync").text
     assert "Not started" in panel
     assert f"{COMPANY} is busy: Pull invoices, started {holder['started_at'].replace('T', ' ')}" in panel

@@ -132,7 +132,7 @@ def test_an_accountant_creates_a_profile_checks_and_posts_the_invoices(
     page.locator("nav.company-nav").get_by_role("link", name="Documents").click()
     expect(page.locator("#documents-count")).to_contain_text(str(len(firm["invoices"])))
     expect(page.locator(".badge.posted").first).to_be_visible()
-    expect(page.locator("ul.chips a[href$='state=posted']")).to_contain_text(str(posted))
+    expect(page.locator("ul.chips a[href$='state=confirmed']")).to_contain_text(str(posted))
     assert page.locator("tr.document.posted .badge.posted").count() == page.locator("tr.document.posted").count() > 0
     shot(page, "documents.png")
     page.locator("tr.document.posted a[href*='/pieces/']").first.click()

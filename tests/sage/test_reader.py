@@ -128,6 +128,8 @@ def all_statements() -> dict[str, Select]:  # type: ignore[type-arg]
         "analytic_plans": reader.analytic_plans_select(), "closed_months": reader.closed_months_select("VTE"),
         "tiers": reader.tiers_select(), "sections": reader.sections_select("PROJET"),
         "existing_pieces": reader.existing_pieces_select(), "last_ec_no": reader.last_ec_no_select(),
+        "held_references": reader.held_references_select(), "sagesync_references": reader.sagesync_references_select(),
+        "sagesync_lines": reader.sagesync_lines_select(), "analytic_of": reader.analytic_of_select(),
     }
 
 

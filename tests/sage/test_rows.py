@@ -84,7 +84,7 @@ def test_every_line_carries_the_piece_its_date_and_its_journal_month() -> None:
     for row in general:
         assert (row["JO_Num"], row["JM_Date"], row["EC_Jour"], row["EC_Date"]) == (
             "VTE", datetime(2025, 3, 1), 14, datetime(2025, 3, 14))
-        assert (row["EC_Piece"], row["EC_RefPiece"], row["EC_Reference"]) == ("F2025-0042", "F2025-0042", "9001")
+        assert (row["EC_Piece"], row["EC_RefPiece"], row["EC_Reference"]) == ("F2025-0042", "F2025-0042", "OOTI-9001")
         assert row["EC_Intitule"] == "Facture F2025-0042"
         assert (row["N_Devise"], row["EC_Devise"]) == (0, 0)
     assert general[0]["EC_Echeance"] == datetime(2025, 4, 13)  # the due date sits on the customer line

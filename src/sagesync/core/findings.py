@@ -48,8 +48,9 @@ class FindingCode(StrEnum):
     CLOSED_PERIOD = "closed_period"
     ORIGINAL_INVOICE_UNKNOWN = "original_invoice_unknown"
     NOT_POSTABLE = "not_postable"
-    # Ledger of record
+    # Ledger of record and the company's own word
     CHANGED_AFTER_POSTING = "changed_after_posting"
+    ALREADY_IN_SAGE = "already_in_sage"  # the company holds the document's piece though the ledger does not
     # Source payloads and target files
     SOURCE_FIELD_INVALID = "source_field_invalid"
     TEXT_TRANSLITERATED = "text_transliterated"

@@ -38,6 +38,7 @@ from typing import BinaryIO, Literal, Protocol
 from sagesync.core.model import EURO, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.money import ZERO, to_cents
 from sagesync.errors import ConfigurationError
+from sagesync.ledger.numbering import format_entry_number
 
 FEC_COLUMNS: tuple[str, ...] = (
     "JournalCode",
@@ -64,7 +65,7 @@ Separator = Literal["\t", "|"]
 Encoding = Literal["iso-8859-15", "utf-8"]
 ISO_8859_15: Encoding = "iso-8859-15"
 UTF_8: Encoding = "utf-8"
-ENTRY_NUMBER_DIGITS = 6
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,22 +204,6 @@ def fec_file_name(siren: str, closing_date: date) -> str:
             f"SIREN {siren!r} is not 9 digits: give the company's SIREN (the first 9 digits of its SIRET)"
         )
     return f"{compact}FEC{fec_date(closing_date)}.txt"
-
-
-def format_entry_number(journal: str, sequence: int) -> str:
-    """EcritureNum: the journal code then the sequence on 6 digits, ``("VTE", 123)`` -> ``VTE000123``.
-
-    The sequence is the ledger's per-journal counter, 1 for the first entry ever validated in
-    that journal and +1 per entry in validation order, never reset and never reused (not even
-    after an aborted export), so numbers run without a gap across runs and across files.
-    The zero padding keeps text order equal to number order up to 999 999 entries; beyond,
-    the number simply grows a digit.
-    """
-    if sequence < 1:
-        raise ValueError(f"entry sequence must start at 1, got {sequence}")
-    if not journal:
-        raise ValueError("an entry number needs a journal code")
-    return f"{journal}{sequence:0{ENTRY_NUMBER_DIGITS}d}"
 
 
 def assign_numbers(

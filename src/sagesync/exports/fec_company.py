@@ -30,7 +30,8 @@ from typing import Any
 from sqlalchemy import Engine, RowMapping, Select, select
 
 from sagesync.core.model import DocumentKind, EntryLine, JournalEntry, LineRole, Side
-from sagesync.exports.fec import FecEntry, format_entry_number
+from sagesync.exports.fec import FecEntry
+from sagesync.ledger.numbering import format_entry_number
 from sagesync.sage.schema import F_COMPTEG, F_COMPTET, F_ECRITUREC, F_JOURNAUX, P_DEVISE
 
 CREDIT_SENS = 1  # EC_Sens: 0 débit, 1 crédit

@@ -1,4 +1,8 @@
-"""One run at a time per company: an OS lock on a file next to the ledger.
+"""One run at a time per company: an OS lock on a file named after the company's identity.
+
+The lock is keyed on the company (its embedded file, SQL database or .mae path,
+``sagesync.sage.identity``), not on the profile: two profiles pointing at the
+same company cannot run at once.
 
 An OS-level lock (``fcntl.flock`` on POSIX, ``msvcrt.locking`` on Windows) is
 released by the operating system when the holder dies, so a crashed run never
@@ -9,6 +13,7 @@ written in a side file so the second run can say so.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import platform
@@ -63,11 +68,13 @@ def _unlock(handle: IO[bytes]) -> None:
 class CompanyLock:
     """``with CompanyLock(folder, "ACME", "pull invoices"):`` or raise LockHeldError, touching nothing."""
 
-    def __init__(self, folder: Path, company: str, step: str) -> None:
-        self.path = folder / "sync.lock"
-        self.holder_path = folder / "sync.lock.json"
+    def __init__(self, folder: Path, company: str, step: str, *, key: str = "", profile: str = "") -> None:
+        name = f"company-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:20]}" if key else "sync"
+        self.path = folder / f"{name}.lock"
+        self.holder_path = folder / f"{name}.lock.json"
         self.company = company
         self.step = step
+        self.profile = profile
         self._handle: IO[bytes] | None = None
 
     def holder(self) -> dict[str, Any]:
@@ -84,14 +91,16 @@ class CompanyLock:
             holder = self.holder()
             who = f"{holder['user']} (process {holder.get('pid', '?')})" if holder.get("user") else \
                 f"process {holder.get('pid', '?')}"
+            by_profile = f" (profile {holder['profile']})" if holder.get("profile") else ""
             raise LockHeldError(
-                f"company {self.company} is busy: {holder.get('step', 'a run')} started "
+                f"company {self.company} is busy: {holder.get('step', 'a run')}{by_profile} started "
                 f"{holder.get('started_at', '(time unknown)')} by {who}; "
                 "wait for it to finish, then run again")
         self._handle = handle
         self.holder_path.write_text(json.dumps({
-            "company": self.company, "pid": os.getpid(), "user": _user(), "host": platform.node(),
-            "step": self.step, "started_at": datetime.now().isoformat(timespec="seconds")}), encoding="utf-8")
+            "company": self.company, "profile": self.profile, "pid": os.getpid(), "user": _user(),
+            "host": platform.node(), "step": self.step, "started_at": datetime.now().isoformat(timespec="seconds")}),
+            encoding="utf-8")
 
     def release(self) -> None:
         if self._handle is None:

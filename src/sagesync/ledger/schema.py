@@ -8,6 +8,12 @@ name, so the Sage rows and the ledger rows commit in one SQLite transaction.
 Exactly-once is enforced here, by the database, not by callers being careful:
 ``postings`` has one row per (company, source document) ever, and its natural
 key (company, source document, content version) is unique too.
+
+Every item that must reach Sage (tiers, sections, entries) carries its delivery
+state (``sagesync.core.delivery.DeliveryState``: pending, delivered, confirmed).
+A pending tiers or section keeps the record it was decided from (``payload``), so
+a run that dies before its import file is written loses nothing: the next run
+delivers it from here.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from sqlalchemy import (
 )
 
 SCHEMA = "ledger"
-SCHEMA_VERSION = 1  # raise it with a migration when a table changes
+SCHEMA_VERSION = 2  # raise it with a migration (ledger/migrations.py) when a table changes
 metadata = MetaData(schema=SCHEMA)
 
 ledger_info = Table(
@@ -64,6 +70,9 @@ synced_records = Table(
     Column("how", String(10), nullable=False),  # created (by us) or existing (found in Sage, untouched)
     Column("run_id", Integer, nullable=False),
     Column("synced_at", DateTime, nullable=False),
+    Column("state", String(10), nullable=False, default="confirmed"),  # DeliveryState
+    Column("delivered_to", String(200), nullable=False, default=""),  # F_COMPTET row or import file name
+    Column("payload", Text, nullable=False, default=""),  # the record as decided (JSON), while pending
 )
 
 postings = Table(
@@ -81,14 +90,18 @@ postings = Table(
     Column("piece", String(13), nullable=False),
     Column("entry_date", Date, nullable=False),
     Column("original_source_id", String(40), nullable=False, default=""),
-    Column("state", String(10), nullable=False),  # posted (embedded), written (file), in_sage (confirmed)
-    Column("target", String(10), nullable=False),  # embedded, file
+    Column("state", String(10), nullable=False),  # DeliveryState: pending, delivered, confirmed
+    Column("target", String(10), nullable=False),  # the port: embedded, file
     Column("target_ref", String(200), nullable=False, default=""),  # EC_No range or file name
+    Column("reference", String(17), nullable=False, default=""),  # EC_Reference: the identity Sage keeps
     Column("run_id", Integer, nullable=False),
     Column("validated_at", DateTime, nullable=False),
     UniqueConstraint("company", "source_id", "version", name="uq_posting_version"),
     UniqueConstraint("company", "source_id", name="uq_posting_once"),
     UniqueConstraint("company", "journal", "entry_number", name="uq_entry_number"),
+    Index("ix_postings_state", "company", "state"),
+    Index("ix_postings_reference", "company", "reference"),
+    Index("ix_postings_number", "company", "number"),
 )
 
 entry_lines = Table(
@@ -130,14 +143,18 @@ document_states = Table(
     Column("version", String(32), nullable=False),
     Column("run_id", Integer, nullable=False),
     Column("seen_at", DateTime, nullable=False),
+    Index("ix_document_states_date", "company", "issue_date", "number"),
 )
 
+# The current findings of each record: replaced when the record is checked again, never appended
+# per run, so what the pages read stays the size of the books, not of their history.
 findings = Table(
     "findings",
     metadata,
     Column("id", Integer, primary_key=True),
     Column("run_id", Integer, nullable=False),
     Column("company", String(80), nullable=False),
+    Column("kind", String(10), nullable=False, default="document"),  # document, customer, project, setup
     Column("source_id", String(40), nullable=False),
     Column("document", String(120), nullable=False),
     Column("field", String(60), nullable=False),
@@ -146,6 +163,7 @@ findings = Table(
     Column("message", Text, nullable=False),
     Column("fix", Text, nullable=False),
     Index("ix_findings_run", "run_id"),
+    Index("ix_findings_record", "company", "kind", "source_id"),
 )
 
 outbox = Table(

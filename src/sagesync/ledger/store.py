@@ -9,21 +9,22 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, bindparam, delete, or_, select, update
 
 from sagesync.bulk import bulk_insert
+from sagesync.core.delivery import DeliveryState, ItemKind, Receipt, source_reference
 from sagesync.core.findings import Finding
 from sagesync.core.model import AnalyticSplit, Document, DocumentKind, EntryLine, JournalEntry, LineRole, Side
 from sagesync.errors import ConfigurationError
-from sagesync.exports.fec import format_entry_number
+from sagesync.ledger.migrations import migrate
+from sagesync.ledger.numbering import format_entry_number
 from sagesync.ledger.schema import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -38,24 +39,12 @@ from sagesync.ledger.schema import (
     runs,
     synced_records,
 )
+from sagesync.sqlite import sqlite_engine
+from sagesync.storage_errors import guard_storage
 
 
 def _now() -> datetime:
     return datetime.now().replace(microsecond=0)
-
-
-def _sqlite_engine(path: Path, **options: Any) -> Engine:
-    # isolation_level=None + explicit BEGIN IMMEDIATE: pysqlite's implicit transactions
-    # would start only at the first write; we want the write lock before we read
-    # sequence numbers, on every attached database at once.
-    engine = create_engine(make_url("sqlite://").set(database=str(path)),
-                           connect_args={"isolation_level": None}, **options)
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
 
 
 class Ledger:
@@ -63,40 +52,60 @@ class Ledger:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.engine = _sqlite_engine(path, execution_options={"schema_translate_map": {SCHEMA: None}})
-        metadata.create_all(self.engine)
-        self._check_version()
+        self.existed = path.is_file() and path.stat().st_size > 0
+        with guard_storage(path, "ledger"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.engine = sqlite_engine(path, execution_options={"schema_translate_map": {SCHEMA: None}})
+            try:
+                self._open()
+            except BaseException:
+                self.engine.dispose()
+                raise
 
-    def _check_version(self) -> None:
-        """A ledger written by a newer sagesync is never touched by an older one."""
+    def _open(self) -> None:
+        """Create or migrate the tables; a ledger written by a newer sagesync is never touched."""
         with self.engine.begin() as connection:
-            found = connection.execute(select(ledger_info.c.value).where(ledger_info.c.key == "schema_version")
-                                       ).scalar()
-            if found is None:
-                connection.execute(ledger_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(found) > SCHEMA_VERSION:
+            tables = {name for (name,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            found = None
+            if "ledger_info" in tables:
+                found = connection.execute(select(ledger_info.c.value).where(
+                    ledger_info.c.key == "schema_version")).scalar()
+            elif tables:
+                raise ConfigurationError(
+                    f"{self.path} is a SQLite file but not a sagesync ledger (it holds "
+                    f"{', '.join(sorted(tables)[:5])}): move it away, or point SAGESYNC_DATA_DIR elsewhere; "
+                    "`sagesync ledger rebuild` makes a new ledger from the company")
+            if found is not None and int(found) > SCHEMA_VERSION:
                 raise ConfigurationError(f"the ledger {self.path} was written by a newer sagesync (schema {found}, "
                                          f"this one knows {SCHEMA_VERSION}): upgrade sagesync before using it")
+            if found is not None and int(found) < SCHEMA_VERSION:
+                migrate(connection, int(found))
+            metadata.create_all(connection)
+            if found is None:
+                connection.execute(ledger_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+            elif int(found) < SCHEMA_VERSION:
+                connection.execute(update(ledger_info).where(ledger_info.c.key == "schema_version").values(
+                    value=str(SCHEMA_VERSION)))
 
     def connect(self) -> Connection:
         return self.engine.connect()
 
-    def attached_to(self, company_path: Path) -> Engine:
-        """An engine on the embedded company with this ledger ATTACHed as ``ledger``."""
-        engine = _sqlite_engine(company_path)
-        ledger_path = str(self.path)
-
-        @event.listens_for(engine, "connect")
-        def _attach(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("ATTACH DATABASE ? AS ledger", (ledger_path,))
-            cursor.close()
-
-        return engine
-
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# --- which company this ledger is the book of -------------------------------------------------
+
+
+def info(connection: Connection, key: str) -> str | None:
+    value = connection.execute(select(ledger_info.c.value).where(ledger_info.c.key == key)).scalar()
+    return None if value is None else str(value)
+
+
+def set_info(connection: Connection, key: str, value: str) -> None:
+    if connection.execute(update(ledger_info).where(ledger_info.c.key == key).values(value=value)).rowcount == 0:
+        connection.execute(ledger_info.insert().values(key=key, value=value))
 
 
 # --- runs -------------------------------------------------------------------------------------
@@ -120,20 +129,49 @@ def finish_run(connection: Connection, run_id: int, status: str, counts: Mapping
 
 
 def synced_codes(connection: Connection, company: str, kind: str) -> dict[str, str]:
+    """Source id -> Sage code of every customer or project decided (pending, delivered or confirmed)."""
     rows = connection.execute(select(synced_records.c.source_id, synced_records.c.sage_code).where(
         synced_records.c.company == company, synced_records.c.kind == kind))
     return {row.source_id: row.sage_code for row in rows}
 
 
+@dataclass(frozen=True, slots=True)
+class SyncedRecord:
+    source_id: str
+    code: str
+    name: str
+    how: str  # created (by sagesync) | existing (found in Sage, untouched)
+    state: DeliveryState
+    where: str = ""
+    payload: str = ""  # the record as decided (JSON), kept while it is pending
+
+
 def record_synced(connection: Connection, company: str, kind: str, run_id: int,
-                  records: Sequence[tuple[str, str, str, str]]) -> None:
-    """records: (source id, Sage code, name, how) with how = created | existing."""
+                  records: Sequence[SyncedRecord]) -> None:
     if records:
         now = _now()
         connection.execute(synced_records.insert(), [
-            {"company": company, "kind": kind, "source_id": source_id, "sage_code": code, "name": name[:120],
-             "how": how, "run_id": run_id, "synced_at": now}
-            for source_id, code, name, how in records])
+            {"company": company, "kind": kind, "source_id": record.source_id, "sage_code": record.code,
+             "name": record.name[:120], "how": record.how, "run_id": run_id, "synced_at": now,
+             "state": record.state.value, "delivered_to": record.where, "payload": record.payload}
+            for record in records])
+
+
+def pending_records(connection: Connection, company: str, kind: str) -> list[tuple[int, str]]:
+    """(run id, payload) of the customers or projects decided but not delivered yet, in decision order."""
+    rows = connection.execute(select(synced_records.c.run_id, synced_records.c.payload).where(
+        synced_records.c.company == company, synced_records.c.kind == kind,
+        synced_records.c.state == DeliveryState.PENDING.value).order_by(synced_records.c.run_id,
+                                                                         synced_records.c.sage_code))
+    return [(int(run_id), str(payload)) for run_id, payload in rows]
+
+
+def delivered_records(connection: Connection, company: str, kind: str) -> dict[str, str]:
+    """Sage code -> source id of the customers or projects handed over but not confirmed in Sage yet."""
+    rows = connection.execute(select(synced_records.c.sage_code, synced_records.c.source_id).where(
+        synced_records.c.company == company, synced_records.c.kind == kind,
+        synced_records.c.state == DeliveryState.DELIVERED.value))
+    return {code: source_id for code, source_id in rows}
 
 
 # --- postings ---------------------------------------------------------------------------------
@@ -166,8 +204,9 @@ def _analytic_text(line: EntryLine) -> str:
 
 
 def record_postings(connection: Connection, company: str, run_id: int,
-                    posted: Sequence[tuple[Document, str, JournalEntry, str]], *, target: str, state: str) -> int:
-    """Record posted entries; (document, version, entry, target ref) each. Returns the count.
+                    posted: Sequence[tuple[Document, str, JournalEntry, str]], *, target: str,
+                    states: Mapping[str, DeliveryState] | DeliveryState) -> int:
+    """Record decided entries; (document, version, entry, where) each, in their delivery state. Returns the count.
 
     EcritureNum is assigned here, continuous per journal in validation order, in
     the same transaction as the entry itself: a number is never reused or skipped.
@@ -188,8 +227,10 @@ def record_postings(connection: Connection, company: str, run_id: int,
             "updated_at": document.updated_at.isoformat() if document.updated_at else None,
             "number": document.number, "kind": document.kind.value, "journal": entry.journal,
             "entry_number": format_entry_number(entry.journal, sequence), "piece": entry.piece,
-            "entry_date": entry.entry_date, "original_source_id": document.original_source_id, "state": state,
-            "target": target, "target_ref": target_ref, "run_id": run_id, "validated_at": now})
+            "entry_date": entry.entry_date, "original_source_id": document.original_source_id,
+            "state": (states if isinstance(states, DeliveryState) else states[document.source_id]).value,
+            "target": target, "target_ref": target_ref, "reference": source_reference(document.source_id),
+            "run_id": run_id, "validated_at": now})
     bulk_insert(connection, postings, posting_rows)
     for journal, last in by_journal.items():
         _store_entry_number(connection, company, journal, last)
@@ -227,28 +268,76 @@ def _store_entry_number(connection: Connection, company: str, journal: str, last
         connection.execute(journal_sequences.insert().values(company=company, journal=journal, last_number=last))
 
 
-def set_state(connection: Connection, company: str, source_ids: Sequence[str], state: str) -> int:
-    """Move postings to a later state (written -> in_sage)."""
+_RANK = {DeliveryState.PENDING: 0, DeliveryState.DELIVERED: 1, DeliveryState.CONFIRMED: 2}
+
+
+def mark(connection: Connection, company: str, receipts: Iterable[Receipt]) -> int:
+    """Move items to the state their receipt gives (pending -> delivered -> confirmed), never back."""
+    groups: dict[tuple[ItemKind, DeliveryState], list[dict[str, Any]]] = {}
+    for receipt in receipts:
+        groups.setdefault((receipt.kind, receipt.state), []).append(
+            {"b_key": receipt.key, "b_where": receipt.where})
     total = 0
-    for start in range(0, len(source_ids), 500):
-        result = connection.execute(update(postings).where(
-            postings.c.company == company, postings.c.source_id.in_(source_ids[start:start + 500])).values(
-            state=state))
-        total += result.rowcount
+    for (kind, state), rows in groups.items():
+        lower = [other.value for other, rank in _RANK.items() if rank < _RANK[state]]
+        if not lower:
+            continue
+        if kind is ItemKind.ENTRY:
+            statement: Any = (update(postings).where(
+                postings.c.company == company, postings.c.source_id == bindparam("b_key"),
+                or_(*(postings.c.state == value for value in lower)))
+                .values(state=state.value, target_ref=bindparam("b_where")))
+        else:
+            statement = (update(synced_records).where(
+                synced_records.c.company == company, synced_records.c.kind == kind.value,
+                synced_records.c.source_id == bindparam("b_key"),
+                or_(*(synced_records.c.state == value for value in lower)))
+                .values(state=state.value, delivered_to=bindparam("b_where"), payload=""))
+        total += int(connection.execute(statement, rows).rowcount or 0)
     return total
+
+
+def references(connection: Connection, company: str) -> set[str]:
+    """The source reference of every entry the ledger decided (any state)."""
+    return {str(reference) for (reference,) in connection.execute(
+        select(postings.c.reference).where(postings.c.company == company))}
+
+
+def delivery_places(connection: Connection, company: str) -> set[str]:
+    """Where the ledger's entries went (EC_No ranges, import file names): what it accounts for."""
+    return {str(place) for (place,) in connection.execute(
+        select(postings.c.target_ref).where(postings.c.company == company).distinct()) if place}
+
+
+def postings_in(connection: Connection, company: str, state: DeliveryState,
+                run_id: int | None = None) -> list[dict[str, Any]]:
+    query = select(postings.c.run_id, postings.c.source_id, postings.c.reference, postings.c.number).where(
+        postings.c.company == company, postings.c.state == state.value)
+    if run_id is not None:
+        query = query.where(postings.c.run_id == run_id)
+    return [dict(row) for row in connection.execute(query.order_by(postings.c.id)).mappings()]
+
+
+def numbers_in_use(connection: Connection, company: str) -> dict[str, str]:
+    """Invoice number -> source id of every entry the ledger decided: a number is used once."""
+    return {str(number): str(source_id) for number, source_id in connection.execute(
+        select(postings.c.number, postings.c.source_id).where(postings.c.company == company))}
 
 
 
 PostedEntry = tuple[JournalEntry, str, datetime]  # entry, EcritureNum, validated at
 
 
+ALL_STATES: tuple[DeliveryState, ...] = tuple(DeliveryState)
+
+
 def posted_entries(connection: Connection, company: str, start: date, end: date,
-                   states: Iterable[str] = ("posted", "written", "in_sage"),
+                   states: Iterable[DeliveryState] = ALL_STATES,
                    run_id: int | None = None) -> Iterator[PostedEntry]:
     """Posted entries dated in [start, end] (of one run if given), in journal and EcritureNum order, streamed."""
     query = (select(postings, entry_lines).join(entry_lines, entry_lines.c.posting_id == postings.c.id)
              .where(postings.c.company == company, postings.c.entry_date >= start, postings.c.entry_date <= end,
-                    postings.c.state.in_(list(states)))
+                    postings.c.state.in_([state.value for state in states]))
              # id order is validation order: the numbers' own text order breaks past 999 999
              .order_by(postings.c.journal, postings.c.id, entry_lines.c.line_no))
     if run_id is not None:
@@ -301,17 +390,28 @@ def record_states(connection: Connection, company: str, run_id: int,
 
 
 
-def record_findings(connection: Connection, company: str, run_id: int, found: Iterable[Finding]) -> int:
-    rows = [{"run_id": run_id, "company": company, "source_id": f.source_id, "document": f.document[:120],
-             "field": f.field, "code": f.code.value, "severity": f.severity.value, "message": f.message, "fix": f.fix}
-            for f in found]
+def record_findings(connection: Connection, company: str, run_id: int, found: Iterable[Finding], *,
+                    kind: str = "document", checked: Collection[str] = ()) -> int:
+    """Replace the current findings of the records checked (``checked`` and those found) with ``found``.
+
+    A record has one current set of findings: checking it again replaces them, so the
+    table holds the books' problems, not every run's copy of them. Setup findings
+    (source id "") are replaced as a whole by each run that checks the set-up.
+    """
+    rows = [{"run_id": run_id, "company": company, "kind": kind, "source_id": f.source_id,
+             "document": f.document[:120], "field": f.field, "code": f.code.value, "severity": f.severity.value,
+             "message": f.message, "fix": f.fix} for f in found]
+    replaced = list({*checked, *(row["source_id"] for row in rows)})
+    for start in range(0, len(replaced), 500):
+        connection.execute(delete(findings).where(findings.c.company == company, findings.c.kind == kind,
+                                                  findings.c.source_id.in_(replaced[start:start + 500])))
     if rows:
         bulk_insert(connection, findings, rows)
     return len(rows)
 
 
 # A document written to an import file is told to the platform only once Sage has it.
-WRITEBACK_STATES = ("posted", "in_sage")
+WRITEBACK_STATES = (DeliveryState.CONFIRMED.value,)
 
 
 def outbox_pending(connection: Connection, company: str, limit: int = 1000,

@@ -7,12 +7,12 @@ running step needs, nor change what was posted.
 Words used by the pages:
 
 - a document's **state** is ``changed`` when it was edited on the platform after
-  posting, else the posting's state (``posted`` in the embedded company,
-  ``written`` to an import file, ``in_sage`` once Sage has it), else the last
-  verdict of a check (``ready``, ``blocked``, ``ignored`` before the period start);
-- the **current findings** of a record are those of the last run that found
-  something about it, unless a later run saw it without a finding (a document
-  checked again, a customer or project synced since, a company set-up fixed).
+  posting, else its delivery state (``confirmed``: Sage holds the piece;
+  ``delivered``: written to an import file, not imported yet; ``pending``: decided,
+  its import file not written yet), else the last verdict of a check (``ready``,
+  ``blocked``, ``ignored`` before the period start);
+- the **current findings** of a record are the set its last check left: the
+  ledger replaces them each time the record is checked again.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ from sqlalchemy import (
     and_,
     case,
     create_engine,
-    exists,
     func,
     literal,
     or_,
@@ -44,13 +43,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.pool import NullPool
 
-from sagesync.ledger.schema import SCHEMA, document_states, entry_lines, findings, postings, runs, synced_records
+from sagesync.ledger.schema import SCHEMA, document_states, entry_lines, findings, postings, runs
 from sagesync.ledger.store import Ledger
 
 DOCUMENT_STATES: tuple[tuple[str, str], ...] = (
-    ("posted", "posted"),
-    ("in_sage", "in Sage"),
-    ("written", "written to an import file"),
+    ("confirmed", "posted in Sage"),
+    ("delivered", "written to an import file, not imported yet"),
+    ("pending", "decided, import file not written yet"),
     ("ready", "ready (checked, not posted yet)"),
     ("blocked", "blocked"),
     ("changed", "changed after posting"),
@@ -219,37 +218,14 @@ def piece(connection: Connection, company: str, posting_id: int) -> Piece | None
 # --- findings ---------------------------------------------------------------------------------
 
 
-def _record_kind() -> ColumnElement[str]:
-    """What a finding is about, from the step that found it: ids are only unique per kind."""
-    return case((runs.c.step == "customers", literal("customer")), (runs.c.step == "projects", literal("project")),
-                else_=literal("document"))
-
-
 def _current_findings(company: str) -> Select[Any]:
-    kind = _record_kind()
-    tagged = (select(findings.c.source_id, findings.c.run_id, kind.label("kind"))
-              .join(runs, runs.c.id == findings.c.run_id).where(findings.c.company == company).subquery())
-    latest = (select(tagged.c.kind, tagged.c.source_id, func.max(tagged.c.run_id).label("run_id"))
-              .group_by(tagged.c.kind, tagged.c.source_id).subquery())
-    later_state = exists().where(document_states.c.company == company,
-                                 document_states.c.source_id == findings.c.source_id,
-                                 document_states.c.run_id > findings.c.run_id)
-    later_sync = exists().where(synced_records.c.company == company, synced_records.c.kind == kind,
-                                synced_records.c.source_id == findings.c.source_id,
-                                synced_records.c.run_id > findings.c.run_id)
-    later_runs = runs.alias("later_runs")
-    later_check = exists().where(later_runs.c.company == company, later_runs.c.id > findings.c.run_id,
-                                 later_runs.c.step.in_(("check", "invoices")),
-                                 later_runs.c.status.in_(("ok", "blocked")))
-    resolved = case((kind != "document", later_sync), (findings.c.source_id == "", later_check), else_=later_state)
+    """The findings table holds each record's current set (replaced when it is checked again)."""
     severity_order = case((findings.c.severity == "blocking", 0), (findings.c.severity == "warning", 1), else_=2)
     return (select(findings.c.id, findings.c.run_id, findings.c.source_id, findings.c.document, findings.c.field,
-                   findings.c.code, findings.c.severity, findings.c.message, findings.c.fix, kind.label("kind"),
+                   findings.c.code, findings.c.severity, findings.c.message, findings.c.fix, findings.c.kind,
                    runs.c.step)
-            .join(runs, runs.c.id == findings.c.run_id)
-            .join(latest, and_(latest.c.source_id == findings.c.source_id, latest.c.run_id == findings.c.run_id,
-                               latest.c.kind == kind))
-            .where(findings.c.company == company, ~resolved)
+            .join(runs, runs.c.id == findings.c.run_id, isouter=True)
+            .where(findings.c.company == company)
             .order_by(severity_order, findings.c.document, findings.c.field, findings.c.id))
 
 

@@ -19,17 +19,21 @@ Choices the checks depend on:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, or_, select
 
+from sagesync.core.delivery import HASHED_PREFIX, REFERENCE_PREFIX, HeldPiece, source_id_of
+from sagesync.core.model import AnalyticSplit, DocumentKind, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.reference import AccountInfo, CompanyReference, JournalInfo, VatCodeInfo
 from sagesync.sage.schema import (
     F_COMPTEA,
     F_COMPTEG,
     F_COMPTET,
+    F_ECRITUREA,
     F_ECRITUREC,
     F_JMOUV,
     F_JOURNAUX,
@@ -181,3 +185,103 @@ def next_ec_no(connection: Connection) -> int:
     """
     last = connection.execute(last_ec_no_select()).scalar_one()
     return int(last) + 1
+
+
+# --- what sagesync posted, as the company holds it (ledger cross-check and rebuild) -------------
+
+
+def _sagesync_reference_range() -> ColumnElement[bool]:
+    """EC_Reference starting with a sagesync prefix, as ranges an index can serve (LIKE may not)."""
+    column = F_ECRITUREC.c.EC_Reference
+    return or_(*(and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+                 for prefix in (REFERENCE_PREFIX, HASHED_PREFIX)))
+
+
+def held_references_select() -> Select[str | None]:
+    """Which of an expanding ``references`` list the company holds, in any journal."""
+    return (select(F_ECRITUREC.c.EC_Reference)
+            .where(F_ECRITUREC.c.EC_Reference.in_(bindparam("references", expanding=True))).distinct())
+
+
+def sagesync_references_select() -> Select[str | None]:
+    """Every source reference sagesync left in the company."""
+    return select(F_ECRITUREC.c.EC_Reference).where(_sagesync_reference_range()).distinct()
+
+
+def sagesync_lines_select() -> Select[Any]:
+    """The lines of every piece sagesync posted, in EC_No order (a piece's lines are consecutive)."""
+    return (select(F_ECRITUREC.c.EC_No, F_ECRITUREC.c.JO_Num, F_ECRITUREC.c.EC_Date, F_ECRITUREC.c.EC_Piece,
+                   F_ECRITUREC.c.EC_RefPiece, F_ECRITUREC.c.EC_Reference, F_ECRITUREC.c.CG_Num,
+                   F_ECRITUREC.c.CT_Num, F_ECRITUREC.c.EC_Intitule, F_ECRITUREC.c.EC_Echeance,
+                   F_ECRITUREC.c.EC_Sens, F_ECRITUREC.c.EC_Montant, F_ECRITUREC.c.N_Devise,
+                   F_ECRITUREC.c.EC_Devise, F_ECRITUREC.c.TA_Code)
+            .where(_sagesync_reference_range()).order_by(F_ECRITUREC.c.EC_No))
+
+
+def analytic_of_select() -> Select[Any]:
+    """Analytic splits of an expanding ``numbers`` list of EC_No, with their plan's name."""
+    return (select(F_ECRITUREA.c.EC_No, P_ANALYTIQUE.c.A_Intitule, F_ECRITUREA.c.CA_Num, F_ECRITUREA.c.EA_Montant)
+            .join(P_ANALYTIQUE, P_ANALYTIQUE.c.cbIndice == F_ECRITUREA.c.N_Analytique)
+            .where(F_ECRITUREA.c.EC_No.in_(bindparam("numbers", expanding=True)))
+            .order_by(F_ECRITUREA.c.EC_No, F_ECRITUREA.c.N_Analytique, F_ECRITUREA.c.EA_Ligne))
+
+
+def held_references(connection: Connection, references: Collection[str]) -> set[str]:
+    """The source references (EC_Reference) of ``references`` that the company holds."""
+    wanted = list(dict.fromkeys(references))
+    found: set[str] = set()
+    statement = held_references_select()
+    for start in range(0, len(wanted), PIECE_BATCH):
+        rows = connection.execute(statement, {"references": wanted[start:start + PIECE_BATCH]})
+        found.update(_text(reference) for (reference,) in rows if reference)
+    return found
+
+
+def sagesync_references(connection: Connection) -> set[str]:
+    return {_text(reference) for (reference,) in connection.execute(sagesync_references_select()) if reference}
+
+
+def _role(account: str, tiers: str, vat_code: str) -> LineRole:
+    if tiers:
+        return LineRole.CUSTOMER
+    if vat_code and account.startswith("445"):
+        return LineRole.VAT
+    return LineRole.REVENUE
+
+
+def held_pieces(connection: Connection, currencies: Sequence[str]) -> Iterator[HeldPiece]:
+    """Every piece sagesync posted, read back from F_ECRITUREC / F_ECRITUREA, streamed piece by piece."""
+    rows: list[Any] = []
+    for row in connection.execution_options(stream_results=True).execute(sagesync_lines_select()):
+        if rows and (_text(row.EC_Reference), row.JO_Num) != (_text(rows[0].EC_Reference), rows[0].JO_Num):
+            yield _held_piece(connection, rows, currencies)
+            rows = []
+        rows.append(row)
+    if rows:
+        yield _held_piece(connection, rows, currencies)
+
+
+def _held_piece(connection: Connection, rows: Sequence[Any], currencies: Sequence[str]) -> HeldPiece:
+    splits: dict[int, list[AnalyticSplit]] = {}
+    for number, plan, section, amount in connection.execute(analytic_of_select(),
+                                                            {"numbers": [row.EC_No for row in rows]}):
+        splits.setdefault(number, []).append(AnalyticSplit(_text(plan), _text(section), Decimal(amount)))
+    first = rows[0]
+    lines = []
+    for row in rows:
+        currency = currencies[row.N_Devise - 1] if 0 < row.N_Devise <= len(currencies) else ""
+        lines.append(EntryLine(
+            role=_role(_text(row.CG_Num), _text(row.CT_Num), _text(row.TA_Code)), account=_text(row.CG_Num),
+            side=Side.DEBIT if row.EC_Sens == 0 else Side.CREDIT, amount=Decimal(row.EC_Montant),
+            label=_text(row.EC_Intitule), tiers=_text(row.CT_Num), vat_code=_text(row.TA_Code),
+            due_date=_as_date(row.EC_Echeance) if row.EC_Echeance is not None else None, currency=currency,
+            currency_amount=Decimal(row.EC_Devise) if currency else None,
+            analytic=tuple(splits.get(row.EC_No, ()))))
+    reference = _text(first.EC_Reference)
+    customer = next((line for line in lines if line.role is LineRole.CUSTOMER), None)
+    kind = DocumentKind.CREDIT_NOTE if customer is not None and customer.side is Side.CREDIT else DocumentKind.INVOICE
+    entry = JournalEntry(journal=_text(first.JO_Num), entry_date=_as_date(first.EC_Date), piece=_text(first.EC_Piece),
+                         invoice_number=_text(first.EC_RefPiece), label=lines[0].label if lines else "",
+                         source_id=source_id_of(reference) or reference, kind=kind, lines=tuple(lines))
+    return HeldPiece(reference, entry.journal, entry.piece, entry.invoice_number, entry,
+                     where=f"EC_No {rows[0].EC_No}-{rows[-1].EC_No}")

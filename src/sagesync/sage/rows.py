@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from sagesync.core.delivery import source_reference
 from sagesync.core.model import Customer, JournalEntry, Project, Side
 from sagesync.core.money import ZERO
 from sagesync.sage.reader import next_ec_no
@@ -108,7 +109,7 @@ def entry_rows(entry: JournalEntry, *, first_ec_no: int, plan_numbers: Mapping[s
     entry_day = datetime(day.year, day.month, day.day)
     piece = entry.piece
     reference_number = reference_piece(entry.invoice_number)
-    reference = entry.source_id[-REFERENCE_LIMIT:] or None  # the platform's id: finds the document back
+    reference = source_reference(entry.source_id)  # the source identity Sage keeps: the ledger's cross-check
     general_rows: list[Row] = []
     analytic_rows: list[Row] = []
     ec_no = first_ec_no

@@ -324,6 +324,8 @@ F_ECRITUREC = Table(
     _flag("cbFlag"),
     # Duplicate detection looks pieces up by journal and invoice number.
     Index("IX_F_ECRITUREC_REFPIECE", "JO_Num", "EC_RefPiece"),
+    # What sagesync posted is found back by its source reference (ledger cross-check and rebuild).
+    Index("IX_F_ECRITUREC_REFERENCE", "EC_Reference"),
 )
 
 F_ECRITUREA = Table(

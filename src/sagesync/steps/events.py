@@ -23,15 +23,6 @@ class Step:
     WRITEBACK = "writeback"
 
 
-STEP_TITLES = {
-    Step.CUSTOMERS: "Pull customers",
-    Step.PROJECTS: "Pull projects",
-    Step.CHECK: "Check invoices",
-    Step.INVOICES: "Pull invoices",
-    Step.WRITEBACK: "Write back",
-}
-
-
 @dataclass(frozen=True, slots=True)
 class ProgressEvent:
     step: str

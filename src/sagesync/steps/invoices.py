@@ -1,27 +1,31 @@
 """Check invoices and Pull invoices: one pipeline, with or without posting.
 
 Documents stream from the source in batches. For each batch, one transaction:
-read what the ledger holds, check, post the clean ones into the target and
-record them in the ledger. On the embedded company that transaction spans the
-Sage tables and the ledger (ATTACH), so a document is either posted and
-recorded, or neither: re-running any step posts nothing twice.
+read what the ledger holds, check, ask the company whether it already holds
+any of the clean ones (Sage's word beats the ledger's), and hand the rest to
+the delivery desk, which records them and delivers them (in the same
+transaction on the embedded company, or as pending for the import file that
+closes the run). Re-running any step posts nothing twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from decimal import Decimal
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, bindparam, update
 
 from sagesync.core.checks import CheckContext, Verdict, check_document, check_setup
+from sagesync.core.delivery import source_reference
 from sagesync.core.findings import Finding, FindingCode, Severity
-from sagesync.core.model import Document, DocumentKind, JournalEntry
-from sagesync.core.reference import CompanyReference
+from sagesync.core.model import Document, DocumentKind, JournalEntry, LineRole
 from sagesync.core.versioning import content_version
 from sagesync.exports.findings_report import write_csv, write_html
 from sagesync.ledger import store
+from sagesync.ledger.rebuild import REBUILT_VERSION_PREFIX
+from sagesync.ledger.schema import postings
 from sagesync.sources.base import Rejected
 from sagesync.steps.context import StepContext
 from sagesync.steps.events import ProgressEvent, RunReport, Step
@@ -65,17 +69,18 @@ def pull_invoices(context: StepContext) -> RunReport:
 
 def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
     step = report.step
-    with context.target.transaction() as connection:
-        reference = context.target.reference(connection)
+    desk = context.desk
+    with desk.batch() as connection:
+        reference = desk.reference(connection, fresh=True)
         tiers = store.synced_codes(connection, context.company, "customer")
         sections = store.synced_codes(connection, context.company, "project")
         known = store.posted_index(connection, context.company)
     setup = check_setup(context.mapping, reference, where=f"profile for {context.company}")
     report.add_findings(setup)
+    with context.ledger.engine.begin() as connection:
+        store.record_findings(connection, context.company, report.run_id, setup, kind="setup", checked=[""])
     if any(finding.blocks for finding in setup):
         report.counts["setup_problems"] = sum(1 for finding in setup if finding.blocks)
-        with context.ledger.engine.begin() as connection:
-            store.record_findings(connection, context.company, report.run_id, setup)
         return
     check_context = CheckContext(context.mapping, reference, context.period_start, tiers, sections)
     seen = 0
@@ -89,20 +94,24 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
                 unreadable += item.findings
             else:
                 documents.append(item)
-        with context.target.transaction() as connection:
-            _process_batch(context, report, connection, documents, check_context, reference, known, post)
+        with desk.batch() as connection:
+            _process_batch(context, report, connection, documents, check_context, known, post)
             store.record_findings(connection, context.company, report.run_id, unreadable)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
 
 
+def _customer_amount(entry: JournalEntry) -> Decimal:
+    return sum((line.amount for line in entry.lines if line.role is LineRole.CUSTOMER), Decimal("0.00"))
+
+
 def _process_batch(context: StepContext, report: RunReport, connection: Connection, documents: Sequence[Document],
-                   check_context: CheckContext, reference: CompanyReference, known: dict[str, store.PostedInfo],
-                   post: bool) -> None:
+                   check_context: CheckContext, known: dict[str, store.PostedInfo], post: bool) -> None:
     in_batch = {document.source_id for document in documents}
     ready: list[tuple[Document, str, JournalEntry]] = []
     states: list[tuple[Document, str, str]] = []
     found: list[Finding] = []
+    adopted: list[dict[str, str]] = []
     for document in documents:
         posted = known.get(document.source_id)
         if (posted is not None and document.updated_at is not None
@@ -111,8 +120,32 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
             report.counts["already_posted"] += 1
             continue
         version = content_version(document)
-        result = check_document(document, check_context, version, posted.version if posted else None)
+        rebuilt = posted is not None and posted.version.startswith(REBUILT_VERSION_PREFIX)
+        result = check_document(document, check_context, version,
+                                None if rebuilt or posted is None else posted.version)
         findings = list(result.findings)
+        if rebuilt and posted is not None:
+            # A ledger rebuilt from the company knows the piece but not the version posted: the document
+            # is adopted as posted when its total is the one Sage holds, else it changed after posting.
+            total = posted.version[len(REBUILT_VERSION_PREFIX):]
+            if result.entry is not None and str(_customer_amount(result.entry)) != total:
+                findings = [Finding(
+                    document.display_name, document.source_id, "total_incl_vat", FindingCode.CHANGED_AFTER_POSTING,
+                    f"Sage holds this document's piece with a total of {total}, the platform now says "
+                    f"{_customer_amount(result.entry)}; the books keep the posted piece",
+                    "A posted document is final: issue a credit note and a new invoice instead of editing it.")]
+                found += findings
+                report.add_findings(findings)
+                report.counts["changed"] += 1
+                states.append((document, version, Verdict.CHANGED_AFTER_POSTING.value))
+                continue
+            adopted.append({"b_source": document.source_id, "b_version": version,
+                            "b_stamp": document.updated_at.isoformat() if document.updated_at else ""})
+            known[document.source_id] = store.PostedInfo(version, adopted[-1]["b_stamp"], posted.number,
+                                                         posted.kind, posted.state)
+            report.counts["already_posted"] += 1
+            states.append((document, version, "posted"))
+            continue
         if (result.verdict is Verdict.READY and document.kind is DocumentKind.CREDIT_NOTE
                 and document.original_source_id and document.original_source_id not in known
                 and document.original_source_id not in in_batch):
@@ -128,21 +161,48 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
         verdict = result.verdict
         if verdict is Verdict.READY and post and result.entry is not None:
             ready.append((document, version, result.entry))
-            report.counts["posted"] += 1
-            states.append((document, version, "posted"))
             continue
         report.counts[COUNT_NAMES[verdict]] += 1
         states.append((document, version, verdict.value))
+    ready = _not_held_by_sage(context, report, connection, ready, states, found)
     if ready:
-        entries = [entry for _, _, entry in ready]
-        refs = context.target.post_entries(connection, entries, reference)
-        records = [(doc, version, entry, ref) for (doc, version, entry), ref in zip(ready, refs, strict=True)]
-        store.record_postings(connection, context.company, report.run_id, records,
-                              target=context.target.name, state=context.target.posted_state)
-        for posted_document, version, _entry, _ref in records:
+        context.desk.submit_entries(connection, report.run_id, ready)
+        for posted_document, version, _entry in ready:
             stamp = posted_document.updated_at.isoformat() if posted_document.updated_at else ""
             known[posted_document.source_id] = store.PostedInfo(
-                version, stamp, posted_document.number, posted_document.kind.value, context.target.posted_state)
+                version, stamp, posted_document.number, posted_document.kind.value, "")
+            report.counts["posted"] += 1
+            states.append((posted_document, version, "posted"))
+    if adopted:
+        connection.execute(update(postings).where(
+            postings.c.company == context.company, postings.c.source_id == bindparam("b_source")).values(
+            version=bindparam("b_version"), updated_at=bindparam("b_stamp")), adopted)
     store.record_states(connection, context.company, report.run_id, states)
-    store.record_findings(connection, context.company, report.run_id, found)
+    store.record_findings(connection, context.company, report.run_id, found,
+                          checked=[document.source_id for document in documents])
 
+
+def _not_held_by_sage(context: StepContext, report: RunReport, connection: Connection,
+                      ready: list[tuple[Document, str, JournalEntry]], states: list[tuple[Document, str, str]],
+                      found: list[Finding]) -> list[tuple[Document, str, JournalEntry]]:
+    """Sage's word beats the ledger's: a document whose piece the company holds is never posted again."""
+    if not ready:
+        return ready
+    held = context.desk.held([source_reference(document.source_id) for document, _, _ in ready], connection)
+    if not held:
+        return ready
+    kept = []
+    for document, version, entry in ready:
+        if source_reference(document.source_id) not in held:
+            kept.append((document, version, entry))
+            continue
+        finding = Finding(document.display_name, document.source_id, "document", FindingCode.ALREADY_IN_SAGE,
+                          f"the company already holds a piece with this document's reference "
+                          f"{source_reference(document.source_id)}, though the ledger has no record of posting it",
+                          "Nothing was posted again. Run `sagesync ledger rebuild` so the ledger learns what the "
+                          "company holds, then sync.")
+        found.append(finding)
+        report.add_findings([finding])
+        report.counts["blocked"] += 1
+        states.append((document, version, Verdict.BLOCKED.value))
+    return kept

@@ -2,22 +2,24 @@
 
 Both follow one rule: a record with an empty or duplicated code is a finding,
 never guessed; a code that already exists in Sage is linked, never overwritten
-(a Sage import rewrites the whole record); only new ones are created.
+(a Sage import rewrites the whole record); only new ones are created, through
+the delivery desk, so a run that dies leaves each one delivered or pending,
+never recorded as synced and lost.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import Connection
-
 from sagesync.core.checks import check_customers, check_projects
+from sagesync.core.delivery import ItemKind
 from sagesync.core.findings import Finding
 from sagesync.core.model import Customer, Project
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError
 from sagesync.ledger import store
+from sagesync.ledger.delivery import Decided
 from sagesync.sources.base import Rejected
 from sagesync.steps.context import StepContext
 from sagesync.steps.events import ProgressEvent, RunReport, Step
@@ -26,11 +28,11 @@ from sagesync.steps.runs import open_run
 Record = TypeVar("Record", Customer, Project)
 
 
-def _pull(context: StepContext, step: str, kind: str, fetched: Iterable[Record | Rejected],
+def _pull(context: StepContext, step: str, kind: ItemKind, fetched: Iterable[Record | Rejected],
           check: Callable[[list[Record]], list[Finding]],
           existing_codes: Callable[[CompanyReference], set[str]],
-          create: Callable[[Connection, list[Record], CompanyReference], None],
           name_of: Callable[[Record], str]) -> RunReport:
+    desk = context.desk
     with open_run(context, step) as report:
         records: list[Record] = []
         for item in fetched:
@@ -44,12 +46,10 @@ def _pull(context: StepContext, step: str, kind: str, fetched: Iterable[Record |
         findings = check(records)
         refused = {finding.source_id for finding in findings if finding.blocks}
         report.add_findings(findings)
-        with context.target.transaction() as connection:
-            reference = context.target.reference(connection)
-            in_sage = existing_codes(reference)
-            synced = store.synced_codes(connection, context.company, kind)
-            new: list[Record] = []
-            links: list[tuple[str, str, str, str]] = []
+        with desk.batch() as connection:
+            in_sage = existing_codes(desk.reference(connection, fresh=True))
+            synced = store.synced_codes(connection, context.company, kind.value)
+            decided: list[Decided] = []
             for record in records:
                 code = record.code.strip().upper()
                 if record.source_id in refused:
@@ -58,32 +58,24 @@ def _pull(context: StepContext, step: str, kind: str, fetched: Iterable[Record |
                     report.counts["already_synced"] += 1
                 elif code in in_sage:
                     report.counts["linked_existing"] += 1
-                    links.append((record.source_id, code, name_of(record), "existing"))
+                    decided.append(Decided(record, code, name_of(record), "existing"))
                 else:
                     report.counts["created"] += 1
-                    new.append(record)
-                    links.append((record.source_id, code, name_of(record), "created"))
-            create(connection, new, reference)
-            store.record_synced(connection, context.company, kind, report.run_id, links)
-            store.record_findings(connection, context.company, report.run_id, findings)
+                    decided.append(Decided(record, code, name_of(record), "created"))
+            desk.submit_records(connection, kind, report.run_id, decided)
+            store.record_findings(connection, context.company, report.run_id, findings, kind=kind.value,
+                                  checked=[record.source_id for record in records])
         context.events(ProgressEvent(step, "advance", len(records), len(records)))
     return report
 
 
 def pull_customers(context: StepContext) -> RunReport:
-    def create(connection: Connection, new: Sequence[Customer], _reference: CompanyReference) -> None:
-        context.target.create_tiers(connection, new)
-
-    return _pull(context, Step.CUSTOMERS, "customer", context.source.customers(), check_customers,
-                 lambda reference: set(reference.tiers), create, lambda customer: customer.name)
+    return _pull(context, Step.CUSTOMERS, ItemKind.TIERS, context.source.customers(), check_customers,
+                 lambda reference: set(reference.tiers), lambda customer: customer.name)
 
 
 def pull_projects(context: StepContext) -> RunReport:
     plan = context.mapping.analytic_plan
-
-    def create(connection: Connection, new: Sequence[Project], reference: CompanyReference) -> None:
-        if new:
-            context.target.create_sections(connection, new, reference.analytic_plans[plan])
 
     def existing(reference: CompanyReference) -> set[str]:
         number = reference.analytic_plans.get(plan)
@@ -92,5 +84,5 @@ def pull_projects(context: StepContext) -> RunReport:
                                      "create it in Sage or fix analytic_plan in the profile")
         return {section for plan_number, section in reference.sections if plan_number == number}
 
-    return _pull(context, Step.PROJECTS, "project", context.source.projects(), check_projects, existing, create,
+    return _pull(context, Step.PROJECTS, ItemKind.SECTION, context.source.projects(), check_projects, existing,
                  lambda project: project.title)

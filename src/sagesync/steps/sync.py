@@ -2,23 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sagesync.steps.context import StepContext
-from sagesync.steps.events import RunReport, Step
-from sagesync.steps.invoices import check_invoices, pull_invoices
-from sagesync.steps.referential import pull_customers, pull_projects
-from sagesync.steps.writeback import write_back
-
-STEPS: dict[str, Callable[[StepContext], RunReport]] = {
-    Step.CUSTOMERS: pull_customers,
-    Step.PROJECTS: pull_projects,
-    Step.CHECK: check_invoices,
-    Step.INVOICES: pull_invoices,
-    Step.WRITEBACK: write_back,
-}
+from sagesync.steps.events import RunReport
+from sagesync.steps.registry import STEPS
 
 
 def sync(context: StepContext) -> list[RunReport]:
-    """Customers, projects, check, invoices, write-back; each its own run in the ledger."""
-    return [run(context) for run in STEPS.values()]
+    """Every step of the registry in order; each its own run in the ledger."""
+    return [step.run(context) for step in STEPS.values()]

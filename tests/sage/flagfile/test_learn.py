@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import tomli_w
 
+from sagesync.core.delivery import source_reference
 from sagesync.sage.flagfile import FORMAT_V31, FormatProfile, learn_format, parse_flag_file, pieces, write_import_file
 from sagesync.sage.flagfile.layouts import MECG_V31
 from tests.sage.flagfile.hand_made import entry_line, export_file, record
@@ -71,7 +72,8 @@ def test_the_writer_takes_learned_defaults_but_never_a_learned_reference_or_date
                       plan_number=1, currency_numbers=CURRENCY_NUMBERS, fmt=fmt)
     first = parse_flag_file(stream.getvalue(), fmt).records[0]
     assert first.flag == "MECG"
-    assert (first.field(27), first.field(33), first.field(36)) == ("1", "", "")
+    # the reference is the document's own source identity, never one learned from another company's export
+    assert (first.field(27), first.field(33), first.field(36)) == ("1", source_reference(entries()[0].source_id), "")
 
 
 def test_an_unknown_version_with_other_counts_keeps_only_the_names_that_hold(tmp_path: Path) -> None:

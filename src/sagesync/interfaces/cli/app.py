@@ -19,6 +19,7 @@ from rich.console import Console
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.interfaces.cli.render import blocking_details, findings_table, progress_sink, summary_table
 from sagesync.steps.events import RunReport
+from sagesync.steps.registry import STEPS
 
 app = typer.Typer(help="Post billing-platform invoices into Sage 100, balanced and exactly once.",
                   no_args_is_help=True, add_completion=False)
@@ -73,15 +74,10 @@ def _step_command(step: str, help_text: str) -> Callable[[str, bool], None]:
     return command
 
 
-for _name, _step, _help in (
-    ("customers", "customers", "Pull customers: platform clients become Sage tiers (never overwritten)."),
-    ("projects", "projects", "Pull projects: platform projects become analytic sections (never overwritten)."),
-    ("check", "check", "Check invoices: list every problem per document; writes a CSV and an HTML report."),
-    ("invoices", "invoices", "Pull invoices: post clean invoices and credit notes, once and only once."),
-    ("writeback", "writeback", "Write back: tell the platform what was posted (outbox, retried)."),
-    ("sync", "sync", "The whole job: customers, projects, check, invoices, write back."),
-):
-    app.command(_name)(_step_command(_step, _help))
+for _step in STEPS.values():
+    app.command(_step.name)(_step_command(_step.name, _step.help))
+app.command("sync")(_step_command("sync", "The whole job: " + ", ".join(
+    step.title.lower() for step in STEPS.values()) + "."))
 
 
 @app.command("status")
@@ -166,7 +162,7 @@ def demo(
 
 
 def sage_confirm(profile: ProfileOption) -> None:
-    """Mark the pieces of written import files that Sage now holds (read by SQL) as in Sage."""
+    """Mark the pieces of import files that Sage now holds (read by SQL, by their reference) as in Sage."""
     from sagesync.jobs import confirm_written
     from sagesync.profiles.store import ProfileStore
 
@@ -174,7 +170,8 @@ def sage_confirm(profile: ProfileOption) -> None:
         confirmed, waiting = confirm_written(ProfileStore().get(profile))
     except SagesyncError as error:
         raise fail(error) from None
-    console.print(f"{confirmed} piece(s) found in Sage and marked in Sage; {waiting} written but not imported yet")
+    console.print(f"{confirmed} piece(s) found in Sage and marked in Sage; {waiting} in an import file, "
+                  "not imported yet")
 
 
 def sage_reissue(run: Annotated[int, typer.Argument(help="Run number whose import file to write again.")],
@@ -193,7 +190,14 @@ def sage_reissue(run: Annotated[int, typer.Argument(help="Run number whose impor
 def _mount_features() -> None:
     """Commands that live with their own feature register themselves; the hooks come from jobs."""
     from sagesync import jobs
-    from sagesync.interfaces.cli import console_command, fec_command, profile_commands, sage_command, sandbox_command
+    from sagesync.interfaces.cli import (
+        console_command,
+        fec_command,
+        ledger_command,
+        profile_commands,
+        sage_command,
+        sandbox_command,
+    )
 
     profile_commands.register(app, check_hooks=profile_commands.CheckHooks(
         company_reference=jobs.company_reference_for, platform_probe=jobs.platform_probe_for))
@@ -203,6 +207,7 @@ def _mount_features() -> None:
     sage_app.command("reissue")(sage_reissue)
     sandbox_command.register(app)
     console_command.register(app)
+    ledger_command.register(app, fail)
 
 
 _mount_features()

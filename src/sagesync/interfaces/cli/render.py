@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sagesync.steps.events import STEP_TITLES, EventSink, ProgressEvent, RunReport
+from sagesync.steps.events import EventSink, ProgressEvent, RunReport
+from sagesync.steps.registry import step_title
 
 
 @contextmanager
@@ -24,7 +25,7 @@ def progress_sink(console: Console, enabled: bool = True) -> Iterator[EventSink]
     tasks: dict[str, TaskID] = {}
 
     def sink(event: ProgressEvent) -> None:
-        title = STEP_TITLES.get(event.step, event.step)
+        title = step_title(event.step)
         if event.phase == "start":
             tasks[event.step] = progress.add_task(title, total=None, message="")
             return
@@ -55,7 +56,7 @@ def summary_table(reports: Sequence[RunReport]) -> Table:
                            sorted(report.counts, key=lambda n: COUNT_ORDER.index(n) if n in COUNT_ORDER else 99)
                            if report.counts[name]) or "nothing to do"
         status = "[green]ok[/]" if report.status == "ok" else "[red]blocked[/]"
-        table.add_row(STEP_TITLES.get(report.step, report.step), status, counts, f"{report.duration_seconds:.2f} s")
+        table.add_row(step_title(report.step), status, counts, f"{report.duration_seconds:.2f} s")
     return table
 
 

@@ -24,24 +24,17 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sagesync.errors import LockHeldError, SagesyncError
-from sagesync.ledger.lock import CompanyLock
 from sagesync.profiles.model import Profile
-from sagesync.profiles.paths import profile_paths
 from sagesync.sources.base import Source
-from sagesync.steps.events import STEP_TITLES, ProgressEvent, RunReport
+from sagesync.steps.events import ProgressEvent, RunReport
+from sagesync.steps.registry import STEPS
 
 log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[Profile], Source]
 
-STEP_BUTTONS: tuple[tuple[str, str], ...] = (
-    ("customers", STEP_TITLES["customers"]),
-    ("projects", STEP_TITLES["projects"]),
-    ("check", STEP_TITLES["check"]),
-    ("invoices", STEP_TITLES["invoices"]),
-    ("writeback", STEP_TITLES["writeback"]),
-    ("sync", "Sync all"),
-)
+STEP_BUTTONS: tuple[tuple[str, str], ...] = (*((step.name, step.title) for step in STEPS.values()),
+                                             ("sync", "Sync all"))
 STEP_NAMES = frozenset(step for step, _ in STEP_BUTTONS)
 # How long a click waits for the run to take the lock, so the answer can say "started" or "busy".
 START_WAIT_SECONDS = 15.0
@@ -202,7 +195,7 @@ def _run_job(profile: Profile, step: str, sink: Callable[[ProgressEvent], None],
              source_factory: SourceFactory | None) -> list[RunReport]:
     from sagesync import jobs
 
-    factory = source_factory or jobs.platform_source
+    factory = source_factory or jobs.source_for
     with jobs.open_job(profile, events=sink, source_factory=factory, step=step) as job:
         opened()
         return job.run(step)
@@ -249,7 +242,9 @@ class StepRunner:
         try:
             reports = _run_job(profile, step, channel.publish, holding_the_lock, self.source_factory)
         except LockHeldError:
-            record = CompanyLock(profile_paths(profile.name).folder, profile.sage_company, step).holder()
+            from sagesync.jobs import company_lock
+
+            record = company_lock(profile, step).holder()
             pid = record.get("pid")
             # Not this console's own run (that one is answered before any thread starts): another
             # process, or another console, even if the holder file names this process.

@@ -250,6 +250,7 @@ class ParsedPiece:
     piece: str
     invoice_number: str
     lines: tuple[ParsedLine, ...]
+    reference: str = ""  # EC_Reference: the source identity sagesync writes
 
     @property
     def total_debit(self) -> Decimal:
@@ -330,14 +331,15 @@ def _entry_line(reader: _FieldReader) -> ParsedLine:
 
 
 def pieces(parsed: ParsedFile, fmt: FormatProfile | None = None, source: str = "") -> list[ParsedPiece]:
-    """The file's ``#MECG`` lines grouped into pieces (consecutive lines of one journal, date and piece)."""
+    """The file's ``#MECG`` lines grouped into pieces (consecutive lines of one journal, date, piece and reference)."""
     profile = fmt or built_in_format(parsed.version)
     entry_layout, analytic_layout = profile.layout("MECG"), profile.layout("MECA")
     entry_needs = max(entry_layout.position(name) for name in _ENTRY_FIELDS)
     analytic_needs = max(analytic_layout.position(name) for name in _ANALYTIC_FIELDS)
     result: list[ParsedPiece] = []
-    key: tuple[str, date, str] | None = None
+    key: tuple[str, date, str, str] | None = None
     invoice_number = ""
+    has_reference = "reference" in entry_layout.fields
     lines: list[ParsedLine] = []
     analytics: list[ParsedAnalytic] = []
 
@@ -349,13 +351,14 @@ def pieces(parsed: ParsedFile, fmt: FormatProfile | None = None, source: str = "
     def flush_piece() -> None:
         flush_line()
         if key is not None and lines:
-            result.append(ParsedPiece(key[0], key[1], key[2], invoice_number, tuple(lines)))
+            result.append(ParsedPiece(key[0], key[1], key[2], invoice_number, tuple(lines), key[3]))
         lines.clear()
 
     for record in parsed.records:
         if record.flag == "MECG":
             reader = _FieldReader(record, entry_layout, entry_needs, source)
-            record_key = (reader.text("journal"), reader.day("date"), reader.text("piece"))
+            record_key = (reader.text("journal"), reader.day("date"), reader.text("piece"),
+                          reader.text("reference") if has_reference else "")
             if record_key != key:
                 flush_piece()
                 key, invoice_number = record_key, reader.text("invoice_number")

@@ -25,6 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
+from sagesync.core.delivery import source_reference
 from sagesync.core.findings import Finding
 from sagesync.core.model import EURO, Customer, DocumentKind, EntryLine, JournalEntry, Project, Side
 from sagesync.core.reference import CompanyReference
@@ -196,6 +197,8 @@ class _ImportFileWriter:
                                                 document=document, source_id=source_id, field_name="invoice_number",
                                                 keep_end=True),
             "settlement_status": "0",  # a new piece is not settled
+            # EC_Reference: the source identity Sage keeps, so the company can say what sagesync posted
+            "reference": source_reference(entry.source_id),
         }
         lines: list[str] = []
         splits = 0

@@ -1,4 +1,4 @@
-"""The file target: one import file per run, each document in exactly one file, even after a crash."""
+"""The import-file port: one import file per run, each item in exactly one file, even after a crash."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from sagesync.core.delivery import DeliveryState
 from sagesync.ledger import schema as ledger_schema
 from sagesync.ledger import store
+from sagesync.ledger.delivery import DeliveryDesk
 from sagesync.profiles.defaults import default_mapping
-from sagesync.sage import file_target as file_target_module
+from sagesync.sage import file_port as file_port_module
 from sagesync.sage import schema
-from sagesync.sage.file_target import FileTarget, confirm_in_sage
+from sagesync.sage.file_port import ImportFile
 from sagesync.sage.flagfile.layouts import FORMAT_V31
 from sagesync.sage.flagfile.parser import parse_flag_file, pieces
 from sagesync.sage.reader import read_company_reference
@@ -34,8 +36,9 @@ def file_workspace(workspace: Workspace, tmp_path: Path) -> Iterator[Workspace]:
         with workspace.company.connect() as connection:
             return read_company_reference(connection, journal="VTE", plan="PROJET")
 
-    workspace.context.target = FileTarget("ACME", default_mapping(), workspace.ledger, tmp_path / "outbox",
-                                          read_reference, FORMAT_V31)
+    port = ImportFile("ACME", default_mapping(), tmp_path / "outbox", read_reference, FORMAT_V31,
+                      lambda: workspace.company)
+    workspace.context.desk = DeliveryDesk(workspace.ledger, port, "ACME", analytic_plan="PROJET")
     yield workspace
 
 
@@ -61,7 +64,7 @@ def test_each_run_writes_one_import_file_with_balanced_pieces_and_nothing_twice(
     parsed = [piece for path in written for piece in pieces(parse_flag_file(path, FORMAT_V31))]
     assert sorted(p.piece for p in parsed) == [f"F2025-{n:04d}" for n in range(1, 6)]
     assert all(p.total_debit == p.total_credit for p in parsed)
-    assert states(file_workspace) == {"written": 5}
+    assert states(file_workspace) == {"delivered": 5}
     assert reports["writeback"].counts == {}  # written is not in Sage yet: nothing told to the platform
     again = pull_invoices(file_workspace.context)
     assert again.counts == {"already_posted": 5} and "import file" not in again.outputs
@@ -73,21 +76,21 @@ def test_a_run_that_dies_before_its_file_is_finished_by_the_next_run(file_worksp
     file_workspace.source.document_list = invoices(4)
     pull_customers(file_workspace.context)
     pull_projects(file_workspace.context)
-    real = file_target_module.write_import_file
+    real = file_port_module.write_import_file
 
     def crash(*args, **kwargs):  # type: ignore[no-untyped-def]
         raise OSError("disk full")
 
-    monkeypatch.setattr(file_target_module, "write_import_file", crash)
+    monkeypatch.setattr(file_port_module, "write_import_file", crash)
     with pytest.raises(OSError):
         pull_invoices(file_workspace.context)
     assert states(file_workspace) == {"pending": 4}
-    monkeypatch.setattr(file_target_module, "write_import_file", real)
+    monkeypatch.setattr(file_port_module, "write_import_file", real)
     file_workspace.source.document_list = invoices(6)
     report = pull_invoices(file_workspace.context)
     assert report.counts == {"already_posted": 4, "posted": 2}
-    assert any(name.startswith("recovered import file") for name in report.outputs)
-    assert states(file_workspace) == {"written": 6}
+    assert any(name.startswith("recovered") for name in report.outputs)
+    assert states(file_workspace) == {"delivered": 6}
     every_piece = parsed_pieces(files(file_workspace))
     assert sorted(every_piece) == [f"F2025-{n:04d}" for n in range(1, 7)]  # each exactly once
     with file_workspace.ledger.connect() as connection:
@@ -110,19 +113,18 @@ def test_confirm_marks_pieces_sage_imported_and_only_then_writes_back(file_works
                                            currency_numbers={})
             first += len(general)
             connection.execute(schema.F_ECRITUREC.insert(), general)
-    with file_workspace.company.connect() as sage:
-        assert confirm_in_sage(file_workspace.ledger, "ACME", sage, "VTE") == (2, 1)
-    assert states(file_workspace) == {"in_sage": 2, "written": 1}
+    assert file_workspace.context.desk.confirm() == (2, 1)
+    assert states(file_workspace) == {"confirmed": 2, "delivered": 1}
     assert write_back(file_workspace.context).counts == {"acknowledged": 2}
 
 
 def test_reissue_writes_the_same_file_again_only_on_request(file_workspace: Workspace) -> None:
     file_workspace.source.document_list = invoices(2)
     sync(file_workspace.context)
-    target = file_workspace.context.target
-    assert isinstance(target, FileTarget)
     last = files(file_workspace)[-1]
     original = last.read_bytes()
     run_id = int(last.stem.rsplit("run", 1)[1])
     last.unlink()
-    assert target.reissue(run_id).read_bytes() == original
+    report = file_workspace.context.desk.redeliver(run_id)
+    assert Path(report.outputs["import file"]).read_bytes() == original
+    assert states(file_workspace) == {DeliveryState.DELIVERED.value: 2}

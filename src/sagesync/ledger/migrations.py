@@ -1,0 +1,51 @@
+"""Upgrading a ledger written by an older sagesync, in place, inside the opening transaction.
+
+Schema 1 (sagesync 0.1) -> 2: delivery states become one typed machine
+(posted and in_sage -> confirmed, written -> delivered), postings carry the
+source reference Sage keeps, customers and projects carry their delivery state,
+and findings become one current set per record (the latest run's).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from sagesync.core.delivery import source_reference
+
+
+def _columns(connection: Connection, table: str) -> set[str]:
+    return {row[1] for row in connection.exec_driver_sql(f"PRAGMA table_info({table})")}
+
+
+def _add(connection: Connection, table: str, column: str, declaration: str) -> None:
+    if column not in _columns(connection, table):
+        connection.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+
+
+def _to_2(connection: Connection) -> None:
+    _add(connection, "postings", "reference", "VARCHAR(17) NOT NULL DEFAULT ''")
+    connection.exec_driver_sql("UPDATE postings SET state = CASE state WHEN 'written' THEN 'delivered' "
+                               "WHEN 'pending' THEN 'pending' ELSE 'confirmed' END")
+    rows = connection.exec_driver_sql("SELECT id, source_id FROM postings").all()
+    connection.exec_driver_sql("UPDATE postings SET reference = ? WHERE id = ?",
+                               [(source_reference(source_id), row_id) for row_id, source_id in rows])
+    _add(connection, "synced_records", "state", "VARCHAR(10) NOT NULL DEFAULT 'confirmed'")
+    _add(connection, "synced_records", "delivered_to", "VARCHAR(200) NOT NULL DEFAULT ''")
+    _add(connection, "synced_records", "payload", "TEXT NOT NULL DEFAULT ''")
+    _add(connection, "findings", "kind", "VARCHAR(10) NOT NULL DEFAULT 'document'")
+    connection.exec_driver_sql(
+        "UPDATE findings SET kind = CASE (SELECT step FROM runs WHERE runs.id = findings.run_id) "
+        "WHEN 'customers' THEN 'customer' WHEN 'projects' THEN 'project' ELSE 'document' END")
+    connection.exec_driver_sql("UPDATE findings SET kind = 'setup' WHERE source_id = '' AND kind = 'document'")
+    # Keep the latest run's findings of each record: what the pages showed as current.
+    connection.exec_driver_sql(
+        "DELETE FROM findings WHERE run_id < (SELECT MAX(f.run_id) FROM findings f WHERE f.company = findings.company "
+        "AND f.kind = findings.kind AND f.source_id = findings.source_id)")
+
+
+STEPS = {1: _to_2}
+
+
+def migrate(connection: Connection, found: int) -> None:
+    for version in range(found, max(STEPS) + 1):
+        STEPS[version](connection)

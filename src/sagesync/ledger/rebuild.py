@@ -1,0 +1,132 @@
+"""`sagesync ledger rebuild`: the ledger of record reconstructed from what the company holds.
+
+Every piece sagesync posts carries its source identity (``EC_Reference``), so a
+lost, emptied or restored-from-backup ledger can be made whole again from the
+company itself (embedded or SQL read), or, where the company cannot be read
+from here (a ``.mae`` without SQL access), from the import files sagesync wrote.
+
+The rebuild only adds: a piece the ledger already knows is left as it is (its
+version and history stay), a piece it lacks is recorded as posted (confirmed
+when read from the company, delivered when read from an import file), with
+its lines, continuing each journal's entry numbers. Its content version is not
+in the company, so it is recorded as ``rebuilt:<total>``: the next sync adopts
+the document when its total is the one Sage holds, and reports it as changed
+after posting otherwise.
+
+A ledger that was made for another company is kept aside (renamed) and a new
+one started, so nothing of the other company's book is lost.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sagesync.core.delivery import DeliveryState, HeldPiece
+from sagesync.core.model import Document, DocumentStatus, LineRole
+from sagesync.ledger import store
+from sagesync.ledger.delivery import COMPANY_KEY, COMPANY_LABEL
+from sagesync.ledger.store import Ledger
+from sagesync.sage.port import SagePort
+
+REBUILT_VERSION_PREFIX = "rebuilt:"
+BATCH = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RebuildResult:
+    read_from: str  # the company, or the import files
+    pieces_seen: int
+    pieces_added: int
+    already_known: int
+    kept_aside: Path | None = None
+
+
+def _customer_total(piece: HeldPiece) -> Decimal:
+    return sum((line.amount for line in piece.entry.lines if line.role is LineRole.CUSTOMER), Decimal("0.00"))
+
+
+def _document(piece: HeldPiece) -> Document:
+    """The few facts of the source document the ledger's posting row needs, from the piece."""
+    entry = piece.entry
+    customer = next((line for line in entry.lines if line.role is LineRole.CUSTOMER), None)
+    return Document(source_id=entry.source_id, number=entry.invoice_number or entry.piece, kind=entry.kind,
+                    status=DocumentStatus.VALIDATED, issue_date=entry.entry_date,
+                    customer_source_id=customer.tiers if customer else "", lines=(), vat_subtotals=(),
+                    total_excl_vat=Decimal("0.00"), total_vat=Decimal("0.00"), total_incl_vat=_customer_total(piece))
+
+
+def rebuild(ledger_path: Path, port: SagePort, company: str, company_key: str, company_label: str) -> RebuildResult:
+    """Reconstruct (or complete) the ledger at ``ledger_path`` from the company behind ``port``."""
+    kept_aside = _keep_foreign_aside(ledger_path, company_key)
+    ledger = Ledger(ledger_path)
+    try:
+        held = port.held_pieces()
+        if held is None:
+            from sagesync.errors import ConfigurationError
+
+            raise ConfigurationError(
+                f"the company {company_label} cannot be read from here and no import file of sagesync is in the "
+                "profile's outbox folder: give sagesync SQL read access to the company (sage_location = "
+                "mssql+pyodbc://...), or put the import files back in the outbox folder, then rebuild again")
+        with ledger.connect() as connection:
+            known = store.references(connection, company)
+        seen = added = 0
+        from_company = True
+        pending: list[HeldPiece] = []
+        with ledger.engine.begin() as connection:
+            run_id = store.start_run(connection, company, "rebuild")
+        for piece in held:
+            seen += 1
+            if piece.reference in known:
+                continue
+            known.add(piece.reference)
+            from_company = from_company and piece.in_company
+            pending.append(piece)
+            if len(pending) >= BATCH:
+                added += _record(ledger, company, run_id, pending, port.name)
+                pending = []
+        added += _record(ledger, company, run_id, pending, port.name)
+        with ledger.engine.begin() as connection:
+            store.set_info(connection, COMPANY_KEY, company_key)
+            store.set_info(connection, COMPANY_LABEL, company_label)
+            store.finish_run(connection, run_id, "ok", {"pieces_seen": seen, "pieces_added": added,
+                                                        "already_known": seen - added}, {})
+        source = "the company" if from_company else "the import files"
+        return RebuildResult(source, seen, added, seen - added, kept_aside)
+    finally:
+        ledger.dispose()
+
+
+def _record(ledger: Ledger, company: str, run_id: int, pieces: list[HeldPiece], target: str) -> int:
+    """Record the pieces, in the state their source proves: in the company, or handed over in a file."""
+    if not pieces:
+        return 0
+    states = {piece.entry.source_id: DeliveryState.CONFIRMED if piece.in_company else DeliveryState.DELIVERED
+              for piece in pieces}
+    with ledger.engine.begin() as connection:
+        # The write-back goes again for these (its outbox rows are new): telling the platform twice that a
+        # document is synchronized is harmless, never telling it is not.
+        return store.record_postings(
+            connection, company, run_id,
+            [(_document(piece), f"{REBUILT_VERSION_PREFIX}{_customer_total(piece)}", piece.entry, piece.where)
+             for piece in pieces], target=target, states=states)
+
+
+def _keep_foreign_aside(ledger_path: Path, company_key: str) -> Path | None:
+    if not ledger_path.is_file() or ledger_path.stat().st_size == 0:
+        return None
+    ledger = Ledger(ledger_path)
+    try:
+        with ledger.connect() as connection:
+            bound = store.info(connection, COMPANY_KEY)
+    finally:
+        ledger.dispose()
+    if not bound or bound == company_key:
+        return None
+    aside = ledger_path.with_name(f"{ledger_path.stem}-other-company-{datetime.now():%Y%m%d-%H%M%S}"
+                                  f"{ledger_path.suffix}")
+    ledger_path.replace(aside)
+    return aside

@@ -1,0 +1,50 @@
+"""The steps, listed once: name, title, function, order. `sync`, the CLI and the console read this list."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sagesync.steps.context import StepContext
+from sagesync.steps.events import RunReport, Step
+from sagesync.steps.invoices import check_invoices, pull_invoices
+from sagesync.steps.referential import pull_customers, pull_projects
+from sagesync.steps.writeback import write_back
+
+
+@dataclass(frozen=True, slots=True)
+class StepInfo:
+    name: str
+    title: str
+    run: Callable[[StepContext], RunReport]
+    order: int
+    help: str  # one line, for the CLI's help
+
+
+REGISTRY: tuple[StepInfo, ...] = (
+    StepInfo(Step.CUSTOMERS, "Pull customers", pull_customers, 10,
+             "Pull customers: platform clients become Sage tiers (never overwritten)."),
+    StepInfo(Step.PROJECTS, "Pull projects", pull_projects, 20,
+             "Pull projects: platform projects become analytic sections (never overwritten)."),
+    StepInfo(Step.CHECK, "Check invoices", check_invoices, 30,
+             "Check invoices: list every problem per document; writes a CSV and an HTML report."),
+    StepInfo(Step.INVOICES, "Pull invoices", pull_invoices, 40,
+             "Pull invoices: post clean invoices and credit notes, once and only once."),
+    StepInfo(Step.WRITEBACK, "Write back", write_back, 50,
+             "Write back: tell the platform what was posted (outbox, retried)."),
+)
+STEPS: dict[str, StepInfo] = {step.name: step for step in sorted(REGISTRY, key=lambda step: step.order)}
+
+
+def step_title(name: str) -> str:
+    step = STEPS.get(name)
+    return step.title if step is not None else name
+
+
+def step_named(name: str) -> StepInfo:
+    from sagesync.errors import ConfigurationError
+
+    try:
+        return STEPS[name]
+    except KeyError:
+        raise ConfigurationError(f"unknown step {name}: expected one of sync, {', '.join(STEPS)}") from None
