@@ -30,9 +30,16 @@ def test_before_period_start_is_ignored_and_counted_not_an_error() -> None:
     assert verdict is Verdict.IGNORED and found == {FindingCode.BEFORE_PERIOD_START}
 
 
-def test_draft_is_blocked() -> None:
-    assert codes(document(line("1,00"), status=DocumentStatus.DRAFT, number="")) == (
-        Verdict.BLOCKED, {FindingCode.DRAFT_DOCUMENT})
+def test_draft_is_skipped_not_blocked() -> None:
+    result = check_document(document(line("1,00"), status=DocumentStatus.DRAFT, number=""), check_context(), "v")
+    assert result.verdict is Verdict.SKIPPED_DRAFT and result.entry is None
+    assert [(f.code, f.severity) for f in result.findings] == [(FindingCode.DRAFT_DOCUMENT, Severity.INFO)]
+    assert not any(f.blocks for f in result.findings)
+
+
+def test_a_draft_is_skipped_even_when_it_has_other_problems() -> None:
+    draft = document(line("1,00"), status=DocumentStatus.DRAFT, number="", customer="c9", total_incl_vat="9,99")
+    assert codes(draft) == (Verdict.SKIPPED_DRAFT, {FindingCode.DRAFT_DOCUMENT})
 
 
 def test_lines_that_do_not_add_up_to_the_total() -> None:
