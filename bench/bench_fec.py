@@ -101,7 +101,7 @@ def main() -> None:
     print(f"{'step':<8} {'lines':>10} {'seconds':>8} {'lines/s':>9} {'peak MiB':>9} {'file MiB':>9}")
     with tempfile.TemporaryDirectory() as folder:
         for lines in (arguments.small, arguments.lines):
-            target = Path(folder) / f"123456789FEC20251231-{lines}.txt"
+            target = Path(folder) / f"732829320FEC20251231-{lines}.txt"
             steps: list[tuple[str, Callable[[], None]]] = [("export", partial(export, lines, target))]
             if not arguments.no_check:
                 steps.append(("check", partial(check, target)))

@@ -148,15 +148,15 @@ def test_the_fec_is_exported_from_the_downloads_page(synced: Console, tmp_path: 
 
     def export_fec(profile: Profile, start: date, end: date) -> Path:
         asked.append((profile.name, start, end))
-        path = tmp_path / "123456789FEC20251231.txt"
+        path = tmp_path / "732829320FEC20251231.txt"
         path.write_text("JournalCode\tJournalLib\n", encoding="iso-8859-15")
         return path
 
     monkeypatch.setattr(jobs, "export_fec", export_fec, raising=False)
     page = synced.post("/company/demo/fec", {"start": "2025-01-01", "end": "2025-12-31"}).text
     assert asked == [("demo", date(2025, 1, 1), date(2025, 12, 31))]
-    assert "FEC written: 123456789FEC20251231.txt" in page
-    link = re.search(r'href="(/company/demo/file\?path=[^"]+)">123456789FEC20251231.txt</a>', page)
+    assert "FEC written: 732829320FEC20251231.txt" in page
+    link = re.search(r'href="(/company/demo/file\?path=[^"]+)">732829320FEC20251231.txt</a>', page)
     assert link
     assert synced.client.get(markup.unescape(link.group(1))).text.startswith("JournalCode")
     wrong = synced.post("/company/demo/fec", {"start": "2025-12-31", "end": "2025-01-01"})

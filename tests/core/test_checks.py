@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from sagesync.core.checks import Verdict, check_customers, check_document, check_projects, check_setup
+from sagesync.core.checks import (
+    RefusalReason,
+    Verdict,
+    check_customers,
+    check_document,
+    check_projects,
+    check_setup,
+    refusal_reasons,
+)
 from sagesync.core.findings import FindingCode, Severity
 from sagesync.core.mapping import VatRegime
 from sagesync.core.model import DocumentKind, DocumentStatus, RevenueKind
@@ -30,9 +38,16 @@ def test_before_period_start_is_ignored_and_counted_not_an_error() -> None:
     assert verdict is Verdict.IGNORED and found == {FindingCode.BEFORE_PERIOD_START}
 
 
-def test_draft_is_blocked() -> None:
-    assert codes(document(line("1,00"), status=DocumentStatus.DRAFT, number="")) == (
-        Verdict.BLOCKED, {FindingCode.DRAFT_DOCUMENT})
+def test_draft_is_skipped_not_blocked() -> None:
+    result = check_document(document(line("1,00"), status=DocumentStatus.DRAFT, number=""), check_context(), "v")
+    assert result.verdict is Verdict.SKIPPED_DRAFT and result.entry is None
+    assert [(f.code, f.severity) for f in result.findings] == [(FindingCode.DRAFT_DOCUMENT, Severity.INFO)]
+    assert not any(f.blocks for f in result.findings)
+
+
+def test_a_draft_is_skipped_even_when_it_has_other_problems() -> None:
+    draft = document(line("1,00"), status=DocumentStatus.DRAFT, number="", customer="c9", total_incl_vat="9,99")
+    assert codes(draft) == (Verdict.SKIPPED_DRAFT, {FindingCode.DRAFT_DOCUMENT})
 
 
 def test_lines_that_do_not_add_up_to_the_total() -> None:
@@ -143,3 +158,58 @@ def test_codes_longer_than_sage_holds_are_refused_not_truncated() -> None:
     assert [f.code for f in check_customers([customer("1", "C" * 18, "Long")])] == [FindingCode.CUSTOMER_CODE_TOO_LONG]
     assert check_customers([customer("1", "C" * 17, "Juste")]) == []
     assert [f.code for f in check_projects([project("1", "P" * 14, "Long")])] == [FindingCode.PROJECT_CODE_TOO_LONG]
+
+
+# --- root causes of a client or project that is not in Sage ------------------------------------------
+
+
+def not_synced(**knowledge: object) -> dict[str, tuple[FindingCode, str, str]]:
+    context = replace(check_context(), **knowledge)  # type: ignore[arg-type]
+    result = check_document(document(line("100,00"), customer="c9", project="p9"), context, "v")
+    assert result.verdict is Verdict.BLOCKED
+    return {f.field: (f.code, f.message, f.fix) for f in result.findings}
+
+
+def test_without_knowledge_the_reason_stays_open() -> None:
+    found = not_synced()
+    assert found["client"][0] is FindingCode.CUSTOMER_NOT_SYNCED and "Run Pull customers" in found["client"][2]
+    assert found["project"][0] is FindingCode.PROJECT_NOT_SYNCED and "Run Pull projects" in found["project"][2]
+
+
+def test_a_client_or_project_absent_from_the_platform_is_not_a_pull_problem() -> None:
+    found = not_synced(platform_customers=frozenset({"c1", "c2"}), platform_projects=frozenset({"p1"}))
+    code, message, fix = found["client"]
+    assert code is FindingCode.CUSTOMER_UNKNOWN and "does not exist on the platform" in message
+    assert "Pull" not in fix and "existing client" in fix
+    code, message, fix = found["project"]
+    assert code is FindingCode.PROJECT_UNKNOWN and "does not exist on the platform" in message and "Pull" not in fix
+
+
+def test_a_client_or_project_refused_at_pull_names_the_refusal() -> None:
+    expected = {"empty_code": ("no client code", "fill"), "shared_code": ("shared with another client", "own code"),
+                "too_long": ("longer than the 17 characters", "Shorten")}
+    for reason, (why, fix_word) in expected.items():
+        found = not_synced(customer_refusals={"c9": reason}, project_refusals={"p9": reason},
+                           platform_customers=frozenset({"c9"}))
+        code, message, fix = found["client"]
+        assert code is FindingCode.CUSTOMER_REFUSED and "refused at Pull customers" in message and why in message
+        assert fix_word in fix and "then run Pull customers" in fix
+        assert found["project"][0] is FindingCode.PROJECT_REFUSED and "refused at Pull projects" in found["project"][1]
+    assert "strange" in not_synced(customer_refusals={"c9": "strange"})["client"][1]  # an unknown reason is shown
+
+
+def test_a_listed_client_that_was_not_refused_was_simply_not_pulled_yet() -> None:
+    found = not_synced(platform_customers=frozenset({"c9"}), platform_projects=frozenset({"p9"}))
+    assert found["client"][0] is FindingCode.CUSTOMER_NOT_SYNCED and "not pulled" in found["client"][1]
+    assert found["client"][2] == "Run Pull customers, then check again."
+    assert found["project"][2] == "Run Pull projects, then check again."
+
+
+def test_refusal_reasons_come_from_the_pull_findings() -> None:
+    customers = check_customers([customer("1", "", "Sans code"), customer("2", "04217", "Dupont"),
+                                 customer("3", "04217", "Durand"), customer("4", "C" * 18, "Long"),
+                                 customer("5", "OK", "Bon")])
+    assert refusal_reasons(customers) == {"1": "empty_code", "2": "shared_code", "3": "shared_code",
+                                          "4": "too_long"}
+    projects = check_projects([project("1", "", "Sans code"), project("2", "P" * 14, "Long")])
+    assert refusal_reasons(projects) == {"1": RefusalReason.EMPTY_CODE, "2": RefusalReason.TOO_LONG}

@@ -45,7 +45,7 @@ def fec(
     table: Rows = [list(header or FEC_COLUMNS), *(line.split("|") for line in VALID)]
     if change is not None:
         change(table)
-    path = tmp_path / "123456789FEC20251231.txt"
+    path = tmp_path / "732829320FEC20251231.txt"
     path.write_bytes("".join(separator.join(row) + ending for row in table).encode(encoding))
     return path
 

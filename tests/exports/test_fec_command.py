@@ -104,7 +104,7 @@ def test_export_options_pipe_utf8_siren_and_company_source(tmp_path: Path) -> No
             "--encoding",
             "utf-8",
             "--siren",
-            "123 456 789",
+            "732 829 320",
             "--output",
             str(tmp_path),
             "--source",
@@ -112,7 +112,7 @@ def test_export_options_pipe_utf8_siren_and_company_source(tmp_path: Path) -> No
         ],
     )
     assert result.exit_code == 0, result.output
-    data = (tmp_path / "123456789FEC20250315.txt").read_bytes()
+    data = (tmp_path / "732829320FEC20250315.txt").read_bytes()
     assert data.startswith(b"JournalCode|JournalLib|") and data.count(b"\r\n") == 4  # March 14 only
     assert "collectée".encode() in data
     assert calls == [("acme", "company")]
@@ -128,7 +128,7 @@ def test_export_without_a_siren_says_where_to_give_it(tmp_path: Path) -> None:
 
 
 def test_export_refuses_wrong_dates_and_missing_profile(tmp_path: Path) -> None:
-    app = app_with(MemorySource(two_invoices(), siren="123456789"))
+    app = app_with(MemorySource(two_invoices(), siren="732829320"))
     for arguments, expected in [
         (["--profile", "acme", "--from", "2025-13-01", "--to", "2025-12-31"], "--from"),
         (["--profile", "acme", "--from", "2025-12-31", "--to", "2025-01-01"], "before"),
@@ -145,7 +145,7 @@ def test_by_default_the_command_asks_the_jobs_factory(monkeypatch: pytest.Monkey
 
     def factory(profile: str, kind: str) -> FecEntrySource:
         asked.append((profile, kind))
-        return MemorySource(two_invoices(), siren="123456789")
+        return MemorySource(two_invoices(), siren="732829320")
 
     monkeypatch.setattr(sagesync.jobs, "fec_source_for", factory)
     app = typer.Typer()
@@ -163,7 +163,7 @@ def test_export_reports_problems_of_what_it_wrote(tmp_path: Path) -> None:
     entries = two_invoices()
     entries[1] = FecEntry(entries[1].entry, "VTE000005", entries[1].validated_on, "Ventes")  # a hole in the ledger
     result = runner.invoke(
-        app_with(MemorySource(entries, siren="123456789")),
+        app_with(MemorySource(entries, siren="732829320")),
         ["export", "fec", "--profile", "acme", "--from", "2025-01-01", "--to", "2025-12-31", "--output", str(tmp_path)],
     )
     assert result.exit_code == 1

@@ -48,7 +48,7 @@ def export(
     engine: Engine, tmp_path: Path, start: date, end: date, journal_codes: list[str] | None = None
 ) -> tuple[Path, list[dict[str, str]]]:
     company = CompanyFecSource(engine, journal_codes)
-    target = tmp_path / "123456789FEC20251231.txt"
+    target = tmp_path / "732829320FEC20251231.txt"
     write_fec(
         company.fec_entries(start, end),
         target,

@@ -80,7 +80,7 @@ def test_written_fec_passes_the_validator(
         entries, counters = assign_numbers([(posted(doc), day) for doc, day in run], counters, {"VTE": "Ventes"})
         numbered.extend(entries)
     with TemporaryDirectory() as folder:
-        target = Path(folder) / "123456789FEC20251231.txt"
+        target = Path(folder) / "732829320FEC20251231.txt"
         summary = write_fec(numbered, target, account_labels=labels, tiers_names=names, options=options)
         report = inspect_fec(target)
         data = target.read_bytes()

@@ -276,10 +276,14 @@ def test_fec_text_is_idempotent_and_never_holds_a_separator() -> None:
 
 
 def test_file_name() -> None:
-    assert fec_file_name("123456789", date(2025, 12, 31)) == "123456789FEC20251231.txt"
-    assert fec_file_name("123 456 789", date(2024, 6, 30)) == "123456789FEC20240630.txt"
+    assert fec_file_name("732829320", date(2025, 12, 31)) == "732829320FEC20251231.txt"
+    assert fec_file_name("732 829 320", date(2024, 6, 30)) == "732829320FEC20240630.txt"
     for wrong in ("12345678", "1234567890", "12345678A", ""):
         with pytest.raises(ConfigurationError, match="SIREN"):
+            fec_file_name(wrong, date(2025, 12, 31))
+    # the profile's rule: 9 digits are not enough, the check digit must be right too
+    for wrong in ("123456789", "732829321"):
+        with pytest.raises(ConfigurationError, match="check digit"):
             fec_file_name(wrong, date(2025, 12, 31))
 
 
@@ -322,7 +326,7 @@ def test_numbering_is_continuous_per_journal_across_runs(tmp_path: Path) -> None
 
 
 def test_a_path_target_is_complete_or_absent(tmp_path: Path) -> None:
-    target = tmp_path / "123456789FEC20251231.txt"
+    target = tmp_path / "732829320FEC20251231.txt"
 
     def failing() -> Iterator[FecEntry]:
         yield from odoo_invoice()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -24,10 +24,13 @@ from sagesync.core.model import (
     DocumentKind,
     DocumentStatus,
     JournalEntry,
+    LineRole,
     Project,
     RevenueKind,
+    Side,
 )
 from sagesync.core.money import ZERO, to_cents
+from sagesync.core.numbers import SECTION_CODE_LIMIT, TIERS_CODE_LIMIT, number_clashes, truncation_findings
 from sagesync.core.posting import PostingContext, PostingError, post_document
 from sagesync.core.reference import SALES_JOURNAL_TYPE, CompanyReference
 
@@ -38,6 +41,18 @@ class Verdict(StrEnum):
     IGNORED = "ignored"  # dated before the period start: not an error, counted
     ALREADY_POSTED = "already_posted"  # same version already in the books
     CHANGED_AFTER_POSTING = "changed_after_posting"  # posted, then edited on the platform
+    SKIPPED_DRAFT = "draft"  # a draft: not posted until validated, not a problem
+
+
+class RefusalReason(StrEnum):
+    """Why Pull customers / Pull projects refused a record (``CheckContext.*_refusals`` values)."""
+
+    EMPTY_CODE = "empty_code"
+    SHARED_CODE = "shared_code"
+    TOO_LONG = "too_long"
+
+
+_NOTHING: Mapping[str, str] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +62,16 @@ class CheckContext:
     period_start: date
     tiers_by_customer: Mapping[str, str]  # synced customers
     section_by_project: Mapping[str, str]  # synced projects
+    # Numbers already in the books (ledger and company), as Sage holds them: EC_Piece and
+    # EC_RefPiece -> source id of the document that holds it (see ``numbers.numbers_in_use``).
+    pieces_in_use: Mapping[str, str] = field(default_factory=lambda: _NOTHING)
+    references_in_use: Mapping[str, str] = field(default_factory=lambda: _NOTHING)
+    # Why a client or project is not synced, when the caller knows: source id -> RefusalReason
+    # value (see ``refusal_reasons``), and the ids the platform listed (None: not known).
+    customer_refusals: Mapping[str, str] = field(default_factory=lambda: _NOTHING)
+    platform_customers: frozenset[str] | None = None
+    project_refusals: Mapping[str, str] = field(default_factory=lambda: _NOTHING)
+    platform_projects: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +134,6 @@ def check_setup(mapping: AccountMapping, company: CompanyReference, where: str =
 # --- customers and projects -----------------------------------------------------------------
 
 
-TIERS_CODE_LIMIT = 17  # CT_Num
-SECTION_CODE_LIMIT = 13  # CA_Num
-
 
 def check_customers(customers: Iterable[Customer]) -> list[Finding]:
     """A client needs a unique, non-empty code that Sage can hold; it is never guessed."""
@@ -172,10 +194,15 @@ def check_projects(projects: Iterable[Project]) -> list[Finding]:
 DocumentCheck = Callable[[Document, CheckContext], Iterable[Finding]]
 
 
+def _draft(document: Document) -> Finding:
+    return _finding(document, "is_valid", FindingCode.DRAFT_DOCUMENT,
+                    "the document is a draft: it is not posted until it is validated",
+                    "Nothing to do now: once it is validated on the platform, the next run posts it.", Severity.INFO)
+
+
 def check_state(document: Document, context: CheckContext) -> Iterator[Finding]:
     if document.status is DocumentStatus.DRAFT:
-        yield _finding(document, "is_valid", FindingCode.DRAFT_DOCUMENT, "the document is a draft",
-                       "Validate it on the platform; drafts are never posted.")
+        yield _draft(document)  # check_document stops before: a draft is skipped, not checked
     elif not document.number.strip():
         yield _finding(document, "code", FindingCode.NUMBER_MISSING, "the validated document has no number",
                        "Check the invoice numbering settings on the platform.")
@@ -195,12 +222,19 @@ def check_totals(document: Document, context: CheckContext) -> Iterator[Finding]
         yield _finding(document, "items", FindingCode.NO_LINES, "the document has no lines",
                        "Add its lines on the platform.")
         return
-    for line in document.lines:
-        if line.amount < 0:
-            yield _finding(document, "items.amount", FindingCode.NEGATIVE_AMOUNT,
-                           f"line '{line.description}' has a negative amount ({_money(line.amount)})",
-                           "Bill a reduction as a credit note, not as a negative line.")
+    # A negative line (a discount) is fine: it nets against the revenue of its account, section
+    # and VAT code. Only a document whose revenue nets to zero or below cannot be posted.
     lines_total = sum((line.amount for line in document.lines), ZERO)
+    credit_note = document.kind is DocumentKind.CREDIT_NOTE
+    if lines_total <= 0 or document.total_incl_vat <= 0:
+        what = f"{_money(lines_total)} HT" if lines_total <= 0 else f"{_money(document.total_incl_vat)} TTC"
+        yield _finding(document, "items.amount", FindingCode.NEGATIVE_AMOUNT,
+                       f"the lines net to {what}: a {'credit note' if credit_note else 'document'} must come "
+                       "to more than zero",
+                       "Correct the lines of the credit note on the platform: its amounts are what it reverses."
+                       if credit_note else
+                       "A reduction larger than what is billed is a credit note: correct the lines on the platform "
+                       "and issue a credit note for the rest.")
     if lines_total != document.total_excl_vat:
         yield _finding(document, "amount", FindingCode.TOTALS_INCONSISTENT,
                        f"the lines add up to {_money(lines_total)} HT, "
@@ -318,19 +352,88 @@ def check_mapping(document: Document, context: CheckContext) -> Iterator[Finding
                            "Set the exchange rate printed on the invoice on the platform.")
 
 
+_REFUSED_WHY: dict[tuple[str, str], tuple[str, str]] = {
+    ("client", RefusalReason.EMPTY_CODE): ("it has no client code",
+                                           "On the platform, Billing > Clients: fill the client's Number with a "
+                                           "unique code, then run Pull customers."),
+    ("client", RefusalReason.SHARED_CODE): ("its client code is shared with another client",
+                                            "On the platform, Billing > Clients: give each client its own code, "
+                                            "then run Pull customers."),
+    ("client", RefusalReason.TOO_LONG): (f"its client code is longer than the {TIERS_CODE_LIMIT} characters of "
+                                         "a Sage tiers code",
+                                         f"Shorten the client's code on the platform to {TIERS_CODE_LIMIT} "
+                                         "characters, then run Pull customers."),
+    ("project", RefusalReason.EMPTY_CODE): ("it has no code for its analytic section",
+                                            f"On the platform, give the project a short unique code (at most "
+                                            f"{SECTION_CODE_LIMIT} characters), then run Pull projects."),
+    ("project", RefusalReason.SHARED_CODE): ("its code is shared with another project",
+                                             "On the platform, give each project its own code, then run Pull "
+                                             "projects."),
+    ("project", RefusalReason.TOO_LONG): (f"its code is longer than the {SECTION_CODE_LIMIT} characters of a Sage "
+                                          "analytic section",
+                                          f"Shorten the project's code on the platform to {SECTION_CODE_LIMIT} "
+                                          "characters, then run Pull projects."),
+}
+
+_REFUSAL_OF = {
+    FindingCode.CUSTOMER_CODE_EMPTY: RefusalReason.EMPTY_CODE,
+    FindingCode.CUSTOMER_CODE_DUPLICATE: RefusalReason.SHARED_CODE,
+    FindingCode.CUSTOMER_CODE_TOO_LONG: RefusalReason.TOO_LONG,
+    FindingCode.PROJECT_CODE_EMPTY: RefusalReason.EMPTY_CODE,
+    FindingCode.PROJECT_CODE_DUPLICATE: RefusalReason.SHARED_CODE,
+    FindingCode.PROJECT_CODE_TOO_LONG: RefusalReason.TOO_LONG,
+}
+
+
+def refusal_reasons(findings: Iterable[Finding]) -> dict[str, str]:
+    """Source id -> RefusalReason value, from the findings of ``check_customers`` or ``check_projects``.
+
+    The result is what ``CheckContext.customer_refusals`` / ``project_refusals`` expect.
+    """
+    reasons: dict[str, str] = {}
+    for finding in findings:
+        reason = _REFUSAL_OF.get(finding.code)
+        if reason is not None and finding.source_id:
+            reasons.setdefault(finding.source_id, reason.value)
+    return reasons
+
+
+def _not_synced(document: Document, what: str, source_id: str, refusals: Mapping[str, str],
+                listed: frozenset[str] | None) -> Finding:
+    """The finding for a client or project that is not in Sage, naming the root cause when it is known."""
+    client = what == "client"
+    step = "Pull customers" if client else "Pull projects"
+    codes = ((FindingCode.CUSTOMER_UNKNOWN, FindingCode.CUSTOMER_REFUSED, FindingCode.CUSTOMER_NOT_SYNCED) if client
+             else (FindingCode.PROJECT_UNKNOWN, FindingCode.PROJECT_REFUSED, FindingCode.PROJECT_NOT_SYNCED))
+    if listed is not None and source_id not in listed:
+        return _finding(document, what, codes[0],
+                        f"the {what} #{source_id} does not exist on the platform (it is not in its {what} list)",
+                        f"On the platform, attach the document to an existing {what} (this one may have been "
+                        "deleted or archived), then check again.")
+    reason = refusals.get(source_id)
+    if reason is not None:
+        why, fix = _REFUSED_WHY.get((what, reason), (f"reason: {reason}",
+                                                     f"Fix the {what} on the platform, then run {step}."))
+        return _finding(document, what, codes[1], f"the {what} #{source_id} was refused at {step}: {why}", fix)
+    if listed is None:  # the caller does not know the root cause: say both
+        target = "a Sage tiers" if client else "an analytic section"
+        return _finding(document, what, codes[2], f"the {what} #{source_id} is not {target} yet",
+                        f"Run {step} first (and fix the {what}'s code if it was refused).")
+    target = "a Sage tiers" if client else "an analytic section"
+    return _finding(document, what, codes[2], f"the {what} #{source_id} is not {target} yet: it was not pulled",
+                    f"Run {step}, then check again.")
+
+
 def check_synced(document: Document, context: CheckContext) -> Iterator[Finding]:
     if document.customer_source_id not in context.tiers_by_customer:
-        yield _finding(document, "client", FindingCode.CUSTOMER_NOT_SYNCED,
-                       f"the client #{document.customer_source_id} is not a Sage tiers yet",
-                       "Run Pull customers first (and fix the client's code if it was refused).")
+        yield _not_synced(document, "client", document.customer_source_id, context.customer_refusals,
+                          context.platform_customers)
     projects = {document.project_source_id} if document.project_source_id else set()
     for line in document.lines:
         projects.update(allocation.project_source_id for allocation in line.allocations)
     for project in sorted(projects):
         if project not in context.section_by_project:
-            yield _finding(document, "project", FindingCode.PROJECT_NOT_SYNCED,
-                           f"the project #{project} is not an analytic section yet",
-                           "Run Pull projects first (and fix the project's code if it was refused).")
+            yield _not_synced(document, "project", project, context.project_refusals, context.platform_projects)
     if not projects:
         yield _finding(document, "project", FindingCode.PROJECT_NOT_SYNCED,
                        "the document has no project: its revenue gets no analytic allocation",
@@ -338,7 +441,37 @@ def check_synced(document: Document, context: CheckContext) -> Iterator[Finding]
                        Severity.WARNING)
 
 
-DOCUMENT_CHECKS: tuple[DocumentCheck, ...] = (check_state, check_totals, check_mapping, check_synced)
+def check_number(document: Document, context: CheckContext) -> Iterator[Finding]:
+    """The number must not be another document's piece or reference in the books (``numbers.py``)."""
+    if document.status is not DocumentStatus.DRAFT:
+        clashes = number_clashes([document], context.pieces_in_use, context.references_in_use)
+        yield from clashes.get(document.source_id, ())
+
+
+DOCUMENT_CHECKS: tuple[DocumentCheck, ...] = (check_state, check_totals, check_mapping, check_synced, check_number)
+
+
+def _other_side_findings(document: Document, entry: JournalEntry) -> Iterator[Finding]:
+    """A revenue group or VAT rate that nets negative is posted on the customer's side: say so."""
+    customer_side = entry.lines[0].side
+    natural = "credit" if customer_side is Side.DEBIT else "debit"
+    flipped = "debit" if customer_side is Side.DEBIT else "credit"
+    for line in entry.lines[1:]:
+        if line.side is not customer_side:
+            continue
+        where = f"account {line.account}"
+        details = [f"VAT code {line.vat_code}"] if line.vat_code else []
+        details += [f"section {split.section}" for split in line.analytic]
+        if details:
+            where += f" ({', '.join(details)})"
+        what = "revenue" if line.role is LineRole.REVENUE else "VAT"
+        yield _finding(document, "items.amount", FindingCode.NEGATIVE_REVENUE_GROUP,
+                       f"the {what} on {where} nets to -{_money(line.amount)}: its negative lines exceed its "
+                       f"positive ones, so it is posted as a {flipped} of {_money(line.amount)} instead of a "
+                       f"{natural}",
+                       "Nothing to do if the discount is right. To reduce the revenue it belongs to, give the "
+                       "discount line the same kind, VAT rate and project as that revenue on the platform.",
+                       Severity.WARNING)
 
 
 def check_document(document: Document, context: CheckContext, version: str,
@@ -357,6 +490,8 @@ def check_document(document: Document, context: CheckContext, version: str,
                            "the posted version",
                            "A posted document is final: issue a credit note and a new invoice instead of editing it.")
         return CheckResult(Verdict.CHANGED_AFTER_POSTING, (finding,))
+    if document.status is DocumentStatus.DRAFT:
+        return CheckResult(Verdict.SKIPPED_DRAFT, (_draft(document),))
     findings = tuple(finding for check in DOCUMENT_CHECKS for finding in check(document, context))
     if any(finding.blocks for finding in findings):
         return CheckResult(Verdict.BLOCKED, findings)
@@ -369,4 +504,5 @@ def check_document(document: Document, context: CheckContext, version: str,
         problem = _finding(document, "document", FindingCode.NOT_POSTABLE, f"cannot be posted: {error}",
                            "Correct the document on the platform.")
         return CheckResult(Verdict.BLOCKED, (*findings, problem))
+    findings += (*_other_side_findings(document, entry), *truncation_findings(document, entry))
     return CheckResult(Verdict.READY, findings, entry)

@@ -32,18 +32,25 @@ class FindingCode(StrEnum):
     CUSTOMER_CODE_EMPTY = "customer_code_empty"
     CUSTOMER_CODE_DUPLICATE = "customer_code_duplicate"
     CUSTOMER_CODE_TOO_LONG = "customer_code_too_long"
-    CUSTOMER_NOT_SYNCED = "customer_not_synced"
+    CUSTOMER_NOT_SYNCED = "customer_not_synced"  # not pulled yet (or the reason is unknown)
+    CUSTOMER_UNKNOWN = "customer_unknown"  # absent from the platform's client list
+    CUSTOMER_REFUSED = "customer_refused"  # refused at Pull customers (empty, shared or too long code)
     PROJECT_CODE_EMPTY = "project_code_empty"
     PROJECT_CODE_DUPLICATE = "project_code_duplicate"
     PROJECT_CODE_TOO_LONG = "project_code_too_long"
-    PROJECT_NOT_SYNCED = "project_not_synced"
+    PROJECT_NOT_SYNCED = "project_not_synced"  # not pulled yet (or the reason is unknown)
+    PROJECT_UNKNOWN = "project_unknown"  # absent from the platform's project list
+    PROJECT_REFUSED = "project_refused"  # refused at Pull projects (empty, shared or too long code)
     # The document itself
     DRAFT_DOCUMENT = "draft_document"
     NUMBER_MISSING = "number_missing"
     NO_LINES = "no_lines"
     TOTALS_INCONSISTENT = "totals_inconsistent"
     VAT_INCONSISTENT = "vat_inconsistent"
-    NEGATIVE_AMOUNT = "negative_amount"
+    NEGATIVE_AMOUNT = "negative_amount"  # the document's net revenue (HT) or total (TTC) is zero or below
+    NEGATIVE_REVENUE_GROUP = "negative_revenue_group"  # a revenue line nets negative: posted on the other side
+    DUPLICATE_NUMBER = "duplicate_number"  # the number is already another document's piece in the books
+    NUMBER_COLLISION = "number_collision"  # two different numbers shorten to the same Sage piece or reference
     BEFORE_PERIOD_START = "before_period_start"
     CLOSED_PERIOD = "closed_period"
     ORIGINAL_INVOICE_UNKNOWN = "original_invoice_unknown"
@@ -55,6 +62,7 @@ class FindingCode(StrEnum):
     SOURCE_FIELD_INVALID = "source_field_invalid"
     TEXT_TRANSLITERATED = "text_transliterated"
     TEXT_TRUNCATED = "text_truncated"
+    TRUNCATED = "truncated"  # a number or code shortened to fit Sage (piece, reference, tiers, section, label)
 
 
 @dataclass(frozen=True, slots=True)

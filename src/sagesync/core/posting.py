@@ -5,6 +5,8 @@ accounting-fr.md §1-§6, in short:
 - revenue is credited per (account, analytic section, VAT code);
 - VAT is credited per rate with the VAT the document states, never recomputed;
 - a credit note takes the opposite sides, amounts stay positive;
+- a negative line (a discount) nets against the revenue of its (account, section, VAT code);
+  a group, or a VAT rate, that nets negative is posted on the other side, still positive;
 - a foreign-currency document is converted with the rate it carries; the cent left over
   by the conversion goes to the largest revenue line, never to 411 or VAT.
 
@@ -34,6 +36,7 @@ from sagesync.core.model import (
 from sagesync.core.money import ZERO, allocate, to_cents
 
 PIECE_LIMIT = 13  # EC_Piece
+REFERENCE_LIMIT = 17  # EC_RefPiece
 LABEL_LIMIT = 69  # EC_Intitule at #VER 31 (older versions: 35, see the Sage writer)
 
 
@@ -58,11 +61,29 @@ def piece_number(number: str) -> str:
     return compact[-PIECE_LIMIT:]
 
 
-def entry_label(document: Document) -> str:
-    base = document.label or (
+def reference_piece(number: str) -> str:
+    """EC_RefPiece for an invoice number: at most 17 characters, keeping the end where the sequence lives.
+
+    The Sage writers store this value and ``existing_pieces`` must be asked with it; Sage compares
+    it without regard to case, so compare ``number_key(reference_piece(n))`` when looking for clashes.
+    """
+    return number.strip()[-REFERENCE_LIMIT:]
+
+
+def number_key(number: str) -> str:
+    """A number as Sage compares it: surrounding spaces stripped, upper case."""
+    return number.strip().upper()
+
+
+def full_label(document: Document) -> str:
+    """The entry label before it is cut to the Sage limit."""
+    return document.label or (
         f"Avoir {document.number}" if document.kind is DocumentKind.CREDIT_NOTE else f"Facture {document.number}"
     )
-    return base[:LABEL_LIMIT]
+
+
+def entry_label(document: Document) -> str:
+    return full_label(document)[:LABEL_LIMIT]
 
 
 def _sides(kind: DocumentKind) -> tuple[Side, Side]:
@@ -148,6 +169,8 @@ def post_document(document: Document, context: PostingContext) -> JournalEntry:
     if not tiers:
         raise PostingError(f"{document.display_name}: customer {document.customer_source_id} is not synced")
     total_euros = _to_euros(document, document.total_incl_vat)
+    if total_euros <= 0:
+        raise PostingError(f"{document.display_name}: the total incl. VAT is zero or below")
 
     vat_lines: list[EntryLine] = []
     for subtotal in document.vat_subtotals:
@@ -159,16 +182,19 @@ def post_document(document: Document, context: PostingContext) -> JournalEntry:
         # The euro VAT is the one the document states when it states one (BT-111).
         stated_euros = subtotal.vat_eur if foreign else None
         vat_euros = stated_euros if stated_euros is not None else _to_euros(document, subtotal.vat)
+        if vat_euros == 0:
+            raise PostingError(f"{document.display_name}: the VAT at {subtotal.rate} % converts to 0,00 EUR")
+        # A rate whose lines net negative states a negative VAT: it goes on the customer's side.
         vat_lines.append(
             EntryLine(
                 role=LineRole.VAT,
                 account=vat.account(mapping.vat_regime),
-                side=other_side,
-                amount=vat_euros,
+                side=other_side if vat_euros > 0 else customer_side,
+                amount=abs(vat_euros),
                 label=label,
                 vat_code=vat.code(mapping.vat_regime),
                 currency=currency,
-                currency_amount=subtotal.vat if foreign else None,
+                currency_amount=abs(subtotal.vat) if foreign else None,
             )
         )
 
@@ -177,29 +203,32 @@ def post_document(document: Document, context: PostingContext) -> JournalEntry:
         raise PostingError(f"{document.display_name}: no revenue to post")
     for group in groups:
         group.euros = _to_euros(document, group.amount)
-    residue = total_euros - sum((line.amount for line in vat_lines), ZERO) - sum((g.euros for g in groups), ZERO)
+    vat_total = sum((line.amount if line.side is other_side else -line.amount for line in vat_lines), ZERO)
+    residue = total_euros - vat_total - sum((g.euros for g in groups), ZERO)
     if residue:
         if not foreign:
             raise PostingError(f"{document.display_name}: lines do not add up to the total ({residue})")
         largest = max(groups, key=lambda group: group.euros)  # first of equals: deterministic
         largest.euros += residue
 
+    if any(group.euros == 0 for group in groups):
+        raise PostingError(f"{document.display_name}: a revenue line would be zero after conversion")
+    # A group that nets negative (a discount larger than the revenue it reduces) is posted
+    # on the customer's side with a positive amount; the checks report it as a warning.
     revenue_lines = [
         EntryLine(
             role=LineRole.REVENUE,
             account=group.account,
-            side=other_side,
-            amount=group.euros,
+            side=other_side if group.euros > 0 else customer_side,
+            amount=abs(group.euros),
             label=label,
             vat_code=group.vat_code,
             currency=currency,
-            currency_amount=group.amount if foreign else None,
-            analytic=(AnalyticSplit(mapping.analytic_plan, group.section, group.euros),) if group.section else (),
+            currency_amount=abs(group.amount) if foreign else None,
+            analytic=(AnalyticSplit(mapping.analytic_plan, group.section, abs(group.euros)),) if group.section else (),
         )
         for group in groups
     ]
-    if any(line.amount <= 0 for line in revenue_lines):
-        raise PostingError(f"{document.display_name}: a revenue line would be zero or negative after conversion")
 
     customer_line = EntryLine(
         role=LineRole.CUSTOMER,

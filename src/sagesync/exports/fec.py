@@ -37,6 +37,7 @@ from typing import BinaryIO, Literal, Protocol
 
 from sagesync.core.model import EURO, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.money import ZERO, to_cents
+from sagesync.core.siren import compact_siren, siren_problem
 from sagesync.errors import ConfigurationError
 from sagesync.ledger.numbering import format_entry_number
 
@@ -198,12 +199,10 @@ def fec_date(day: date) -> str:
 
 def fec_file_name(siren: str, closing_date: date) -> str:
     """``<SIREN>FEC<AAAAMMJJ>.txt``, the closing date being the financial year's last day."""
-    compact = siren.replace(" ", "").replace(".", "")
-    if len(compact) != 9 or not compact.isdigit():
-        raise ConfigurationError(
-            f"SIREN {siren!r} is not 9 digits: give the company's SIREN (the first 9 digits of its SIRET)"
-        )
-    return f"{compact}FEC{fec_date(closing_date)}.txt"
+    problem = siren_problem(siren)  # the same rule as the profile's (sagesync.core.siren)
+    if problem:
+        raise ConfigurationError(f"SIREN {problem}")
+    return f"{compact_siren(siren)}FEC{fec_date(closing_date)}.txt"
 
 
 def assign_numbers(

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from sagesync import __version__
+from sagesync.core.siren import EXAMPLE_SIREN
 from sagesync.errors import ConfigurationError
 from sagesync.exports.fec import FEC_COLUMNS, FecEntrySource, FecOptions, FecSummary, fec_file_name, write_fec
 from sagesync.exports.fec_check import FecReport, inspect_fec
@@ -76,8 +77,8 @@ def export_fec_file(source: FecEntrySource, start: date, end: date, folder: Path
         raise ConfigurationError(f"{folder}: no such folder; create it or choose another one")
     company_siren = siren or source.siren
     if not company_siren:
-        raise ConfigurationError("the FEC file is named after the company's SIREN: pass --siren 123456789 or add "
-                                 "siren to the profile")
+        raise ConfigurationError("the FEC file is named after the company's SIREN: pass --siren with its 9 digits "
+                                 f"(e.g. {EXAMPLE_SIREN}) or add siren to the profile")
     path = folder / fec_file_name(company_siren, end)
     summary = write_fec(source.fec_entries(start, end), path, account_labels=source.account_labels(),
                         tiers_names=source.tiers_names(), options=options)

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 from pydantic_core import PydanticCustomError
 
+from sagesync.core.siren import EXAMPLE_SIREN, compact_siren, siren_problem
 from sagesync.errors import ConfigurationError
 from sagesync.profiles.paths import PROFILES_FILE_NAME
 
@@ -40,7 +41,7 @@ EXPECTED: dict[str, str] = {
     "sales_journal": "a Sage journal code of 1 to 6 capitals or digits, e.g. VTE",
     "analytic_plan": "the name of a Sage analytic plan, e.g. PROJET",
     "analytic_level": 'an analytic level of that plan, e.g. "Production cost"',
-    "siren": "the 9 digits of the company's SIREN, e.g. 732829320",
+    "siren": f"the 9 digits of the company's SIREN, e.g. {EXAMPLE_SIREN}",
     "sage_format": "a table written by `sagesync sage learn-format`",
     "platform": "a table [profiles.<name>.platform] with at least email",
     "platform.kind": '"ooti"',
@@ -256,22 +257,15 @@ def field_name(value: object) -> str:
 def siren(value: object) -> str | None:
     if value is None:
         return None
-    result = _scalar_text(value, EXPECTED["siren"]).replace(" ", "").replace("\u202f", "")
+    result = compact_siren(_scalar_text(value, EXPECTED["siren"]))
     if not result:
         return None
     if not (len(result) == 9 and result.isdigit()):
         _refuse(f"{result!r} is not 9 digits (expected {EXPECTED['siren']})")
-    if not _luhn_ok(result):
-        _refuse(f"{result} fails the SIREN check digit: copy it again from the Kbis or an invoice")
+    problem = siren_problem(result)  # the one SIREN rule (sagesync.core.siren), shared with the FEC export
+    if problem:
+        _refuse(problem)
     return result
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for position, char in enumerate(reversed(digits)):
-        digit = int(char) * (2 if position % 2 else 1)
-        total += digit - 9 if digit > 9 else digit
-    return total % 10 == 0
 
 
 def no_floats_inside(value: object) -> object:

@@ -22,6 +22,7 @@ from typing import Any
 from sagesync.core.delivery import source_reference
 from sagesync.core.model import Customer, JournalEntry, Project, Side
 from sagesync.core.money import ZERO
+from sagesync.core.posting import reference_piece  # the EC_RefPiece rule lives in the core (numbers.py checks it)
 from sagesync.sage.reader import next_ec_no
 from sagesync.sage.schema import (
     ENTRY_LABEL_LIMIT,
@@ -42,14 +43,6 @@ DEBIT, CREDIT = 0, 1  # EC_Sens
 
 class RowError(ValueError):
     """A record reached the Sage writer in a state the checks should have refused."""
-
-
-def reference_piece(number: str) -> str:
-    """EC_RefPiece for an invoice number: at most 17 characters, keeping the end where the sequence lives.
-
-    ``existing_pieces`` must be asked with this same value.
-    """
-    return number.strip()[-REFERENCE_LIMIT:]
 
 
 def _code(value: str, limit: int, what: str, owner: str) -> str:

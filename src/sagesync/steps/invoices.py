@@ -39,6 +39,7 @@ COUNT_NAMES = {
     Verdict.IGNORED: "ignored_before_period",
     Verdict.ALREADY_POSTED: "already_posted",
     Verdict.CHANGED_AFTER_POSTING: "changed",
+    Verdict.SKIPPED_DRAFT: "draft",  # not blocking: RunReport.blocked does not count it
 }
 
 

@@ -1,7 +1,7 @@
 """``sagesync export fec``: write the FEC of a profile's entries, or check any FEC file.
 
     sagesync export fec --profile NAME --from 2025-01-01 --to 2025-12-31 [--separator tab|pipe]
-                        [--encoding iso-8859-15|utf-8] [--siren 123456789] [--output DIR]
+                        [--encoding iso-8859-15|utf-8] [--siren 732829320] [--output DIR]
                         [--source ledger|company]
     sagesync export fec --check FILE
 
@@ -24,6 +24,7 @@ from typing import Annotated
 
 import typer
 
+from sagesync.core.siren import EXAMPLE_SIREN
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.exports.fec import (
     ISO_8859_15,
@@ -68,7 +69,9 @@ def register(app: typer.Typer, fec_source_for: FecSourceFactory | None = None) -
         ] = None,
         separator: Annotated[SeparatorChoice, typer.Option(help="Field separator.")] = SeparatorChoice.TAB,
         encoding: Annotated[EncodingChoice, typer.Option(help="Character set.")] = EncodingChoice.ISO_8859_15,
-        siren: Annotated[str | None, typer.Option(help="The company's SIREN, for the file name.")] = None,
+        siren: Annotated[
+            str | None, typer.Option(help=f"The company's SIREN (9 digits, e.g. {EXAMPLE_SIREN}), for the file name.")
+        ] = None,
         output: Annotated[Path, typer.Option(help="Folder the FEC is written to.")] = Path("."),
         source: Annotated[SourceChoice, typer.Option(help="Entries of the ledger or of the whole company.")] = (
             SourceChoice.LEDGER
@@ -141,7 +144,8 @@ def _jobs_fec_source_for() -> FecSourceFactory:
 
 def _missing_siren(profile: str) -> str:
     raise ConfigurationError(
-        f"profile {profile} has no SIREN for the FEC file name: pass --siren 123456789 or add siren to the profile"
+        f"profile {profile} has no SIREN for the FEC file name: pass --siren with its 9 digits (e.g. {EXAMPLE_SIREN}) "
+        "or add siren to the profile"
     )
 
 

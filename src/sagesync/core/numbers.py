@@ -1,0 +1,208 @@
+"""Invoice numbers in Sage: one piece per document, and every shortening said out loud.
+
+Sage knows a posted document by two short fields: ``EC_Piece`` (13 characters) and
+``EC_RefPiece`` (17), both compared as Sage compares text: spaces stripped, case ignored.
+Two documents that land on the same piece or reference merge in the import file, so:
+
+- a number already held by another document (in the books, or earlier in the same batch)
+  is a blocking ``DUPLICATE_NUMBER``: the first document posted keeps it;
+- two *different* numbers that shorten to the same piece or reference are a blocking
+  ``NUMBER_COLLISION``, never a merge;
+- every number, code or label shortened to fit Sage is listed (``TRUNCATED``), with its full
+  and its short form, so a report says what the books will hold.
+
+Pure functions over domain records; the numbers in use are read by the caller (ledger,
+company) and passed in, keyed by piece and by reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sagesync.core.findings import Finding, FindingCode, Severity
+from sagesync.core.model import Document, JournalEntry, LineRole
+from sagesync.core.posting import (
+    LABEL_LIMIT,
+    PIECE_LIMIT,
+    REFERENCE_LIMIT,
+    full_label,
+    number_key,
+    piece_number,
+    reference_piece,
+)
+
+TIERS_CODE_LIMIT = 17  # CT_Num
+SECTION_CODE_LIMIT = 13  # CA_Num
+
+_EMPTY: Mapping[str, str] = {}
+
+
+def reference_key(number: str) -> str:
+    """The reference (EC_RefPiece) of a number as Sage compares it."""
+    return number_key(reference_piece(number))
+
+
+def numbers_in_use(posted: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(pieces_in_use, references_in_use)`` from ``(number, source id)`` pairs already in the books.
+
+    The first pair that holds a piece or a reference keeps it, as the first document posted did.
+    Pieces and references read straight from the company (``EC_Piece``, ``EC_RefPiece``) can be
+    merged into these maps as they are: keys are compared stripped and upper-cased.
+    """
+    pieces: dict[str, str] = {}
+    references: dict[str, str] = {}
+    for number, source_id in posted:
+        if number.strip():
+            pieces.setdefault(piece_number(number), source_id)
+            references.setdefault(reference_key(number), source_id)
+    return pieces, references
+
+
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    """One Sage field a number is stored in."""
+
+    name: str  # "piece", "reference"
+    limit: int
+
+    def short(self, number: str) -> str:
+        return piece_number(number) if self.name == "piece" else reference_key(number)
+
+    def shortened(self, number: str) -> bool:
+        return len(number_key(number)) > self.limit
+
+
+_PIECE = _Slot("piece", PIECE_LIMIT)
+_REFERENCE = _Slot("reference", REFERENCE_LIMIT)
+
+
+def number_clashes(documents: Iterable[Document], pieces_in_use: Mapping[str, str] = _EMPTY,
+                   references_in_use: Mapping[str, str] = _EMPTY) -> dict[str, tuple[Finding, ...]]:
+    """Blocking findings, by document source id, for every number Sage would not keep apart.
+
+    ``documents`` come in the order they would be posted (the first keeps its number); pass the
+    documents that are about to be posted. ``pieces_in_use`` and ``references_in_use`` map a piece
+    (EC_Piece) and a reference (EC_RefPiece) already in the books to the source id of the document
+    that holds it: a document is never in clash with itself, so re-checking a posted one is quiet.
+    Documents without a number are left to the other checks.
+    """
+    books = {
+        _PIECE: {number_key(key): owner for key, owner in pieces_in_use.items()},
+        _REFERENCE: {number_key(key): owner for key, owner in references_in_use.items()},
+    }
+    claimed: dict[_Slot, dict[str, Document]] = {_PIECE: {}, _REFERENCE: {}}
+    result: dict[str, tuple[Finding, ...]] = {}
+    for document in documents:
+        if not document.number.strip():
+            continue
+        finding = None
+        for slot in (_PIECE, _REFERENCE):
+            short = slot.short(document.number)
+            owner = books[slot].get(short)
+            if owner is not None and owner != document.source_id:
+                finding = _in_books(document, slot, short, owner)
+                break
+            first = claimed[slot].get(short)
+            if first is not None and first.source_id != document.source_id:
+                finding = _in_batch(document, slot, short, first)
+                break
+        if finding is not None:
+            result[document.source_id] = (finding,)
+            continue
+        for slot in (_PIECE, _REFERENCE):
+            claimed[slot].setdefault(slot.short(document.number), document)
+    return result
+
+
+def _name(document: Document) -> str:
+    return f"{document.display_name} (#{document.source_id})"
+
+
+def _in_books(document: Document, slot: _Slot, short: str, owner: str) -> Finding:
+    number = document.number.strip()
+    if not slot.shortened(number):
+        return Finding(
+            document.display_name, document.source_id, "code", FindingCode.DUPLICATE_NUMBER,
+            f"number {number} is already used in the books by document #{owner} (its Sage {slot.name} {short}); "
+            f"posting {_name(document)} would merge it into that piece",
+            f"The first document posted (#{owner}) keeps the number. Check the platform's invoice numbering "
+            "(two documents, or two organizations posting into this company, got the same number) and give "
+            "this one a number of its own.")
+    return Finding(
+        document.display_name, document.source_id, "code", FindingCode.NUMBER_COLLISION,
+        f"number {number} is shortened to the Sage {slot.name} {short} ({slot.limit} characters), which "
+        f"document #{owner} already holds in the books",
+        f"Sage keeps only the last {slot.limit} characters of a number as its {slot.name}, so the two would "
+        f"merge; the first posted (#{owner}) keeps it. Use a shorter numbering scheme on the platform (a "
+        f"shorter prefix) so numbers differ within their last {PIECE_LIMIT} characters.")
+
+
+def _in_batch(document: Document, slot: _Slot, short: str, first: Document) -> Finding:
+    number, other = document.number.strip(), first.number.strip()
+    if number_key(number) == number_key(other):
+        return Finding(
+            document.display_name, document.source_id, "code", FindingCode.DUPLICATE_NUMBER,
+            f"{_name(document)} and {_name(first)} have the same number {number}; both would be posted as "
+            f"Sage {slot.name} {short}",
+            f"The first one ({_name(first)}) is posted and keeps the number. On the platform, check the invoice "
+            "numbering and give this document a number of its own (a credit note and a new invoice if it is "
+            "validated).")
+    return Finding(
+        document.display_name, document.source_id, "code", FindingCode.NUMBER_COLLISION,
+        f"numbers {number} ({_name(document)}) and {other} ({_name(first)}) differ but both shorten to the Sage "
+        f"{slot.name} {short} ({slot.limit} characters)",
+        f"The first one ({_name(first)}) is posted and keeps the {slot.name}. Use a shorter numbering scheme on "
+        f"the platform (a shorter prefix) so numbers differ within their last {PIECE_LIMIT} characters.")
+
+
+def truncation_findings(document: Document, entry: JournalEntry, *, label_limit: int = LABEL_LIMIT) -> list[Finding]:
+    """Every number, code or label of ``entry`` that Sage holds shortened, full and short form side by side.
+
+    INFO when nothing is lost for finding the document back (the full number still fits the
+    reference, a label); WARNING when the full value is in no Sage field. ``label_limit`` is the
+    target's EC_Intitule length (69 since v12, 35 on older versions).
+    """
+    findings: list[Finding] = []
+
+    def add(field: str, message: str, fix: str, severity: Severity) -> None:
+        findings.append(Finding(document.display_name, document.source_id, field, FindingCode.TRUNCATED,
+                                message, fix, severity))
+
+    number = document.number.strip()
+    if len(number_key(number)) > PIECE_LIMIT:
+        whole_in_reference = len(number) <= REFERENCE_LIMIT
+        add("code", f"number {number} is shortened to the Sage piece {piece_number(number)} "
+                    f"({PIECE_LIMIT} characters)",
+            f"Nothing to do: the full number stays in the reference (N° facture) {reference_piece(number)}."
+            if whole_in_reference else
+            "The reference is shortened too (see below); a shorter numbering scheme on the platform keeps "
+            "the full number in Sage.",
+            Severity.INFO if whole_in_reference else Severity.WARNING)
+    if len(number) > REFERENCE_LIMIT:
+        add("code", f"number {number} is shortened to the Sage reference (N° facture) {reference_piece(number)} "
+                    f"({REFERENCE_LIMIT} characters): the full number is in no Sage field",
+            f"Use numbers of at most {REFERENCE_LIMIT} characters on the platform to keep them whole in Sage; "
+            "two numbers that share their last characters are refused, never merged.",
+            Severity.WARNING)
+    seen: set[tuple[str, str]] = set()
+    for line in entry.lines:
+        if line.role is LineRole.CUSTOMER and len(line.tiers) > TIERS_CODE_LIMIT and ("tiers", line.tiers) not in seen:
+            seen.add(("tiers", line.tiers))
+            add("client", f"client code {line.tiers} is shortened to the Sage tiers "
+                          f"{line.tiers[:TIERS_CODE_LIMIT].upper()} ({TIERS_CODE_LIMIT} characters)",
+                f"Shorten the client's code on the platform to {TIERS_CODE_LIMIT} characters.", Severity.WARNING)
+        for split in line.analytic:
+            if len(split.section) > SECTION_CODE_LIMIT and ("section", split.section) not in seen:
+                seen.add(("section", split.section))
+                add("project", f"project code {split.section} is shortened to the Sage section "
+                               f"{split.section[:SECTION_CODE_LIMIT].upper()} ({SECTION_CODE_LIMIT} characters)",
+                    f"Shorten the project's code on the platform to {SECTION_CODE_LIMIT} characters.",
+                    Severity.WARNING)
+    label = full_label(document)
+    if len(label) > label_limit:
+        add("label", f"the entry label is shortened to {label_limit} characters: '{label[:label_limit]}' "
+                     f"(full: '{label}')",
+            "Nothing to do: the label is only a description; a shorter one on the platform shows in full in Sage.",
+            Severity.INFO)
+    return findings
