@@ -27,7 +27,7 @@ from sagesync.core.model import (
     Project,
     RevenueKind,
 )
-from sagesync.core.money import ZERO, to_cents
+from sagesync.core.money import AMOUNT_INTEGER_DIGITS, AMOUNT_LIMIT, ZERO, to_cents
 from sagesync.core.posting import PostingContext, PostingError, post_document
 from sagesync.core.reference import SALES_JOURNAL_TYPE, CompanyReference
 
@@ -357,7 +357,10 @@ def check_document(document: Document, context: CheckContext, version: str,
                            "the posted version",
                            "A posted document is final: issue a credit note and a new invoice instead of editing it.")
         return CheckResult(Verdict.CHANGED_AFTER_POSTING, (finding,))
-    findings = tuple(finding for check in DOCUMENT_CHECKS for finding in check(document, context))
+    try:
+        findings = tuple(finding for check in DOCUMENT_CHECKS for finding in check(document, context))
+    except ArithmeticError:  # decimal.InvalidOperation / Overflow: amounts beyond any computation
+        return CheckResult(Verdict.BLOCKED, (_too_large(document),))
     if any(finding.blocks for finding in findings):
         return CheckResult(Verdict.BLOCKED, findings)
     # The last check is the posting itself, so READY guarantees a balanced entry exists
@@ -369,4 +372,14 @@ def check_document(document: Document, context: CheckContext, version: str,
         problem = _finding(document, "document", FindingCode.NOT_POSTABLE, f"cannot be posted: {error}",
                            "Correct the document on the platform.")
         return CheckResult(Verdict.BLOCKED, (*findings, problem))
+    except ArithmeticError:
+        return CheckResult(Verdict.BLOCKED, (*findings, _too_large(document)))
+    if any(abs(line.amount) >= AMOUNT_LIMIT for line in entry.lines):
+        return CheckResult(Verdict.BLOCKED, (*findings, _too_large(document)))
     return CheckResult(Verdict.READY, findings, entry)
+
+
+def _too_large(document: Document) -> Finding:
+    return _finding(document, "amount", FindingCode.NOT_POSTABLE,
+                    f"cannot be posted: an amount (or its value in euros) is beyond the {AMOUNT_INTEGER_DIGITS} digits "
+                    "a Sage amount holds", "Correct the amounts or the exchange rate on the platform.")
