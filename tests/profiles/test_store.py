@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 import pytest
@@ -61,10 +62,10 @@ def test_a_failed_save_leaves_the_old_file_whole(monkeypatch: pytest.MonkeyPatch
     before = store.path.read_bytes()
 
     def crash(source: object, target: object) -> None:
-        raise OSError("disk full")
+        raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr("sagesync.profiles.store.os.replace", crash)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(ConfigurationError, match="the disk is full: cannot write the profiles file"):
         store.update(acme(sales_journal="VT2"))
     assert store.path.read_bytes() == before
     assert [path.name for path in store.path.parent.iterdir()] == ["profiles.toml"]

@@ -29,7 +29,7 @@ from sagesync.core.model import (
     RevenueKind,
     Side,
 )
-from sagesync.core.money import ZERO, to_cents
+from sagesync.core.money import AMOUNT_INTEGER_DIGITS, AMOUNT_LIMIT, ZERO, to_cents
 from sagesync.core.numbers import SECTION_CODE_LIMIT, TIERS_CODE_LIMIT, number_clashes, truncation_findings
 from sagesync.core.posting import PostingContext, PostingError, post_document
 from sagesync.core.reference import SALES_JOURNAL_TYPE, CompanyReference
@@ -492,7 +492,10 @@ def check_document(document: Document, context: CheckContext, version: str,
         return CheckResult(Verdict.CHANGED_AFTER_POSTING, (finding,))
     if document.status is DocumentStatus.DRAFT:
         return CheckResult(Verdict.SKIPPED_DRAFT, (_draft(document),))
-    findings = tuple(finding for check in DOCUMENT_CHECKS for finding in check(document, context))
+    try:
+        findings = tuple(finding for check in DOCUMENT_CHECKS for finding in check(document, context))
+    except ArithmeticError:  # decimal.InvalidOperation / Overflow: amounts beyond any computation
+        return CheckResult(Verdict.BLOCKED, (_too_large(document),))
     if any(finding.blocks for finding in findings):
         return CheckResult(Verdict.BLOCKED, findings)
     # The last check is the posting itself, so READY guarantees a balanced entry exists
@@ -504,5 +507,15 @@ def check_document(document: Document, context: CheckContext, version: str,
         problem = _finding(document, "document", FindingCode.NOT_POSTABLE, f"cannot be posted: {error}",
                            "Correct the document on the platform.")
         return CheckResult(Verdict.BLOCKED, (*findings, problem))
+    except ArithmeticError:
+        return CheckResult(Verdict.BLOCKED, (*findings, _too_large(document)))
+    if any(abs(line.amount) >= AMOUNT_LIMIT for line in entry.lines):
+        return CheckResult(Verdict.BLOCKED, (*findings, _too_large(document)))
     findings += (*_other_side_findings(document, entry), *truncation_findings(document, entry))
     return CheckResult(Verdict.READY, findings, entry)
+
+
+def _too_large(document: Document) -> Finding:
+    return _finding(document, "amount", FindingCode.NOT_POSTABLE,
+                    f"cannot be posted: an amount (or its value in euros) is beyond the {AMOUNT_INTEGER_DIGITS} digits "
+                    "a Sage amount holds", "Correct the amounts or the exchange rate on the platform.")

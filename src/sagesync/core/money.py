@@ -14,8 +14,37 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
+AMOUNT_INTEGER_DIGITS = 18  # NUMERIC(24, 6), Sage's amount columns: 18 digits before the point...
+AMOUNT_DECIMALS = 6  # ... and 6 after
+AMOUNT_LIMIT = Decimal(10) ** AMOUNT_INTEGER_DIGITS
+
+
 class AmountError(ValueError):
     """A value could not be read as an amount of money."""
+
+
+def decimal_places(value: Decimal) -> int:
+    """Significant decimal places of a finite ``value`` (100.500 -> 1), without any rounding context."""
+    _sign, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int) or exponent >= 0 or not any(digits):
+        return 0
+    places = -exponent
+    for digit in reversed(digits):  # trailing zeros are not decimal places: 100.500 has 1
+        if places == 0 or digit != 0:
+            break
+        places -= 1
+    return places
+
+
+def amount_problem(value: Decimal, decimals: int = AMOUNT_DECIMALS) -> str:
+    """Why Sage cannot hold ``value`` (not finite, 18+ integer digits, too many decimals), or ''."""
+    if not value.is_finite():
+        return "not a finite amount"
+    if abs(value) >= AMOUNT_LIMIT:
+        return f"more than the {AMOUNT_INTEGER_DIGITS} digits before the decimal point a Sage amount holds"
+    if decimal_places(value) > decimals:
+        return f"more than the {decimals} decimal places {'an amount in euros' if decimals == 2 else 'Sage'} holds"
+    return ""
 
 
 def to_cents(value: Decimal) -> Decimal:

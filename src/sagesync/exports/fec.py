@@ -25,6 +25,7 @@ The writer streams: it formats one entry at a time, so memory stays flat as the 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import unicodedata
@@ -33,13 +34,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import BinaryIO, Literal, Protocol
+from typing import BinaryIO, Literal, Protocol, cast
 
 from sagesync.core.model import EURO, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.money import ZERO, to_cents
 from sagesync.core.siren import compact_siren, siren_problem
 from sagesync.errors import ConfigurationError
 from sagesync.ledger.numbering import format_entry_number
+from sagesync.storage_errors import guard_storage
 
 FEC_COLUMNS: tuple[str, ...] = (
     "JournalCode",
@@ -356,13 +358,29 @@ def write_fec(
     if isinstance(target, Path):
         partial = target.with_name(target.name + ".part")
         try:
-            with partial.open("wb") as stream:
-                summary = _write(entries, stream, account_labels, tiers_names, options)
-            os.replace(partial, target)
+            with guard_storage(target, "FEC file"):
+                stream = partial.open("wb")
+            with stream:  # only the file's own failures are the FEC file's: not the entries' source
+                summary = _write(entries, cast(BinaryIO, _GuardedWriter(stream, target)), account_labels,
+                                 tiers_names, options)
+            with guard_storage(target, "FEC file"):
+                os.replace(partial, target)
         finally:
-            partial.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                partial.unlink(missing_ok=True)
         return summary
     return _write(entries, target, account_labels, tiers_names, options)
+
+
+class _GuardedWriter:
+    """A stream whose write failures (disk full, share gone) name the FEC file and the fix."""
+
+    def __init__(self, stream: BinaryIO, target: Path) -> None:
+        self.stream, self.target = stream, target
+
+    def write(self, data: bytes) -> int:
+        with guard_storage(self.target, "FEC file"):
+            return self.stream.write(data)
 
 
 def _write(

@@ -42,6 +42,7 @@ from sagesync.exports.fec_fields import (
     read_header,
 )
 from sagesync.exports.fec_numbering import JournalNumbering
+from sagesync.storage_errors import guard_storage
 
 __all__ = ["FecProblem", "FecReport", "ProblemCode", "check_fec", "inspect_fec"]
 
@@ -82,7 +83,7 @@ def check_fec(path: Path) -> list[FecProblem]:
 
 def inspect_fec(path: Path) -> FecReport:
     """The problems plus what was read: encoding, separator, line count and totals."""
-    with path.open("rb") as raw:
+    with guard_storage(path, "FEC file to check"), path.open("rb") as raw:
         return inspect_fec_stream(raw)
 
 

@@ -17,6 +17,7 @@ from sagesync.core.siren import EXAMPLE_SIREN
 from sagesync.errors import ConfigurationError
 from sagesync.exports.fec import FEC_COLUMNS, FecEntrySource, FecOptions, FecSummary, fec_file_name, write_fec
 from sagesync.exports.fec_check import FecReport, inspect_fec
+from sagesync.storage_errors import guard_storage
 
 FIELD_MEANINGS = (
     "Code journal", "Libellé journal", "Numéro de l'écriture (code journal suivi d'un numéro continu par journal, "
@@ -83,6 +84,7 @@ def export_fec_file(source: FecEntrySource, start: date, end: date, folder: Path
     summary = write_fec(source.fec_entries(start, end), path, account_labels=source.account_labels(),
                         tiers_names=source.tiers_names(), options=options)
     description = path.with_name(f"{path.stem}-description.txt")
-    description.write_bytes(description_text(path.name, company_siren, start, end, options, summary)
-                            .encode(options.encoding, errors="replace"))
+    with guard_storage(description, "FEC description file"):
+        description.write_bytes(description_text(path.name, company_siren, start, end, options, summary)
+                                .encode(options.encoding, errors="replace"))
     return FecExport(path, description, summary, inspect_fec(path))

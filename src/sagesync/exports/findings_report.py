@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sagesync.core.findings import Finding, Severity
 from sagesync.steps.events import RunReport
+from sagesync.storage_errors import guard_storage
 
 CSV_COLUMNS = ("document", "source_id", "severity", "code", "field", "message", "fix")
 SEVERITY_ORDER = {Severity.BLOCKING: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -24,12 +25,13 @@ def _sorted(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def write_csv(findings: Sequence[Finding], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=";")
-        writer.writerow(CSV_COLUMNS)
-        for f in _sorted(findings):
-            writer.writerow((f.document, f.source_id, f.severity.value, f.code.value, f.field, f.message, f.fix))
+    with guard_storage(path, "check report (CSV)"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", encoding="utf-8-sig", newline="") as handle:
+            writer = csv.writer(handle, delimiter=";")
+            writer.writerow(CSV_COLUMNS)
+            for f in _sorted(findings):
+                writer.writerow((f.document, f.source_id, f.severity.value, f.code.value, f.field, f.message, f.fix))
     return path
 
 
@@ -63,6 +65,7 @@ def write_html(report: RunReport, findings: Sequence[Finding], path: Path, title
                          f"<td>{html.escape(f.message)}<br><small>{f.code.value}</small></td>"
                          f"<td>{html.escape(f.fix)}</td></tr>")
         parts.append("</table>")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("".join(parts) + "</html>\n", encoding="utf-8")
+    with guard_storage(path, "check report (HTML)"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(parts) + "</html>\n", encoding="utf-8")
     return path

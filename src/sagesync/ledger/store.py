@@ -40,7 +40,7 @@ from sagesync.ledger.schema import (
     synced_records,
 )
 from sagesync.sqlite import sqlite_engine
-from sagesync.storage_errors import guard_storage
+from sagesync.storage_errors import LEDGER_HINT, guard_storage
 
 
 def _now() -> datetime:
@@ -53,7 +53,7 @@ class Ledger:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.existed = path.is_file() and path.stat().st_size > 0
-        with guard_storage(path, "ledger"):
+        with guard_storage(path, "ledger", hint=LEDGER_HINT, tables=[table.name for table in metadata.sorted_tables]):
             path.parent.mkdir(parents=True, exist_ok=True)
             self.engine = sqlite_engine(path, execution_options={"schema_translate_map": {SCHEMA: None}})
             try:

@@ -23,6 +23,7 @@ from pathlib import Path
 from platformdirs import user_config_dir, user_data_dir
 
 from sagesync.errors import ConfigurationError
+from sagesync.storage_errors import guard_storage
 
 CONFIG_DIR_VARIABLE = "SAGESYNC_CONFIG_DIR"
 DATA_DIR_VARIABLE = "SAGESYNC_DATA_DIR"
@@ -88,8 +89,9 @@ class ProfilePaths:
 
     def create(self) -> ProfilePaths:
         """Make the folders (not the files: their owners create them)."""
-        self.reports.mkdir(parents=True, exist_ok=True)
-        self.outbox.mkdir(parents=True, exist_ok=True)
+        with guard_storage(self.folder, "data folder"):
+            self.reports.mkdir(parents=True, exist_ok=True)
+            self.outbox.mkdir(parents=True, exist_ok=True)
         return self
 
 

@@ -27,6 +27,7 @@ from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profiles_file, validate_profile_name
 from sagesync.profiles.secrets import WHICH, Which, env_variable, set_secret_command
 from sagesync.profiles.validation import secret_keys, toml_path
+from sagesync.storage_errors import guard_storage, storage_error
 
 _HEADER = """\
 # sagesync profiles: one [profiles.<name>] table per company.
@@ -58,13 +59,23 @@ class ProfileStore:
         except FileNotFoundError:
             return {}
         except OSError as error:
-            raise ConfigurationError(f"cannot read {self.path} ({error.strerror}): check its permissions") from None
+            raise storage_error(error, self.path, "profiles file") or ConfigurationError(
+                f"cannot read the profiles file {self.path} ({error.strerror}): check its permissions") from None
         try:
             document = tomllib.loads(data.decode("utf-8-sig"))
         except UnicodeDecodeError:
-            raise ConfigurationError(f"{self.path} is not UTF-8 text: save it again as UTF-8") from None
+            raise ConfigurationError(f"the profiles file {self.path} is not UTF-8 text: open it in a text editor and "
+                                     "save it again as UTF-8") from None
         except tomllib.TOMLDecodeError as error:
-            raise ConfigurationError(f"{self.path} is not valid TOML: {error}") from None
+            raise ConfigurationError(f"the profiles file {self.path} is not valid TOML: {error}. Correct that line "
+                                     "in a text editor, or move the file away and create the profiles again "
+                                     "with `sagesync profile new`") from None
+        except (RecursionError, MemoryError, ValueError):
+            # Tables or arrays nested thousands deep, or a number of thousands of digits: no profile looks like that.
+            raise ConfigurationError(f"the profiles file {self.path} cannot be read: it holds values nested too deep "
+                                     "or numbers too long to be settings (damaged or not a profiles file). Restore "
+                                     "it from a backup, or move it away and create the profiles again with "
+                                     "`sagesync profile new`") from None
         self._refuse_plain_secrets(document)
         unknown = [key for key in document if key != "profiles"]
         if unknown:
@@ -150,6 +161,10 @@ class ProfileStore:
 
     def _write(self, document: Mapping[str, Any]) -> None:
         text = _HEADER + tomli_w.dumps(document)
+        with guard_storage(self.path, "profiles file"):
+            self._replace(text)
+
+    def _replace(self, text: str) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # Same folder as the target so os.replace stays a rename on one volume (atomic on Windows too).
         handle, temporary = tempfile.mkstemp(prefix=".profiles-", suffix=".toml.tmp", dir=self.path.parent)

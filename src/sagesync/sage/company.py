@@ -32,7 +32,9 @@ from sagesync.sage.schema import (
     SAGE_TABLES,
     metadata,
 )
+from sagesync.storage_errors import guard_storage, storage_error
 
+COMPANY_TABLES = tuple(table.name for table in SAGE_TABLES)
 _SQL_SERVER_DRIVERS = {"mssql", "mssql+pyodbc", "mssql+pymssql", "mssql+aioodbc"}
 
 
@@ -57,16 +59,17 @@ def init_company(path: Path, name: str, *, closed_months: Iterable[tuple[str, da
                 f"cannot close a month of journal {journal}: the embedded company has journals "
                 f"{', '.join(sorted(journals))}"
             )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    engine = _sqlite_engine(path)
-    try:
-        with engine.begin() as connection:
-            metadata.create_all(connection)
-            _seed(connection, name, months)
-    except BaseException:
-        engine.dispose()
-        path.unlink(missing_ok=True)  # no half-seeded company left behind
-        raise
+    with guard_storage(path, "new Sage company"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        engine = _sqlite_engine(path)
+        try:
+            with engine.begin() as connection:
+                metadata.create_all(connection)
+                _seed(connection, name, months)
+        except BaseException:
+            engine.dispose()
+            path.unlink(missing_ok=True)  # no half-seeded company left behind
+            raise
     return engine
 
 
@@ -117,9 +120,11 @@ def _open_sqlite(path: Path) -> Engine:
     engine = _sqlite_engine(path)
     try:
         present = set(inspect(engine).get_table_names())
-    except Exception:
+    except Exception as error:
         engine.dispose()
-        raise ConfigurationError(f"{path} is not a SQLite database; give the path of a Sage company file") from None
+        raise storage_error(error, path, "Sage company", tables=COMPANY_TABLES) or ConfigurationError(
+            f"the Sage company {path} is not a SQLite database (damaged, or another kind of file): restore it from "
+            "a backup or move it away, and give the path of a Sage company file") from None
     missing = [table.name for table in SAGE_TABLES if table.name not in present]
     if missing:
         engine.dispose()

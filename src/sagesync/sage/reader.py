@@ -41,7 +41,9 @@ from sagesync.sage.schema import (
     MONTH_CLOSED,
     P_ANALYTIQUE,
     P_DEVISE,
+    SAGE_TABLES,
 )
+from sagesync.storage_errors import guard_storage
 
 DETAIL_ACCOUNT = 0  # F_COMPTEG.CG_Type
 # SQL Server accepts at most 2 100 parameters per statement; stay far below.
@@ -126,8 +128,18 @@ def read_company_reference(connection: Connection, *, journal: str, plan: str) -
     """The snapshot of what the company holds, for the sales ``journal`` and analytic ``plan``.
 
     Tolerates what real companies may hold and the embedded one never does (NULL
-    labels, padded codes), since the same statements run on SQL Server.
+    labels, padded codes), since the same statements run on SQL Server. On an
+    embedded (SQLite) company, a damaged file or tables that are not Sage's give a
+    ``ConfigurationError`` naming the file; a SQL Server's errors are its caller's.
     """
+    if connection.dialect.name != "sqlite":
+        return _read_company_reference(connection, journal=journal, plan=plan)
+    location = connection.engine.url.database or "(in memory)"
+    with guard_storage(location, "Sage company", tables=[table.name for table in SAGE_TABLES]):
+        return _read_company_reference(connection, journal=journal, plan=plan)
+
+
+def _read_company_reference(connection: Connection, *, journal: str, plan: str) -> CompanyReference:
     currency_by_slot = {index: _text(iso).upper() for index, iso in connection.execute(currencies_select())}
     last = max((index for index, iso in currency_by_slot.items() if iso), default=0)
     currencies = tuple(currency_by_slot.get(index, "") for index in range(1, last + 1))

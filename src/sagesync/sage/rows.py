@@ -26,7 +26,6 @@ from sagesync.core.posting import reference_piece  # the EC_RefPiece rule lives 
 from sagesync.sage.reader import next_ec_no
 from sagesync.sage.schema import (
     ENTRY_LABEL_LIMIT,
-    REFERENCE_LIMIT,
     SECTION_CODE_LIMIT,
     SECTION_NAME_LIMIT,
     TIERS_CODE_LIMIT,

@@ -56,6 +56,9 @@ class FileSource:
             raise SourceDataError(f"cannot read the firm file {path}: {error.strerror}") from error
         except ValueError as error:
             raise SourceDataError(f"the firm file {path} is not valid JSON: {error}") from error
+        except (RecursionError, MemoryError):
+            raise SourceDataError(f"the firm file {path} cannot be read: it nests values thousands deep or is "
+                                  "too large (damaged, or not a firm file); see sagesync.sandbox.samplefirm") from None
         if not isinstance(firm, dict):
             raise SourceDataError(f"the firm file {path} holds no firm object; see sagesync.sandbox.samplefirm")
         self._firm: Mapping[str, Any] = firm

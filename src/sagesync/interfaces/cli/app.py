@@ -1,7 +1,11 @@
 """The `sagesync` command.
 
 Exit codes: 0 ok, 1 documents blocked by findings, 2 usage or configuration
-error, 3 platform or Sage unreachable, 4 another run holds the company.
+error (a damaged, foreign, read-only or full local file included), 3 platform or
+Sage unreachable, 4 another run holds the company, 70 internal error (a bug: the
+message gives the log file holding the traceback). No traceback ever reaches the
+user: every command is wrapped by ``failures.guard_commands``, and ``--json``
+answers ``{"error": {"code", "message", "exit_code"}}`` on every failure.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import typer
 from rich.console import Console
 
 from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.interfaces.cli.failures import error_code, guard_commands, print_failure
 from sagesync.interfaces.cli.render import blocking_details, findings_table, progress_sink, summary_table
 from sagesync.steps.events import RunReport
 from sagesync.steps.registry import STEPS
@@ -33,8 +38,8 @@ ProfileOption = Annotated[str, typer.Option("--profile", "-p", help="Profile (co
 JsonOption = Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")]
 
 
-def fail(error: SagesyncError) -> typer.Exit:
-    error_console.print(f"[red]error:[/] {error}")
+def fail(error: SagesyncError, as_json: bool = False) -> typer.Exit:
+    print_failure(error_code(error), str(error), error.exit_code, as_json=as_json)
     return typer.Exit(error.exit_code)
 
 
@@ -62,7 +67,7 @@ def run_step(profile_name: str, step: str, as_json: bool) -> None:
                                                                                 step=step) as job:
             reports = job.run(step)
     except SagesyncError as error:
-        raise fail(error) from None
+        raise fail(error, as_json) from None
     raise typer.Exit(print_reports(reports, as_json))
 
 
@@ -90,7 +95,7 @@ def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
     try:
         company = ProfileStore().get(profile).sage_company
     except SagesyncError as error:
-        raise fail(error) from None
+        raise fail(error, as_json) from None
     readers = views.LedgerReaders()
     try:
         with readers.connect(profile_paths(profile).ledger) as connection:
@@ -153,7 +158,7 @@ def demo(
         reports, outputs = run_demo(workspace, fresh=fresh, console=None if as_json else console,
                                     progress_console=error_console)
     except SagesyncError as error:
-        raise fail(error) from None
+        raise fail(error, as_json) from None
     print_reports(reports, as_json)
     if not as_json:
         for name, path in outputs.items():
@@ -208,6 +213,7 @@ def _mount_features() -> None:
     sandbox_command.register(app)
     console_command.register(app)
     ledger_command.register(app, fail)
+    guard_commands(app)  # last: every command, its own or a feature's, fails without a traceback
 
 
 _mount_features()

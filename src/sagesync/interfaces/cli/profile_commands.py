@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.interfaces.cli.failures import guarded
 from sagesync.profiles import validation
 from sagesync.profiles.check import CheckLine, PlatformAnswer, check_exit_code, check_profile
 from sagesync.profiles.editing import apply_settings, parse_assignment
@@ -72,15 +73,8 @@ R = TypeVar("R")
 
 
 def _reporting_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """A SagesyncError becomes its message on stderr and its exit code: no traceback for a user."""
-    @functools.wraps(command)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return command(*args, **kwargs)
-        except SagesyncError as error:
-            typer.echo(f"error: {error}", err=True)
-            raise typer.Exit(error.exit_code) from None
-    return wrapper
+    """A failure becomes its message on stderr (JSON with --json) and its exit code: no traceback for a user."""
+    return guarded(command)
 
 
 def _is_terminal() -> bool:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.interfaces.cli.failures import error_code, print_failure
 from sagesync.sage.flagfile.layouts import FormatProfile
 from sagesync.sage.flagfile.learn import WRITTEN_FLAGS, learn_format
 
@@ -60,7 +61,7 @@ def learn_format_command(
                                          "run without --profile and keep the --json output")
             learned_format_hook(profile, fmt.to_dict())
     except SagesyncError as error:
-        _error_console.print(f"[red]error:[/] {error}")
+        print_failure(error_code(error), str(error), error.exit_code, as_json=as_json)
         raise typer.Exit(error.exit_code) from None
     if as_json:
         sys.stdout.write(json.dumps(fmt.to_dict(), indent=2, ensure_ascii=False) + "\n")

@@ -24,6 +24,7 @@ from sagesync.core.model import Side
 from sagesync.errors import ConfigurationError
 from sagesync.sage.flagfile.encoding import ENCODING
 from sagesync.sage.flagfile.layouts import FormatProfile, RecordLayout, built_in_format
+from sagesync.storage_errors import storage_error
 
 FLAG_LINE = re.compile(r"^#[A-Z0-9]{3,12}$")
 _FLG = re.compile(r"^#FLG\s+(\S+)\s*$")
@@ -110,7 +111,16 @@ def _read(source: bytes | Path) -> tuple[bytes, str]:
     try:
         return source.read_bytes(), str(source)
     except OSError as error:
-        raise FlagFileError(0, f"cannot read the file ({error.strerror or error})", str(source)) from None
+        classified = storage_error(error, None, "Sage file")
+        raise FlagFileError(0, f"cannot read it: {_without_subject(str(classified))}", str(source)) from None
+    except MemoryError:
+        raise FlagFileError(0, "the file is too large to be read into memory: export fewer records from Sage "
+                            "(the settings only)", str(source)) from None
+
+
+def _without_subject(message: str) -> str:
+    """The fix part of a storage error's message (after "...: "), the file being named already."""
+    return message.split(": ", 1)[-1]
 
 
 _FLAG_IN_TEXT = re.compile(r"^#[A-Z0-9]{3,12}\r?$", re.MULTILINE)

@@ -42,9 +42,9 @@ from sagesync.core.model import (
     RevenueKind,
     VatSubtotal,
 )
-from sagesync.core.money import ZERO
+from sagesync.core.money import ZERO, amount_problem
 from sagesync.sources.base import Rejected
-from sagesync.sources.ooti.reading import FieldReader
+from sagesync.sources.ooti.reading import FieldReader, shown
 
 CREDIT_NOTE_TYPE = 9
 
@@ -82,12 +82,18 @@ class FieldNames:
 DEFAULT_FIELDS = FieldNames()
 
 
-def _rejected(kind: str, source_id: str, label: str, problems: list[tuple[str, str]]) -> Rejected:
+_GENERIC_FIX = ("Correct the record on the platform, or set the field name in the profile's platform "
+                "section if the platform calls it differently.")
+_LABEL_LIMIT = 80
+
+
+def _rejected(kind: str, source_id: str, label: str, problems: list[tuple[str, str]],
+              fixes: Mapping[str, str] | None = None) -> Rejected:
+    label = label if len(label) <= _LABEL_LIMIT else label[:_LABEL_LIMIT - 1] + "…"
     findings = tuple(
         Finding(label, source_id, field or kind, FindingCode.SOURCE_FIELD_INVALID,
                 f"the platform sent {field or 'the record'} {message}" if field else f"the record: {message}",
-                "Correct the record on the platform, or set the field name in the profile's platform "
-                "section if the platform calls it differently.")
+                (fixes or {}).get(field, _GENERIC_FIX))
         for field, message in problems
     )
     return Rejected(kind, source_id, label, findings)
@@ -108,7 +114,7 @@ def customer_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) 
         country=read.text(("country",)).upper(), email=read.text(("email",)),
     )
     if read.problems:
-        return _rejected("customer", source_id, f"client {name or '#' + source_id}", read.problems)
+        return _rejected("customer", source_id, f"client {name or '#' + source_id}", read.problems, read.fixes)
     return customer
 
 
@@ -119,7 +125,7 @@ def project_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) -
     code = read.text(fields.project_code, required=True)
     customer_id = read.identifier(("client",), required=False)
     if read.problems:
-        return _rejected("project", source_id, f"project {title or '#' + source_id}", read.problems)
+        return _rejected("project", source_id, f"project {title or '#' + source_id}", read.problems, read.fixes)
     return Project(source_id=source_id, code=code, title=title, customer_source_id=customer_id)
 
 
@@ -134,7 +140,7 @@ def _line_kind(read: FieldReader, fields: FieldNames) -> RevenueKind | None:
         return fields.missing_line_kind
     if isinstance(value, str) and value.strip().lower() in _KIND_WORDS:
         return _KIND_WORDS[value.strip().lower()]
-    read.problem(name, f"is {value!r}, expected fees, expenses or disbursements")
+    read.problem(name, f"is {shown(value)}, expected fees, expenses or disbursements")
     return None
 
 
@@ -162,6 +168,7 @@ def _read_lines(document: FieldReader, items: object, fields: FieldNames, multi_
             rate = read.amount(("tax_rate",))
             tax = read.amount(("tax",))
         document.problems.extend(read.problems)
+        document.fixes.update(read.fixes)
         if amount is not None and kind is not None and not read.problems:
             lines.append(_Line(description, amount, kind, rate, tax))
     return lines
@@ -175,14 +182,14 @@ def _currency(read: FieldReader, currencies: Mapping[int, str], fields: FieldNam
         read.problem(name, "missing: the document does not say its currency")
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
-        code = currencies.get(value)
+        code = currencies.get(value) if abs(value) < 10**18 else None
         if code is None:
             read.problem(name, f"is {value}, a currency the platform's currency list does not hold")
             return ""
         return code.strip().upper()
     if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
         return value.strip().upper()
-    read.problem(name, f"expected a currency id or ISO code, got {value!r}")
+    read.problem(name, f"expected a currency id or ISO code, got {shown(value)}")
     return ""
 
 
@@ -202,6 +209,21 @@ def _subtotals(lines: list[_Line], multi_rate: bool, invoice_rate: Decimal | Non
         rate, base, vat = bases.get(key, (line.rate, ZERO, ZERO))
         bases[key] = (rate, base + line.amount, vat + line.tax)
     return tuple(VatSubtotal(rate, base, vat) for rate, base, vat in bases.values())
+
+
+def _euro_cents(read: FieldReader, totals: Sequence[tuple[tuple[str, ...], Decimal | None]],
+                lines: list[_Line]) -> None:
+    """A euro document's amounts are whole cents: a third decimal would post an entry Sage and the FEC refuse."""
+    fix = "Correct the amount on the platform: an amount in euros has at most 2 decimals."
+    for aliases, value in totals:
+        problem = amount_problem(value, 2) if value is not None else ""
+        if problem:
+            read.problem(read.lookup(aliases)[0], f"is {value}: {problem}", fix)
+    for index, line in enumerate(lines):
+        for name, value in (("amount", line.amount), ("tax", line.tax)):
+            problem = amount_problem(value, 2) if value is not None else ""
+            if problem:
+                read.problem(f"items[{index}].{name}", f"is {value}: {problem}", fix)
 
 
 def document_from_payload(invoice: object, items: object, currencies: Mapping[int, str],
@@ -237,8 +259,11 @@ def document_from_payload(invoice: object, items: object, currencies: Mapping[in
         read.problem("tax_rate", "missing on a single-rate invoice")
     lines = _read_lines(read, items, fields, multi_rate)
 
+    if currency == EURO:
+        _euro_cents(read, ((fields.total_excl_vat, total_excl), (fields.total_vat, total_vat),
+                           (fields.total_incl_vat, total_incl)), lines)
     if read.problems or total_excl is None or total_vat is None or total_incl is None or issue_date is None:
-        return _rejected("document", source_id, label, read.problems or [("", "unreadable")])
+        return _rejected("document", source_id, label, read.problems or [("", "unreadable")], read.fixes)
 
     # A credit note is stated with positive amounts; the sign comes from its type.
     if is_credit_note and total_incl < 0:

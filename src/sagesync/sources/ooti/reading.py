@@ -3,15 +3,38 @@
 The payload mapping (``payloads``) asks a ``FieldReader`` for ids, text, amounts,
 flags and dates; a missing, null or mistyped field becomes a (field, message)
 problem, so a record is refused with all its problems at once, never half-read.
+
+A value Sage cannot hold is such a problem too, never an exception later: an
+amount beyond NUMERIC(24, 6) (18 integer digits, 6 decimals), a date outside
+Sage's dates (1900 to 2079), an id or a text absurdly long. Values are shown in
+messages cut short and without recursion (``shown``), whatever their depth or size.
 """
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sagesync.core.money import AmountError, parse_amount
+from sagesync.core.money import AmountError, amount_problem, parse_amount
+
+TEXT_LIMIT = 10_000  # characters: far beyond any field Sage holds (69 at most), short of a runaway payload
+ID_LIMIT = 100  # characters of a text id
+ID_DIGITS = 18  # digits of a numeric id or a whole number (a 64-bit integer holds 18 safely)
+FIRST_DAY = date(1900, 1, 1)  # Sage's dates (smalldatetime): 01/01/1900 ...
+LAST_DAY = date(2079, 6, 6)  # ... to 06/06/2079
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 2, 40, 40, 40
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for a message: cut short, safe on deep nesting, huge numbers and odd objects."""
+    try:
+        return _REPR.repr(value)
+    except Exception:  # a 5000-digit int, a __repr__ that fails...
+        return f"a {type(value).__name__} that cannot be shown"
 
 
 class FieldReader:
@@ -21,11 +44,15 @@ class FieldReader:
         self.payload: Mapping[str, object] = payload if isinstance(payload, Mapping) else {}
         self.prefix = prefix
         self.problems: list[tuple[str, str]] = []
+        self.fixes: dict[str, str] = {}  # field -> its own fix, when the generic one does not fit
         if not isinstance(payload, Mapping):
             self.problem("", f"expected an object, got {type(payload).__name__}")
 
-    def problem(self, name: str, message: str) -> None:
-        self.problems.append((f"{self.prefix}{name}".rstrip("."), message))
+    def problem(self, name: str, message: str, fix: str = "") -> None:
+        field = f"{self.prefix}{name}".rstrip(".")
+        self.problems.append((field, message))
+        if fix:
+            self.fixes[field] = fix
 
     def lookup(self, aliases: Sequence[str]) -> tuple[str, object, bool]:
         """(name found or first alias, value, present)."""
@@ -55,10 +82,16 @@ class FieldReader:
             if value is None or value == "":
                 return ""
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+            if abs(value) < 10**ID_DIGITS:
+                return str(value)
+            self.problem(name, f"is a number of more than {ID_DIGITS} digits, not an id")
+            return ""
         if isinstance(value, str) and value.strip():
-            return value.strip()
-        self.problem(name, f"expected an id, got {value!r}")
+            if len(value.strip()) <= ID_LIMIT:
+                return value.strip()
+            self.problem(name, f"is {len(value.strip())} characters long, not an id (at most {ID_LIMIT})")
+            return ""
+        self.problem(name, f"expected an id, got {shown(value)}")
         return ""
 
     def text(self, aliases: Sequence[str], required: bool = False) -> str:
@@ -71,9 +104,17 @@ class FieldReader:
         if value is None:
             return ""
         if isinstance(value, str):
+            if len(value) > TEXT_LIMIT:
+                self.problem(name, f"is {len(value)} characters long; no Sage field holds more than a few dozen "
+                             f"and sagesync reads at most {TEXT_LIMIT}",
+                             "Shorten the text on the platform (it was probably pasted by mistake).")
+                return ""
             return value.strip()
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+            if abs(value) < 10**ID_DIGITS:
+                return str(value)
+            self.problem(name, f"is a number of more than {ID_DIGITS} digits, expected text")
+            return ""
         self.problem(name, f"expected text, got {type(value).__name__}")
         return ""
 
@@ -84,10 +125,16 @@ class FieldReader:
                 self.required(aliases)
             return None
         try:
-            return parse_amount(value)
+            amount = parse_amount(value)
         except AmountError as error:
-            self.problem(name, str(error))
+            self.problem(name, str(error) if len(str(error)) <= 200 else f"{shown(value)} is not a number")
             return None
+        problem = amount_problem(amount)
+        if problem:
+            self.problem(name, f"is {shown(value)}: {problem}",
+                         "Correct the amount on the platform (a typing mistake?); Sage cannot hold it.")
+            return None
+        return amount
 
     def flag(self, aliases: Sequence[str]) -> bool | None:
         name, value, present = self.lookup(aliases)
@@ -95,9 +142,9 @@ class FieldReader:
             return None
         if isinstance(value, bool):
             return value
-        if value in ("true", "false"):
+        if isinstance(value, str) and value in ("true", "false"):
             return value == "true"
-        self.problem(name, f"expected true or false, got {value!r}")
+        self.problem(name, f"expected true or false, got {shown(value)}")
         return None
 
     def integer(self, aliases: Sequence[str]) -> int | None:
@@ -105,11 +152,12 @@ class FieldReader:
         if found is None:
             return None
         name, value = found
-        if isinstance(value, int) and not isinstance(value, bool):
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) < 10**ID_DIGITS:
             return value
-        if isinstance(value, str) and value.strip().isdigit():
-            return int(value)
-        self.problem(name, f"expected a whole number, got {value!r}")
+        text = value.strip() if isinstance(value, str) else ""
+        if text.isascii() and text.isdigit() and len(text) <= ID_DIGITS:
+            return int(text)
+        self.problem(name, f"expected a whole number, got {shown(value)}")
         return None
 
     def day(self, aliases: Sequence[str], required: bool = True) -> date | None:
@@ -122,7 +170,11 @@ class FieldReader:
             return None
         parsed = parse_wire_date(value)
         if parsed is None:
-            self.problem(name, f"expected a date DD-MM-YYYY or YYYY-MM-DD, got {value!r}")
+            self.problem(name, f"expected a date DD-MM-YYYY or YYYY-MM-DD, got {shown(value)}")
+        elif not FIRST_DAY <= parsed <= LAST_DAY:
+            self.problem(name, f"is {parsed:%d/%m/%Y}, outside the dates Sage holds ({FIRST_DAY:%d/%m/%Y} to "
+                         f"{LAST_DAY:%d/%m/%Y})", "Correct the date on the platform (a typing mistake in the year?).")
+            return None
         return parsed
 
     def instant(self, aliases: Sequence[str]) -> datetime | None:
@@ -131,7 +183,7 @@ class FieldReader:
             return None
         parsed = parse_wire_instant(value)
         if parsed is None:
-            self.problem(name, f"expected an ISO 8601 date and time, got {value!r}")
+            self.problem(name, f"expected an ISO 8601 date and time, got {shown(value)}")
         return parsed
 
 
@@ -156,10 +208,10 @@ def parse_wire_date(value: object) -> date | None:
 
 def parse_wire_instant(value: object) -> datetime | None:
     """An ISO 8601 instant, always returned in UTC (a naive one is read as UTC)."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) > 64:
         return None
     try:
         parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: 0001-01-01T00:00+05:00 is before year 1 in UTC
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
