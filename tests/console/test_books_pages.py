@@ -24,7 +24,8 @@ from tests.console.conftest import Console, demo_form, sample_firm
 
 FIRM = sample_firm()
 PLANTED = {mistake["pk"]: mistake["expected"] for mistake in FIRM["planted_mistakes"]}
-BLOCKING_INVOICES = {pk for pk, code in PLANTED.items() if code != "original_invoice_unknown"
+DRAFTS = {pk for pk, code in PLANTED.items() if code == "draft_document"}  # skipped, not blocking
+BLOCKING_INVOICES = {pk for pk, code in PLANTED.items() if code not in ("original_invoice_unknown", "draft_document")
                      and any(invoice["pk"] == pk for invoice in FIRM["invoices"])}
 BEFORE_PERIOD = set(FIRM["before_period_start"]["invoices"])
 
@@ -48,7 +49,7 @@ def findings_rows(page: str) -> list[tuple[str, str]]:
 
 def test_documents_after_a_sync_have_their_state_and_the_posted_mark(synced: Console) -> None:
     page = synced.client.get("/company/demo/documents?state=confirmed").text
-    expected_posted = len(FIRM["invoices"]) - len(BLOCKING_INVOICES) - len(BEFORE_PERIOD)
+    expected_posted = len(FIRM["invoices"]) - len(BLOCKING_INVOICES) - len(DRAFTS) - len(BEFORE_PERIOD)
     assert f"<strong>{expected_posted}</strong> documents" in page
     assert "page 1 of 2" in page  # 200 a page
     second = synced.client.get("/company/demo/documents?state=confirmed&page=2").text
@@ -97,7 +98,7 @@ def test_findings_are_those_of_the_latest_runs_and_filter_by_severity_code_and_t
 def test_a_finding_goes_away_once_a_later_run_sees_the_document_without_it(demo: Console) -> None:
     demo.run("check")  # before customers and projects: every invoice waits for its customer
     before = demo.client.get("/company/demo/findings?code=customer_not_synced").text
-    assert finding_count(before) == len(FIRM["invoices"]) - len(BEFORE_PERIOD)
+    assert finding_count(before) == len(FIRM["invoices"]) - len(BEFORE_PERIOD) - len(DRAFTS)
     assert len(findings_rows(before)) == 200  # the first page
     demo.run("customers")
     demo.run("projects")
@@ -123,7 +124,7 @@ def test_the_run_history_has_counts_and_durations(synced: Console) -> None:
     steps = re.findall(r'<tr class="run (\w+)">\s*<td>(\d+)</td><td>([^<]+)</td>', page)
     assert [title for _status, _id, title in steps] == [
         "Write back", "Pull invoices", "Check invoices", "Pull projects", "Pull customers"]
-    expected_posted = len(FIRM["invoices"]) - len(BLOCKING_INVOICES) - len(BEFORE_PERIOD)
+    expected_posted = len(FIRM["invoices"]) - len(BLOCKING_INVOICES) - len(DRAFTS) - len(BEFORE_PERIOD)
     assert f"posted {expected_posted}" in page
     assert re.search(r"<td class=\"num\">(under 1 s|\d+ s)</td>", page)
 
