@@ -2,7 +2,8 @@
 
     SagesyncError
     ├── ConfigurationError [2]      fix the profile, a setting or the command line
-    │   └── SecretMissingError      a password is in no keyring and no environment variable
+    │   ├── SecretMissingError      a password is in no keyring and no environment variable
+    │   └── SetupError              the Sage company contradicts the profile (journal, plan, accounts, VAT codes)
     ├── UnreachableError [3]        the platform or the Sage company cannot be reached: retry later
     │   ├── PlatformUnreachableError
     │   ├── LoginRefusedError       401/403: the platform refused the e-mail / password
@@ -26,6 +27,14 @@ class ConfigurationError(SagesyncError):
 
 class SecretMissingError(ConfigurationError):
     pass
+
+
+class SetupError(ConfigurationError):
+    """A setting that the Sage company or the platform contradicts: the step stops before any document."""
+
+    def __init__(self, message: str, problems: list[tuple[str, str, str]]) -> None:
+        super().__init__(message)
+        self.problems = problems  # (setting, what is wrong, how to fix it)
 
 
 class UnreachableError(SagesyncError):

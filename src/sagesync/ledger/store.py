@@ -16,11 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, literal, or_, select, update
 
 from sagesync.bulk import bulk_insert
 from sagesync.core.delivery import DeliveryState, ItemKind, Receipt, source_reference
-from sagesync.core.findings import Finding
+from sagesync.core.findings import Finding, FindingCode, Severity
 from sagesync.core.model import AnalyticSplit, Document, DocumentKind, EntryLine, JournalEntry, LineRole, Side
 from sagesync.errors import ConfigurationError
 from sagesync.ledger.migrations import migrate
@@ -307,6 +307,54 @@ def delivery_places(connection: Connection, company: str) -> set[str]:
     """Where the ledger's entries went (EC_No ranges, import file names): what it accounts for."""
     return {str(place) for (place,) in connection.execute(
         select(postings.c.target_ref).where(postings.c.company == company).distinct()) if place}
+
+
+def record_findings_of(connection: Connection, company: str, kind: str) -> list[Finding]:
+    """The current findings of the customers or projects, as the Pull step left them."""
+    rows = connection.execute(select(findings).where(findings.c.company == company, findings.c.kind == kind))
+    return [Finding(row.document, row.source_id, row.field, FindingCode(row.code), row.message, row.fix,
+                    Severity(row.severity)) for row in rows if row.code in _KNOWN_CODES]
+
+
+_KNOWN_CODES = frozenset(code.value for code in FindingCode)
+
+
+def steps_run(connection: Connection, company: str) -> set[str]:
+    """The steps that have finished at least once for the company (ok or with blocked records)."""
+    return {str(step) for (step,) in connection.execute(select(runs.c.step).where(
+        runs.c.company == company, runs.c.status.in_(("ok", "blocked"))).distinct())}
+
+
+def number_in_date_order(connection: Connection, company: str, run_id: int) -> None:
+    """Give a run's entries their numbers in order of date, then invoice number, per journal.
+
+    The run took a block of numbers in the order the platform listed the documents; the same
+    block is handed out again in date order, so numbering stays continuous and a run's numbers
+    follow its dates. The run's entries share one validation time (its latest), so ValidDate
+    never goes back as the numbers grow.
+    """
+    rows = connection.execute(select(postings.c.id, postings.c.journal, postings.c.entry_number,
+                                     postings.c.entry_date, postings.c.number, postings.c.validated_at)
+                              .where(postings.c.company == company, postings.c.run_id == run_id)).all()
+    if not rows:
+        return
+    validated = max(row.validated_at for row in rows)
+    by_journal: dict[str, list[Any]] = {}
+    for row in rows:
+        by_journal.setdefault(row.journal, []).append(row)
+    updates: list[dict[str, Any]] = []
+    for journal_rows in by_journal.values():
+        block = sorted((row.entry_number for row in journal_rows), key=lambda text: (len(text), text))
+        ordered = sorted(journal_rows, key=lambda row: (row.entry_date, row.number, row.id))
+        updates += [{"b_id": row.id, "b_number": number, "b_validated": validated}
+                    for row, number in zip(ordered, block, strict=True) if row.entry_number != number
+                    or row.validated_at != validated]
+    if updates:
+        # Through a temporary value first: (journal, entry_number) is unique at every step.
+        connection.execute(update(postings).where(postings.c.id == bindparam("b_id")).values(
+            entry_number=literal("~") + bindparam("b_number")), updates)
+        connection.execute(update(postings).where(postings.c.id == bindparam("b_id")).values(
+            entry_number=bindparam("b_number"), validated_at=bindparam("b_validated")), updates)
 
 
 def postings_in(connection: Connection, company: str, state: DeliveryState,

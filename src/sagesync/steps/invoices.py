@@ -17,11 +17,13 @@ from typing import TypeVar
 
 from sqlalchemy import Connection, bindparam, update
 
-from sagesync.core.checks import CheckContext, Verdict, check_document, check_setup
+from sagesync.core import numbers
+from sagesync.core.checks import CheckContext, Verdict, check_document, check_setup, refusal_reasons
 from sagesync.core.delivery import source_reference
 from sagesync.core.findings import Finding, FindingCode, Severity
 from sagesync.core.model import Document, DocumentKind, JournalEntry, LineRole
 from sagesync.core.versioning import content_version
+from sagesync.errors import SetupError
 from sagesync.exports.findings_report import write_csv, write_html
 from sagesync.ledger import store
 from sagesync.ledger.rebuild import REBUILT_VERSION_PREFIX
@@ -76,14 +78,33 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
         tiers = store.synced_codes(connection, context.company, "customer")
         sections = store.synced_codes(connection, context.company, "project")
         known = store.posted_index(connection, context.company)
+        pieces_in_use, references_in_use = numbers.numbers_in_use(
+            store.numbers_in_use(connection, context.company).items())
+        customer_findings = store.record_findings_of(connection, context.company, "customer")
+        project_findings = store.record_findings_of(connection, context.company, "project")
+        pulled = store.steps_run(connection, context.company)
     setup = check_setup(context.mapping, reference, where=f"profile for {context.company}")
     report.add_findings(setup)
     with context.ledger.engine.begin() as connection:
         store.record_findings(connection, context.company, report.run_id, setup, kind="setup", checked=[""])
-    if any(finding.blocks for finding in setup):
-        report.counts["setup_problems"] = sum(1 for finding in setup if finding.blocks)
-        return
-    check_context = CheckContext(context.mapping, reference, context.period_start, tiers, sections)
+    blocking = [finding for finding in setup if finding.blocks]
+    if blocking:
+        report.counts["setup_problems"] = len(blocking)
+        # A broken set-up is not "documents blocked": nothing can be checked until it is fixed.
+        raise SetupError(
+            f"the Sage company {context.company} contradicts the profile; fix each setting, then run again:\n"
+            + "\n".join(f"- {finding.field}: {finding.message}. {finding.fix}" for finding in blocking),
+            [(finding.field, finding.message, finding.fix) for finding in blocking])
+    # Why a client or project has no Sage code: refused at its Pull step (the current findings say why), or
+    # absent from the platform's list as the last Pull saw it, or simply not pulled yet.
+    customer_refusals = refusal_reasons(customer_findings)
+    project_refusals = refusal_reasons(project_findings)
+    check_context = CheckContext(
+        context.mapping, reference, context.period_start, tiers, sections,
+        pieces_in_use=pieces_in_use, references_in_use=references_in_use,
+        customer_refusals=customer_refusals, project_refusals=project_refusals,
+        platform_customers=frozenset({*tiers, *customer_refusals}) if Step.CUSTOMERS in pulled else None,
+        platform_projects=frozenset({*sections, *project_refusals}) if Step.PROJECTS in pulled else None)
     seen = 0
     for batch in _batches(context.source.documents(), context.batch_size):
         documents: list[Document] = []
@@ -100,6 +121,10 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
             store.record_findings(connection, context.company, report.run_id, unreadable)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
+    if post and report.counts["posted"]:
+        # Entry numbers follow the dates, whatever order the platform listed the documents in.
+        with context.ledger.engine.begin() as connection:
+            store.number_in_date_order(connection, context.company, report.run_id)
 
 
 def _customer_amount(entry: JournalEntry) -> Decimal:
@@ -166,6 +191,7 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
         report.counts[COUNT_NAMES[verdict]] += 1
         states.append((document, version, verdict.value))
     ready = _not_held_by_sage(context, report, connection, ready, states, found)
+    ready = _numbers_kept_apart(check_context, report, ready, states, found)
     if ready:
         context.desk.submit_entries(connection, report.run_id, ready)
         for posted_document, version, _entry in ready:
@@ -181,6 +207,33 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
     store.record_states(connection, context.company, report.run_id, states)
     store.record_findings(connection, context.company, report.run_id, found,
                           checked=[document.source_id for document in documents])
+
+
+def _numbers_kept_apart(check_context: CheckContext, report: RunReport,
+                        ready: list[tuple[Document, str, JournalEntry]], states: list[tuple[Document, str, str]],
+                        found: list[Finding]) -> list[tuple[Document, str, JournalEntry]]:
+    """Never two documents in one piece: within the batch (the first keeps its number) and against the books.
+
+    ``check_document`` compared each document with the books before the batch; the documents of this
+    batch are compared with each other here, and the numbers they take join the books for the next one.
+    """
+    clashes = numbers.number_clashes([document for document, _, _ in ready], check_context.pieces_in_use,
+                                     check_context.references_in_use)
+    kept = []
+    for document, version, entry in ready:
+        clash = clashes.get(document.source_id)
+        if clash is None:
+            kept.append((document, version, entry))
+            continue
+        found.extend(clash)
+        report.add_findings(clash)
+        report.counts["blocked"] += 1
+        states.append((document, version, Verdict.BLOCKED.value))
+    pieces, references = numbers.numbers_in_use((document.number, document.source_id) for document, _, _ in kept)
+    for mapping, taken in ((check_context.pieces_in_use, pieces), (check_context.references_in_use, references)):
+        if isinstance(mapping, dict):
+            mapping.update(taken)
+    return kept
 
 
 def _not_held_by_sage(context: StepContext, report: RunReport, connection: Connection,
