@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from sagesync.core.model import DocumentKind, EntryLine, JournalEntry, LineRole, Side  # noqa: E402
-from sagesync.exports.fec import FecEntry, FecOptions, format_entry_number, write_fec  # noqa: E402
-from sagesync.exports.fec_check import inspect_fec  # noqa: E402
-from sagesync.exports.fec_fields import parse_fec_date  # noqa: E402
+from sagesync.fec.check import inspect_fec  # noqa: E402
+from sagesync.fec.fields import parse_fec_date  # noqa: E402
+from sagesync.fec.writer import FecEntry, FecOptions, format_entry_number, write_fec  # noqa: E402
 
 LINES_PER_ENTRY = 4
 CUSTOMERS = 500

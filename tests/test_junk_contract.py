@@ -27,7 +27,7 @@ from sagesync.core.checks import Verdict, check_document
 from sagesync.core.findings import FindingCode
 from sagesync.core.model import Customer, Document, DocumentLine, Project, VatSubtotal
 from sagesync.errors import ConfigurationError, SagesyncError
-from sagesync.exports.fec_check import inspect_fec
+from sagesync.fec.check import inspect_fec
 from sagesync.profiles.store import ProfileStore
 from sagesync.sage.company import init_company, open_company
 from sagesync.sage.export_reader import read_export_reference
@@ -39,8 +39,8 @@ from sagesync.sources.files import FileSource
 from sagesync.sources.ooti.payloads import customer_from_payload, document_from_payload, project_from_payload
 from sagesync.storage_errors import guard_storage, probe_sqlite
 from tests.builders import check_context, document, line
-from tests.exports.fec_helpers import entries_of
-from tests.exports.fec_helpers import write as write_fec_bytes
+from tests.fec.fec_helpers import entries_of
+from tests.fec.fec_helpers import write as write_fec_bytes
 from tests.sage.flagfile.test_export_reader import EXPORT
 
 SAMPLE_FIRM = Path(__file__).parents[1] / "src" / "sagesync" / "sandbox" / "data" / "sample_firm.json"

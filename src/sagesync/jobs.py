@@ -21,7 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
-from sagesync.exports.fec import FecEntrySource, FecOptions
+from sagesync.fec.writer import FecEntrySource, FecOptions
 from sagesync.ledger.delivery import DeliveryDesk
 from sagesync.ledger.lock import CompanyLock
 from sagesync.ledger.rebuild import RebuildResult
@@ -189,12 +189,12 @@ def company_reference_for(profile: Profile, base: Path | None = None) -> Company
 
 def fec_source_for(profile_name: str, source: str) -> FecEntrySource:
     """What `sagesync export fec` reads: the ledger of record, or the whole embedded company."""
-    from sagesync.ledger.fec_source import LedgerFecSource
+    from sagesync.fec.ledger_source import LedgerFecSource
     from sagesync.profiles.store import ProfileStore
 
     profile = ProfileStore().get(profile_name)
     if source == "company":
-        from sagesync.exports.fec_company import CompanyFecSource
+        from sagesync.fec.company_source import CompanyFecSource
         from sagesync.sage.company import open_company
 
         path = profile.embedded_company_path()
@@ -209,7 +209,7 @@ def fec_source_for(profile_name: str, source: str) -> FecEntrySource:
 def export_fec(profile: Profile, start: date, end: date, *, output: Path | None = None,
                options: FecOptions | None = None) -> Path:
     """Write the FEC (and its description) of what sagesync posted for ``profile`` between two dates."""
-    from sagesync.exports.fec_export import export_fec_file
+    from sagesync.fec.export import export_fec_file
 
     if not profile.siren:
         raise ConfigurationError(f"profiles.{profile.name}.siren is empty: the FEC file is named after the "

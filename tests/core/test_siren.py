@@ -8,7 +8,7 @@ import pytest
 
 from sagesync.core.siren import EXAMPLE_SIREN, compact_siren, is_valid_siren, luhn_ok, siren_problem
 from sagesync.errors import ConfigurationError
-from sagesync.exports.fec import fec_file_name
+from sagesync.fec.writer import fec_file_name
 from sagesync.profiles import validation
 
 VALID = ["732829320", "552100554", "542065479", "443061841", "356000000"]  # 356000000: La Poste

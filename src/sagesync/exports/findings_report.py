@@ -9,12 +9,29 @@ from __future__ import annotations
 import csv
 import html
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sagesync.core.findings import Finding, Severity
-from sagesync.steps.events import RunReport
 from sagesync.storage_errors import guard_storage
+
+
+class RunHeader(Protocol):
+    """What the report's header says of its run (a ``RunReport`` fits): the report knows no step."""
+
+    @property
+    def company(self) -> str: ...
+
+    @property
+    def run_id(self) -> int: ...
+
+    @property
+    def started_at(self) -> datetime: ...
+
+    @property
+    def counts(self) -> Mapping[str, int]: ...
 
 CSV_COLUMNS = ("document", "source_id", "severity", "code", "field", "message", "fix")
 SEVERITY_ORDER = {Severity.BLOCKING: 0, Severity.WARNING: 1, Severity.INFO: 2}
@@ -44,7 +61,7 @@ th{background:#f2f5f8}.blocking{color:#a01818;font-weight:600}.warning{color:#8a
 """
 
 
-def write_html(report: RunReport, findings: Sequence[Finding], path: Path, title: str) -> Path:
+def write_html(report: RunHeader, findings: Sequence[Finding], path: Path, title: str) -> Path:
     by_document: dict[str, list[Finding]] = defaultdict(list)
     for finding in _sorted(findings):
         by_document[finding.document].append(finding)

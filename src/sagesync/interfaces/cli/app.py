@@ -152,7 +152,7 @@ def demo(
     as_json: JsonOption = False,
 ) -> None:
     """Run the whole job on the embedded parts: a sandbox platform and an embedded Sage company."""
-    from sagesync.demo import run_demo
+    from sagesync.interfaces.cli.demo import run_demo
 
     try:
         reports, outputs = run_demo(workspace, fresh=fresh, console=None if as_json else console,

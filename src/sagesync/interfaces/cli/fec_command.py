@@ -26,7 +26,9 @@ import typer
 
 from sagesync.core.siren import EXAMPLE_SIREN
 from sagesync.errors import ConfigurationError, SagesyncError
-from sagesync.exports.fec import (
+from sagesync.fec.check import FecReport, inspect_fec
+from sagesync.fec.export import export_fec_file
+from sagesync.fec.writer import (
     ISO_8859_15,
     UTF_8,
     Encoding,
@@ -35,8 +37,6 @@ from sagesync.exports.fec import (
     FecSummary,
     fec_amount,
 )
-from sagesync.exports.fec_check import FecReport, inspect_fec
-from sagesync.exports.fec_export import export_fec_file
 
 FecSourceFactory = Callable[[str, str], FecEntrySource]  # (profile name, "ledger" | "company")
 

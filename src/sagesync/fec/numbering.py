@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sagesync.exports.fec_fields import ProblemCode, Report
+from sagesync.fec.fields import ProblemCode, Report
 
 _NUMBER = re.compile(r"(.*?)(\d+)")
 

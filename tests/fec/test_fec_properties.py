@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from sagesync.core.model import Document, DocumentKind, DocumentLine, RevenueKind
-from sagesync.exports.fec import FEC_COLUMNS, FecOptions, assign_numbers, write_fec
-from sagesync.exports.fec_check import inspect_fec, inspect_fec_stream
+from sagesync.fec.check import inspect_fec, inspect_fec_stream
+from sagesync.fec.writer import FEC_COLUMNS, FecOptions, assign_numbers, write_fec
 from tests.builders import document
-from tests.exports.fec_helpers import posted, rows
+from tests.fec.fec_helpers import posted, rows
 
 RATES = [Decimal("20"), Decimal("10"), Decimal("5.5"), Decimal("2.1"), Decimal("0")]
 any_text = st.text(max_size=40)  # tabs, pipes, line breaks, emoji: the writer must cope

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sagesync.core.model import Document, JournalEntry
 from sagesync.core.posting import post_document
-from sagesync.exports.fec import FEC_COLUMNS, FecEntry, FecOptions, FecSummary, format_entry_number, write_fec
+from sagesync.fec.writer import FEC_COLUMNS, FecEntry, FecOptions, FecSummary, format_entry_number, write_fec
 from tests.builders import posting_context
 
 ACCOUNT_LABELS = {

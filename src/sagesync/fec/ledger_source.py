@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy import select
 
 from sagesync.core.reference import CompanyReference
-from sagesync.exports.fec import FecEntry
+from sagesync.fec.writer import FecEntry
 from sagesync.ledger import store
 from sagesync.ledger.schema import synced_records
 from sagesync.ledger.store import Ledger

@@ -15,8 +15,8 @@ from pathlib import Path
 from sagesync import __version__
 from sagesync.core.siren import EXAMPLE_SIREN
 from sagesync.errors import ConfigurationError
-from sagesync.exports.fec import FEC_COLUMNS, FecEntrySource, FecOptions, FecSummary, fec_file_name, write_fec
-from sagesync.exports.fec_check import FecReport, inspect_fec
+from sagesync.fec.check import FecReport, inspect_fec
+from sagesync.fec.writer import FEC_COLUMNS, FecEntrySource, FecOptions, FecSummary, fec_file_name, write_fec
 from sagesync.storage_errors import guard_storage
 
 FIELD_MEANINGS = (

@@ -12,7 +12,8 @@ import pytest
 
 from sagesync.core.model import Allocation, DocumentKind, EntryLine, JournalEntry, LineRole, RevenueKind, Side
 from sagesync.errors import ConfigurationError
-from sagesync.exports.fec import (
+from sagesync.fec.check import check_fec
+from sagesync.fec.writer import (
     FecEntry,
     FecOptions,
     assign_numbers,
@@ -21,9 +22,8 @@ from sagesync.exports.fec import (
     format_entry_number,
     write_fec,
 )
-from sagesync.exports.fec_check import check_fec
 from tests.builders import d, document, line
-from tests.exports.fec_helpers import ACCOUNT_LABELS, TIERS_NAMES, entries_of, posted, rows, table, write
+from tests.fec.fec_helpers import ACCOUNT_LABELS, TIERS_NAMES, entries_of, posted, rows, table, write
 
 
 def odoo_invoice() -> list[FecEntry]:

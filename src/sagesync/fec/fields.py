@@ -16,7 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 
-from sagesync.exports.fec import FEC_COLUMNS
+from sagesync.fec.writer import FEC_COLUMNS
 
 
 class ProblemCode(StrEnum):

@@ -28,8 +28,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sagesync.core.money import ZERO
-from sagesync.exports.fec import fec_amount
-from sagesync.exports.fec_fields import (
+from sagesync.fec.fields import (
     ASCII,
     UTF8_BOM,
     UTF_8_BOM,
@@ -41,7 +40,8 @@ from sagesync.exports.fec_fields import (
     parse_fec_date,
     read_header,
 )
-from sagesync.exports.fec_numbering import JournalNumbering
+from sagesync.fec.numbering import JournalNumbering
+from sagesync.fec.writer import fec_amount
 from sagesync.storage_errors import guard_storage
 
 __all__ = ["FecProblem", "FecReport", "ProblemCode", "check_fec", "inspect_fec"]

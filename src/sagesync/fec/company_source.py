@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import Engine, RowMapping, Select, select
 
 from sagesync.core.model import DocumentKind, EntryLine, JournalEntry, LineRole, Side
-from sagesync.exports.fec import FecEntry
+from sagesync.fec.writer import FecEntry
 from sagesync.ledger.numbering import format_entry_number
 from sagesync.sage.schema import F_COMPTEG, F_COMPTET, F_ECRITUREC, F_JOURNAUX, P_DEVISE
 

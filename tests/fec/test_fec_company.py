@@ -10,15 +10,15 @@ from pathlib import Path
 from sqlalchemy import Engine, insert
 
 from sagesync.core.model import Customer, DocumentKind, JournalEntry
-from sagesync.exports.fec import FecOptions, write_fec
-from sagesync.exports.fec_check import check_fec
-from sagesync.exports.fec_company import CompanyFecSource
+from sagesync.fec.check import check_fec
+from sagesync.fec.company_source import CompanyFecSource
+from sagesync.fec.writer import FecOptions, write_fec
 from sagesync.sage.company import init_company
 from sagesync.sage.reader import next_ec_no
 from sagesync.sage.rows import entry_rows, tiers_row
 from sagesync.sage.schema import F_COMPTET, F_ECRITUREA, F_ECRITUREC
 from tests.builders import document, line
-from tests.exports.fec_helpers import posted, rows
+from tests.fec.fec_helpers import posted, rows
 
 
 def company_with(tmp_path: Path, *entries: JournalEntry) -> Engine:

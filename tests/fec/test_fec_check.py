@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from sagesync.exports.fec import FEC_COLUMNS
-from sagesync.exports.fec_check import check_fec, inspect_fec
+from sagesync.fec.check import check_fec, inspect_fec
+from sagesync.fec.writer import FEC_COLUMNS
 
 # line 1 is the header; entry VTE000001 is lines 2-4, entry VTE000002 (in USD) lines 5-6.
 VALID = [

@@ -11,11 +11,11 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from sagesync.exports.fec import FecEntry, FecEntrySource
-from sagesync.exports.fec_check import check_fec
+from sagesync.fec.check import check_fec
+from sagesync.fec.writer import FecEntry, FecEntrySource
 from sagesync.interfaces.cli.fec_command import register
 from tests.builders import document, line
-from tests.exports.fec_helpers import ACCOUNT_LABELS, TIERS_NAMES, entries_of
+from tests.fec.fec_helpers import ACCOUNT_LABELS, TIERS_NAMES, entries_of
 
 runner = CliRunner()
 
