@@ -65,7 +65,7 @@ def test_each_run_writes_one_import_file_with_balanced_pieces_and_nothing_twice(
     assert sorted(p.piece for p in parsed) == [f"F2025-{n:04d}" for n in range(1, 6)]
     assert all(p.total_debit == p.total_credit for p in parsed)
     assert states(file_workspace) == {"delivered": 5}
-    assert reports["writeback"].counts == {}  # written is not in Sage yet: nothing told to the platform
+    assert reports["writeback"].counts == {"kept_in_sagesync": 0}  # delivered is not in Sage yet: nothing to tell
     again = pull_invoices(file_workspace.context)
     assert again.counts == {"already_posted": 5} and "import file" not in again.outputs
     assert len(files(file_workspace)) == 3
@@ -115,7 +115,7 @@ def test_confirm_marks_pieces_sage_imported_and_only_then_writes_back(file_works
             connection.execute(schema.F_ECRITUREC.insert(), general)
     assert file_workspace.context.desk.confirm() == (2, 1)
     assert states(file_workspace) == {"confirmed": 2, "delivered": 1}
-    assert write_back(file_workspace.context).counts == {"acknowledged": 2}
+    assert write_back(file_workspace.context).counts == {"kept_in_sagesync": 2}  # only what Sage holds
 
 
 def test_reissue_writes_the_same_file_again_only_on_request(file_workspace: Workspace) -> None:

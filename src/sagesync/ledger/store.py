@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, literal, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, literal, or_, select, update
 
 from sagesync.bulk import bulk_insert
 from sagesync.core.delivery import DeliveryState, ItemKind, Receipt, source_reference
@@ -474,11 +474,22 @@ def outbox_pending(connection: Connection, company: str, limit: int = 1000,
     return [row._asdict() for row in rows]
 
 
-def outbox_acknowledge(connection: Connection, outbox_id: int, by: str) -> None:
-    connection.execute(update(outbox).where(outbox.c.id == outbox_id).values(
-        acknowledged_at=_now(), acknowledged_by=by, attempts=outbox.c.attempts + 1, last_error=""))
+def outbox_waiting(connection: Connection, company: str) -> int:
+    """How many documents Sage holds that the platform has not been told of."""
+    return int(connection.execute(select(func.count()).select_from(outbox).join(
+        postings, (postings.c.company == outbox.c.company) & (postings.c.source_id == outbox.c.source_id))
+        .where(outbox.c.company == company, outbox.c.acknowledged_at.is_(None),
+               postings.c.state.in_(WRITEBACK_STATES))).scalar_one())
 
 
-def outbox_failed(connection: Connection, outbox_id: int, error: str, run_id: int) -> None:
-    connection.execute(update(outbox).where(outbox.c.id == outbox_id).values(
-        attempts=outbox.c.attempts + 1, last_error=error[:500], failed_run_id=run_id))
+def outbox_settle(connection: Connection, acknowledged: Sequence[int], by: str, failed: Sequence[tuple[int, str]],
+                  run_id: int, now: datetime) -> None:
+    """Record one page of the platform's answers in one statement each: acknowledged rows, failed rows."""
+    if acknowledged:
+        connection.execute(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
+            acknowledged_at=now, acknowledged_by=by, attempts=outbox.c.attempts + 1, last_error=""),
+            [{"b_id": outbox_id} for outbox_id in acknowledged])
+    if failed:
+        connection.execute(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
+            attempts=outbox.c.attempts + 1, last_error=bindparam("b_error"), failed_run_id=run_id),
+            [{"b_id": outbox_id, "b_error": error[:500]} for outbox_id, error in failed])

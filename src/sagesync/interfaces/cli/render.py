@@ -42,7 +42,8 @@ def progress_sink(console: Console, enabled: bool = True) -> Iterator[EventSink]
 
 
 COUNT_ORDER = ("created", "linked_existing", "already_synced", "ready", "posted", "already_posted", "blocked",
-               "changed", "rejected", "ignored_before_period", "setup_problems", "acknowledged", "failed")
+               "changed", "rejected", "ignored_before_period", "setup_problems", "acknowledged", "kept_in_sagesync",
+               "failed", "draft")
 
 
 def summary_table(reports: Sequence[RunReport]) -> Table:

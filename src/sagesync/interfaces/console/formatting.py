@@ -17,11 +17,15 @@ THOUSANDS = "\u202f"  # narrow no-break space, the French thousands separator
 
 # The order counts are shown in, the most telling first (as the terminal summary does).
 COUNT_ORDER = ("created", "linked_existing", "already_synced", "ready", "posted", "already_posted", "blocked",
-               "changed", "rejected", "ignored_before_period", "setup_problems", "acknowledged", "failed")
+               "changed", "rejected", "ignored_before_period", "setup_problems", "acknowledged", "kept_in_sagesync",
+               "failed", "draft")
 COUNT_WORDS = {
     "linked_existing": "linked to existing", "already_synced": "already synced", "already_posted": "already posted",
     "changed": "changed after posting", "ignored_before_period": "ignored (before period start)",
     "setup_problems": "set-up problems",
+    "acknowledged": "acknowledged by the platform",
+    "kept_in_sagesync": "status kept in sagesync only (write-back off)",
+    "draft": "drafts skipped",
 }
 
 
