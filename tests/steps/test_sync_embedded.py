@@ -211,3 +211,19 @@ def test_an_unreadable_platform_document_is_a_finding_and_the_others_still_post(
         recorded = connection.execute(select(findings_table.c.source_id, findings_table.c.code).where(
             findings_table.c.run_id == report.run_id)).all()
     assert [tuple(row) for row in recorded] == [("77", "source_field_invalid")]
+
+
+def test_sync_reads_each_document_once_and_still_reports_the_check(workspace: Workspace) -> None:
+    calls = []
+    listed = workspace.source.documents
+
+    def counted(since=None):  # type: ignore[no-untyped-def]
+        calls.append(since)
+        return listed(since)
+
+    workspace.source.documents = counted  # type: ignore[method-assign]
+    workspace.source.document_list = invoices(5)
+    reports = {report.step: report for report in sync(workspace.context)}
+    assert len(calls) == 1  # one pass: checked and posted
+    assert reports["check"].counts["ready"] == 5 and reports["invoices"].counts["posted"] == 5
+    assert reports["check"].outputs["report_csv"].is_file()

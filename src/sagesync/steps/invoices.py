@@ -51,26 +51,67 @@ def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
+class Tally:
+    """Counts and findings of the pass, told to its run and, in a sync, to the check run beside it.
+
+    ``sync`` reads each document once: the same pass checks and posts, and the check run gets
+    what it would have found alone (a posted document was "ready" when checked).
+    """
+
+    def __init__(self, main: RunReport, check: RunReport | None = None) -> None:
+        self.main = main
+        self.check = check
+
+    def count(self, name: str, amount: int = 1) -> None:
+        self.main.counts[name] += amount
+        if self.check is not None:
+            self.check.counts["ready" if name == "posted" else name] += amount
+
+    def add_findings(self, found: tuple[Finding, ...] | list[Finding]) -> None:
+        self.main.add_findings(found)
+        if self.check is not None:
+            self.check.add_findings(found)
+
+
+def _write_check_report(context: StepContext, report: RunReport) -> None:
+    stamp = report.started_at.strftime("%Y%m%d-%H%M%S")
+    base = context.reports_dir / f"check-{stamp}-run{report.run_id}"
+    report.outputs["report_csv"] = write_csv(report.findings, base.with_suffix(".csv"))
+    report.outputs["report_html"] = write_html(report, report.findings, base.with_suffix(".html"),
+                                               f"Invoice check: {context.company}")
+
+
 def check_invoices(context: StepContext) -> RunReport:
     """The preflight: every finding per document, written to a CSV and an HTML report."""
     with open_run(context, Step.CHECK) as report:
-        _process(context, report, post=False)
-        stamp = report.started_at.strftime("%Y%m%d-%H%M%S")
-        base = context.reports_dir / f"check-{stamp}-run{report.run_id}"
-        report.outputs["report_csv"] = write_csv(report.findings, base.with_suffix(".csv"))
-        report.outputs["report_html"] = write_html(report, report.findings, base.with_suffix(".html"),
-                                                   f"Invoice check: {context.company}")
+        _process(context, Tally(report), post=False)
+        _write_check_report(context, report)
     return report
 
 
 def pull_invoices(context: StepContext) -> RunReport:
     """Post every clean, validated invoice and credit note once and only once."""
     with open_run(context, Step.INVOICES) as report:
-        _process(context, report, post=True)
+        _process(context, Tally(report), post=True)
     return report
 
 
-def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
+def check_and_pull_invoices(context: StepContext) -> list[RunReport]:
+    """Check invoices and Pull invoices in one pass over the platform: each document is read once.
+
+    Two runs in the ledger, as if each step had run alone: the check run with its report files,
+    then the posting run. Documents and their findings are recorded by the posting run.
+    """
+    with open_run(context, Step.CHECK) as check, open_run(context, Step.INVOICES) as report:
+        try:
+            _process(context, Tally(report, check), post=True)
+        finally:
+            _write_check_report(context, check)
+    return [check, report]
+
+
+def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
+    report = tally.main
     step = report.step
     desk = context.desk
     with desk.batch() as connection:
@@ -84,12 +125,12 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
         project_findings = store.record_findings_of(connection, context.company, "project")
         pulled = store.steps_run(connection, context.company)
     setup = check_setup(context.mapping, reference, where=f"profile for {context.company}")
-    report.add_findings(setup)
+    tally.add_findings(setup)
     with context.ledger.engine.begin() as connection:
         store.record_findings(connection, context.company, report.run_id, setup, kind="setup", checked=[""])
     blocking = [finding for finding in setup if finding.blocks]
     if blocking:
-        report.counts["setup_problems"] = len(blocking)
+        tally.count("setup_problems", len(blocking))
         # A broken set-up is not "documents blocked": nothing can be checked until it is fixed.
         raise SetupError(
             f"the Sage company {context.company} contradicts the profile; fix each setting, then run again:\n"
@@ -111,17 +152,17 @@ def _process(context: StepContext, report: RunReport, *, post: bool) -> None:
         unreadable: list[Finding] = []
         for item in batch:
             if isinstance(item, Rejected):
-                report.counts["rejected"] += 1
-                report.add_findings(item.findings)
+                tally.count("rejected")
+                tally.add_findings(item.findings)
                 unreadable += item.findings
             else:
                 documents.append(item)
         with desk.batch() as connection:
-            _process_batch(context, report, connection, documents, check_context, known, post)
+            _process_batch(context, tally, connection, documents, check_context, known, post)
             store.record_findings(connection, context.company, report.run_id, unreadable)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
-    if post and report.counts["posted"]:
+    if post and tally.main.counts["posted"]:
         # Entry numbers follow the dates, whatever order the platform listed the documents in.
         with context.ledger.engine.begin() as connection:
             store.number_in_date_order(connection, context.company, report.run_id)
@@ -131,7 +172,7 @@ def _customer_amount(entry: JournalEntry) -> Decimal:
     return sum((line.amount for line in entry.lines if line.role is LineRole.CUSTOMER), Decimal("0.00"))
 
 
-def _process_batch(context: StepContext, report: RunReport, connection: Connection, documents: Sequence[Document],
+def _process_batch(context: StepContext, tally: Tally, connection: Connection, documents: Sequence[Document],
                    check_context: CheckContext, known: dict[str, store.PostedInfo], post: bool) -> None:
     in_batch = {document.source_id for document in documents}
     ready: list[tuple[Document, str, JournalEntry]] = []
@@ -143,7 +184,7 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
         if (posted is not None and document.updated_at is not None
                 and posted.updated_at == document.updated_at.isoformat()):
             # Same change stamp as when posted: unchanged, no need to hash (fast re-sync).
-            report.counts["already_posted"] += 1
+            tally.count("already_posted")
             continue
         version = content_version(document)
         rebuilt = posted is not None and posted.version.startswith(REBUILT_VERSION_PREFIX)
@@ -161,15 +202,15 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
                     f"{_customer_amount(result.entry)}; the books keep the posted piece",
                     "A posted document is final: issue a credit note and a new invoice instead of editing it.")]
                 found += findings
-                report.add_findings(findings)
-                report.counts["changed"] += 1
+                tally.add_findings(findings)
+                tally.count("changed")
                 states.append((document, version, Verdict.CHANGED_AFTER_POSTING.value))
                 continue
             adopted.append({"b_source": document.source_id, "b_version": version,
                             "b_stamp": document.updated_at.isoformat() if document.updated_at else ""})
             known[document.source_id] = store.PostedInfo(version, adopted[-1]["b_stamp"], posted.number,
                                                          posted.kind, posted.state)
-            report.counts["already_posted"] += 1
+            tally.count("already_posted")
             states.append((document, version, "posted"))
             continue
         if (result.verdict is Verdict.READY and document.kind is DocumentKind.CREDIT_NOTE
@@ -180,36 +221,36 @@ def _process_batch(context: StepContext, report: RunReport, connection: Connecti
                 f"the invoice it reverses (#{document.original_source_id}) is not in the books",
                 "Post the original invoice first, or check the link on the platform.", Severity.WARNING))
         found += findings
-        report.add_findings(findings)
+        tally.add_findings(findings)
         if result.verdict is Verdict.ALREADY_POSTED:
-            report.counts["already_posted"] += 1
+            tally.count("already_posted")
             continue
         verdict = result.verdict
         if verdict is Verdict.READY and post and result.entry is not None:
             ready.append((document, version, result.entry))
             continue
-        report.counts[COUNT_NAMES[verdict]] += 1
+        tally.count(COUNT_NAMES[verdict])
         states.append((document, version, verdict.value))
-    ready = _not_held_by_sage(context, report, connection, ready, states, found)
-    ready = _numbers_kept_apart(check_context, report, ready, states, found)
+    ready = _not_held_by_sage(context, tally, connection, ready, states, found)
+    ready = _numbers_kept_apart(check_context, tally, ready, states, found)
     if ready:
-        context.desk.submit_entries(connection, report.run_id, ready)
+        context.desk.submit_entries(connection, tally.main.run_id, ready)
         for posted_document, version, _entry in ready:
             stamp = posted_document.updated_at.isoformat() if posted_document.updated_at else ""
             known[posted_document.source_id] = store.PostedInfo(
                 version, stamp, posted_document.number, posted_document.kind.value, "")
-            report.counts["posted"] += 1
+            tally.count("posted")
             states.append((posted_document, version, "posted"))
     if adopted:
         connection.execute(update(postings).where(
             postings.c.company == context.company, postings.c.source_id == bindparam("b_source")).values(
             version=bindparam("b_version"), updated_at=bindparam("b_stamp")), adopted)
-    store.record_states(connection, context.company, report.run_id, states)
-    store.record_findings(connection, context.company, report.run_id, found,
+    store.record_states(connection, context.company, tally.main.run_id, states)
+    store.record_findings(connection, context.company, tally.main.run_id, found,
                           checked=[document.source_id for document in documents])
 
 
-def _numbers_kept_apart(check_context: CheckContext, report: RunReport,
+def _numbers_kept_apart(check_context: CheckContext, tally: Tally,
                         ready: list[tuple[Document, str, JournalEntry]], states: list[tuple[Document, str, str]],
                         found: list[Finding]) -> list[tuple[Document, str, JournalEntry]]:
     """Never two documents in one piece: within the batch (the first keeps its number) and against the books.
@@ -226,8 +267,8 @@ def _numbers_kept_apart(check_context: CheckContext, report: RunReport,
             kept.append((document, version, entry))
             continue
         found.extend(clash)
-        report.add_findings(clash)
-        report.counts["blocked"] += 1
+        tally.add_findings(clash)
+        tally.count("blocked")
         states.append((document, version, Verdict.BLOCKED.value))
     pieces, references = numbers.numbers_in_use((document.number, document.source_id) for document, _, _ in kept)
     for mapping, taken in ((check_context.pieces_in_use, pieces), (check_context.references_in_use, references)):
@@ -236,7 +277,7 @@ def _numbers_kept_apart(check_context: CheckContext, report: RunReport,
     return kept
 
 
-def _not_held_by_sage(context: StepContext, report: RunReport, connection: Connection,
+def _not_held_by_sage(context: StepContext, tally: Tally, connection: Connection,
                       ready: list[tuple[Document, str, JournalEntry]], states: list[tuple[Document, str, str]],
                       found: list[Finding]) -> list[tuple[Document, str, JournalEntry]]:
     """Sage's word beats the ledger's: a document whose piece the company holds is never posted again."""
@@ -256,7 +297,7 @@ def _not_held_by_sage(context: StepContext, report: RunReport, connection: Conne
                           "Nothing was posted again. Run `sagesync ledger rebuild` so the ledger learns what the "
                           "company holds, then sync.")
         found.append(finding)
-        report.add_findings([finding])
-        report.counts["blocked"] += 1
+        tally.add_findings([finding])
+        tally.count("blocked")
         states.append((document, version, Verdict.BLOCKED.value))
     return kept

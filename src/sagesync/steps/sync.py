@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from sagesync.steps.context import StepContext
-from sagesync.steps.events import RunReport
+from sagesync.steps.events import RunReport, Step
+from sagesync.steps.invoices import check_and_pull_invoices
 from sagesync.steps.registry import STEPS
 
 
 def sync(context: StepContext) -> list[RunReport]:
-    """Every step of the registry in order; each its own run in the ledger."""
-    return [step.run(context) for step in STEPS.values()]
+    """Every step of the registry in order, each its own run in the ledger.
+
+    Check invoices and Pull invoices share one pass over the platform (each document is read
+    once, checked and posted), and still report as two runs.
+    """
+    reports: list[RunReport] = []
+    for step in STEPS.values():
+        if step.name == Step.CHECK and Step.INVOICES in STEPS:
+            continue  # done with Pull invoices, in the same pass
+        if step.name == Step.INVOICES and Step.CHECK in STEPS:
+            reports += check_and_pull_invoices(context)
+        else:
+            reports.append(step.run(context))
+    return reports
