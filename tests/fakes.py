@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
@@ -21,6 +21,7 @@ class ListSource:
     project_list: list[Project | Rejected] = field(default_factory=list)
     document_list: list[Document | Rejected] = field(default_factory=list)
     fail_after: int | None = None  # raise after yielding this many documents (a dropped connection)
+    calls: list[tuple[datetime | None, frozenset[str]]] = field(default_factory=list)  # (since, include) asked
 
     def customers(self) -> Iterator[Customer | Rejected]:
         yield from self.customer_list
@@ -28,11 +29,17 @@ class ListSource:
     def projects(self) -> Iterator[Project | Rejected]:
         yield from self.project_list
 
-    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+    def documents(self, since: datetime | None = None,
+                  include: Collection[str] = ()) -> Iterator[Document | Rejected]:
+        self.calls.append((since, frozenset(include)))
         for index, document in enumerate(self.document_list):
             if self.fail_after is not None and index >= self.fail_after:
                 raise ConnectionError("platform went away")
-            yield document
+            stamp = getattr(document, "updated_at", None)
+            if stamp is not None and stamp.tzinfo is None:
+                stamp = stamp.replace(tzinfo=UTC)
+            if since is None or stamp is None or stamp > since or document.source_id in include:
+                yield document
 
     def close(self) -> None:
         return None

@@ -6,7 +6,7 @@ import asyncio
 import os
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -74,9 +74,10 @@ class HeldSource:
         self.files = FileSource(SAMPLE_FIRM)
         self.customers, self.projects = self.files.customers, self.files.projects
 
-    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+    def documents(self, since: datetime | None = None,
+                  include: Collection[str] = ()) -> Iterator[Document | Rejected]:
         assert self.release.wait(30)
-        return self.files.documents(since)
+        return self.files.documents(since, include)
 
     def close(self) -> None:
         self.files.close()

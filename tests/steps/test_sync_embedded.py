@@ -214,16 +214,27 @@ def test_an_unreadable_platform_document_is_a_finding_and_the_others_still_post(
 
 
 def test_sync_reads_each_document_once_and_still_reports_the_check(workspace: Workspace) -> None:
-    calls = []
-    listed = workspace.source.documents
-
-    def counted(since=None):  # type: ignore[no-untyped-def]
-        calls.append(since)
-        return listed(since)
-
-    workspace.source.documents = counted  # type: ignore[method-assign]
     workspace.source.document_list = invoices(5)
     reports = {report.step: report for report in sync(workspace.context)}
-    assert len(calls) == 1  # one pass: checked and posted
+    assert len(workspace.source.calls) == 1  # one pass: checked and posted
     assert reports["check"].counts["ready"] == 5 and reports["invoices"].counts["posted"] == 5
     assert reports["check"].outputs["report_csv"].is_file()
+
+
+def test_a_resync_reads_only_what_changed_and_what_was_not_settled(workspace: Workspace) -> None:
+    from datetime import UTC, timedelta
+
+    stamp = datetime(2025, 3, 1, tzinfo=UTC)
+    clean = [replace(document, updated_at=stamp) for document in invoices(4)]
+    blocked = replace(invoices(5)[4], customer_source_id="nobody", updated_at=stamp)  # its client is unknown
+    workspace.source.document_list = [*clean, blocked]
+    first = {report.step: report for report in sync(workspace.context)}["invoices"]
+    assert (first.scope, first.counts["posted"], first.counts["blocked"]) == ("full", 4, 1)
+    second = {report.step: report for report in sync(workspace.context)}["invoices"]
+    since, include = workspace.source.calls[-1]
+    assert since is not None and include == {"5"}  # the blocked one is read again, whatever its stamp
+    assert second.scope.startswith("changed since") and second.counts == {"blocked": 1}
+    # A week later the safety net reads everything again; nothing is posted twice.
+    workspace.context.full_pass_every = timedelta(0)
+    third = {report.step: report for report in sync(workspace.context)}["invoices"]
+    assert third.scope == "full" and third.counts["already_posted"] == 4 and third.counts["posted"] == 0

@@ -319,6 +319,16 @@ def record_findings_of(connection: Connection, company: str, kind: str) -> list[
 _KNOWN_CODES = frozenset(code.value for code in FindingCode)
 
 
+def unsettled_documents(connection: Connection, company: str, verdicts: Sequence[str]) -> set[str]:
+    """Documents whose last verdict is one of ``verdicts``, and those the platform sent unreadable."""
+    found = {str(source_id) for (source_id,) in connection.execute(select(document_states.c.source_id).where(
+        document_states.c.company == company, document_states.c.verdict.in_(list(verdicts))))}
+    found |= {str(source_id) for (source_id,) in connection.execute(select(findings.c.source_id).where(
+        findings.c.company == company, findings.c.kind == "document", findings.c.code == "source_field_invalid",
+        findings.c.source_id != "").distinct())}
+    return found
+
+
 def steps_run(connection: Connection, company: str) -> set[str]:
     """The steps that have finished at least once for the company (ok or with blocked records)."""
     return {str(step) for (step,) in connection.execute(select(runs.c.step).where(

@@ -8,7 +8,7 @@ from a partial read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -32,8 +32,11 @@ class Source(Protocol):
 
     def projects(self) -> Iterator[Project | Rejected]: ...
 
-    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
-        """Validated invoices and credit notes; ``since`` = changed after that instant."""
+    def documents(self, since: datetime | None = None,
+                  include: Collection[str] = ()) -> Iterator[Document | Rejected]:
+        """Invoices and credit notes; with ``since``, only those changed after that instant, plus the
+        ``include`` ids whatever their change stamp (documents that were blocked: their cause may be
+        fixed elsewhere, in Sage or in the profile)."""
         ...
 
     def close(self) -> None: ...

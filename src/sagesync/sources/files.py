@@ -15,7 +15,7 @@ gives the same firm as a sample-firm dict, for the sandbox server.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -81,13 +81,14 @@ class FileSource:
         for row in self._list("projects"):
             yield project_from_payload(row, self.fields)
 
-    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+    def documents(self, since: datetime | None = None,
+                  include: Collection[str] = ()) -> Iterator[Document | Rejected]:
         for row in self._list("invoices"):
             items = row.get("items") if isinstance(row, dict) else None
             document = document_from_payload(row, items, self.currencies, self.fields)
             if self.validated_only and isinstance(document, Document) and document.status is DocumentStatus.DRAFT:
                 continue
-            if _changed_since(document, since):
+            if _changed_since(document, since) or document.source_id in include:
                 yield document
 
     def close(self) -> None:
@@ -145,11 +146,12 @@ class SyntheticFirm:
     def projects(self) -> Iterator[Project | Rejected]:
         return (project_from_payload(row) for row in self.project_wire())
 
-    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+    def documents(self, since: datetime | None = None,
+                  include: Collection[str] = ()) -> Iterator[Document | Rejected]:
         currencies = {1: "EUR"}
         for row in self.invoice_wire():
             document = document_from_payload(row, row["items"], currencies)
-            if _changed_since(document, since):
+            if _changed_since(document, since) or document.source_id in include:
                 yield document
 
     def close(self) -> None:

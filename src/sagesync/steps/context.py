@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -42,6 +42,9 @@ class StepContext:
     writeback: WritebackAction = field(default_factory=LedgerOnlyWriteback)
     events: EventSink = no_events
     batch_size: int = 1000
+    # A full pass over the platform's documents this often (a safety net under the change stamps);
+    # in between, a posting pass reads only what changed and what was not settled. None: always full.
+    full_pass_every: timedelta | None = timedelta(days=7)
 
     @property
     def ledger(self) -> Ledger:

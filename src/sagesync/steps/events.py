@@ -50,6 +50,7 @@ class RunReport:
     findings: list[Finding] = field(default_factory=list)
     finding_counts: Counter[str] = field(default_factory=Counter)  # by finding code
     outputs: dict[str, Path] = field(default_factory=dict)
+    scope: str = ""  # which documents the pass read: "full", or "changed since ..." (an incremental pass)
 
     def add_findings(self, found: tuple[Finding, ...] | list[Finding]) -> None:
         for finding in found:
@@ -88,4 +89,5 @@ class RunReport:
                 {"document": f.document, "source_id": f.source_id, "field": f.field, "code": f.code.value,
                  "severity": f.severity.value, "message": f.message, "fix": f.fix} for f in self.findings],
             "outputs": {name: str(path) for name, path in self.outputs.items()},
+            "scope": self.scope,
         }

@@ -11,6 +11,8 @@ closes the run). Re-running any step posts nothing twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import islice
 from typing import TypeVar
@@ -140,6 +142,7 @@ def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
     # absent from the platform's list as the last Pull saw it, or simply not pulled yet.
     customer_refusals = refusal_reasons(customer_findings)
     project_refusals = refusal_reasons(project_findings)
+    scope = _pass_scope(context, post)
     check_context = CheckContext(
         context.mapping, reference, context.period_start, tiers, sections,
         pieces_in_use=pieces_in_use, references_in_use=references_in_use,
@@ -147,7 +150,8 @@ def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
         platform_customers=frozenset({*tiers, *customer_refusals}) if Step.CUSTOMERS in pulled else None,
         platform_projects=frozenset({*sections, *project_refusals}) if Step.PROJECTS in pulled else None)
     seen = 0
-    for batch in _batches(context.source.documents(), context.batch_size):
+    tally.main.scope = "full" if scope.since is None else f"changed since {scope.since:%Y-%m-%d %H:%M} UTC"
+    for batch in _batches(context.source.documents(scope.since, scope.include), context.batch_size):
         documents: list[Document] = []
         unreadable: list[Finding] = []
         for item in batch:
@@ -162,10 +166,48 @@ def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
             store.record_findings(connection, context.company, report.run_id, unreadable)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
-    if post and tally.main.counts["posted"]:
-        # Entry numbers follow the dates, whatever order the platform listed the documents in.
-        with context.ledger.engine.begin() as connection:
+    with context.ledger.engine.begin() as connection:
+        if post and tally.main.counts["posted"]:
+            # Entry numbers follow the dates, whatever order the platform listed the documents in.
             store.number_in_date_order(connection, context.company, report.run_id)
+        if post:  # the pass read everything it had to: the next one may start from here
+            store.set_info(connection, PASS_STARTED, scope.started.isoformat())
+            if scope.since is None:
+                store.set_info(connection, FULL_PASS_STARTED, scope.started.isoformat())
+
+
+PASS_STARTED = "documents_pass_started"
+FULL_PASS_STARTED = "documents_full_pass_started"
+# The platform's clock and ours may differ: an incremental pass reads back a little before the last one.
+CLOCK_MARGIN = timedelta(minutes=10)
+# Verdicts that a later run must see again even if the platform did not change the document:
+# their cause may be fixed elsewhere (a VAT code created in Sage, a client pulled, the profile).
+UNSETTLED = ("blocked", "draft", "ready", "changed_after_posting")
+
+
+@dataclass(frozen=True, slots=True)
+class PassScope:
+    started: datetime
+    since: datetime | None  # None: a full pass
+    include: frozenset[str]
+
+
+def _pass_scope(context: StepContext, post: bool) -> PassScope:
+    """A full pass now and then (and for the check alone, which reports on everything), else incremental.
+
+    An incremental pass reads the documents the platform changed since the last pass started, and
+    those that were not settled then; a re-sync with nothing changed costs the list pages only.
+    """
+    started = datetime.now(UTC)
+    if not post or context.full_pass_every is None:
+        return PassScope(started, None, frozenset())
+    with context.ledger.connect() as connection:
+        last = store.info(connection, PASS_STARTED)
+        last_full = store.info(connection, FULL_PASS_STARTED)
+        include = store.unsettled_documents(connection, context.company, UNSETTLED)
+    if last is None or last_full is None or started - datetime.fromisoformat(last_full) > context.full_pass_every:
+        return PassScope(started, None, frozenset())
+    return PassScope(started, datetime.fromisoformat(last) - CLOCK_MARGIN, frozenset(include))
 
 
 def _customer_amount(entry: JournalEntry) -> Decimal:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
@@ -326,7 +326,8 @@ class OotiClient:
                 return changed is None or changed > since  # unreadable: let the mapping report it
         return True
 
-    def documents(self, since: datetime | None = None) -> Iterator[Document | Rejected]:
+    def documents(self, since: datetime | None = None,
+                  include: Collection[str] = ()) -> Iterator[Document | Rejected]:
         """Invoices and credit notes of the team (drafts too unless ``validated_only``), each complete.
 
         OOTI documents no date filter, so ``since`` is applied here to each list row's
@@ -346,7 +347,7 @@ class OotiClient:
                 if key is not None and key in seen:
                     continue  # the listing shifted between pages: this invoice was already handled
                 seen.add(key)
-                if self._changed(row, since):
+                if self._changed(row, since) or str(key) in include:
                     yield row
 
         def needs_items(row: Row) -> bool:
