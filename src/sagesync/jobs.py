@@ -45,13 +45,13 @@ def platform_source(profile: Profile) -> Source:
     """The OOTI client of the profile, with its password from the keyring or the environment."""
     from sagesync.profiles.secrets import resolve_secret
     from sagesync.sources.ooti.client import OotiClient
-    from sagesync.sources.ooti.payloads import DEFAULT_FIELDS
+    from sagesync.sources.ooti.payloads import fields_with
 
     platform = profile.platform
     if not platform.email:
         raise ConfigurationError(f"profiles.{profile.name}.platform.email is empty: set the platform login e-mail")
 
-    fields = replace(DEFAULT_FIELDS, missing_line_kind=platform.line_kind_when_missing)
+    fields = fields_with(platform.fields, missing_line_kind=platform.line_kind_when_missing)
     return OotiClient(platform.base_url, platform.email, resolve_secret(profile.name, "platform"),
                       platform.organization_id, platform.team_id, fields=fields)
 
@@ -226,16 +226,33 @@ def export_fec(profile: Profile, start: date, end: date, *, output: Path | None 
 def platform_probe_for(profile: Profile) -> PlatformAnswer:
     """Log in to the platform and list the organizations and teams the login sees."""
     from sagesync.profiles.check import platform_answer_from_whoami
-    from sagesync.profiles.secrets import resolve_secret
     from sagesync.sources.ooti.client import OotiClient
 
-    client = OotiClient(profile.platform.base_url, profile.platform.email, resolve_secret(profile.name, "platform"),
-                        profile.platform.organization_id, profile.platform.team_id)
+    client = platform_source(profile)
+    assert isinstance(client, OotiClient)
     try:
         me, organizations = client.whoami()
-        return platform_answer_from_whoami(me, organizations, profile.platform.email)
+        answer = platform_answer_from_whoami(me, organizations, profile.platform.email)
+        if profile.platform.organization_id is not None and profile.platform.team_id is not None:
+            answer = replace(answer, sample=_sample_document(client))
+        return answer
     finally:
         client.close()
+
+
+def _sample_document(source: Source) -> tuple[bool, str] | None:
+    """Read one document as a sync would, and say what came out: the proof that the field names fit."""
+    from sagesync.sources.base import Rejected
+
+    first = next(iter(source.documents()), None)
+    if first is None:
+        return None
+    if isinstance(first, Rejected):
+        return False, f"{first.label}: " + "; ".join(f"{finding.field} {finding.message}" for finding in first.findings)
+    return True, (f"{first.display_name} of {first.issue_date:%d/%m/%Y}: HT {first.total_excl_vat}, "
+                  f"TVA {first.total_vat}, TTC {first.total_incl_vat} {first.currency}"
+                  + (f", {len(first.lines)} line(s)" if first.lines else "")
+                  + (f", changed {first.updated_at:%d/%m/%Y %H:%M}" if first.updated_at else ""))
 
 
 def check_connections(profile: Profile) -> list[CheckLine]:

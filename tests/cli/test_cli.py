@@ -150,3 +150,21 @@ def test_status_tells_where_the_documents_stand(isolated: Path, monkeypatch: pyt
     assert [run["step"] for run in status["runs"]] == ["writeback", "invoices", "check", "projects", "customers"]
     text = runner.invoke(app, ["status", "--profile", "demo"]).output
     assert "ATELIER LUMIERE" in text and "posted" in text
+
+
+def test_profile_check_shows_what_it_read_from_one_real_document_with_the_field_names(
+        isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(isolated)
+    assert runner.invoke(app, ["demo", "--json"]).exit_code == 0
+    store = ProfileStore()
+    with start_sandbox() as sandbox:
+        assert runner.invoke(app, ["profile", "edit", "demo", "--set", f"platform.base_url={sandbox.base_url}"]
+                             ).exit_code == 0
+        good = runner.invoke(app, ["profile", "check", "demo"])
+        assert "platform document" in good.output and "TTC" in good.output, good.output
+        demo = store.get("demo")
+        renamed = demo.platform.model_copy(update={"fields": {"total_incl_vat": ["total_ttc"]}})
+        store.update(demo.model_copy(update={"platform": renamed}))
+        bad = runner.invoke(app, ["profile", "check", "demo"])
+    assert bad.exit_code == 2
+    assert "total_ttc" in bad.output and "platform.fields" in bad.output, bad.output

@@ -314,3 +314,17 @@ def test_junk_customers_and_projects_never_raise(payload: object) -> None:
     assert customer_from_payload(payload) is not None
     assert project_from_payload(payload) is not None
     assert isinstance(document_from_payload(payload, payload, {}), Document | Rejected)
+
+
+def test_field_names_set_in_the_profile_are_read_instead_of_the_defaults() -> None:
+    from sagesync.profiles.validation import FIELD_SETTINGS
+    from sagesync.sources.ooti.payloads import CONFIGURABLE_FIELDS, fields_with
+
+    assert FIELD_SETTINGS == CONFIGURABLE_FIELDS  # the profile accepts exactly what the mapping can rename
+    fields = fields_with({"invoice_number": ["legal_number"], "total_incl_vat": ["total_ttc"]})
+    assert fields.invoice_number == ("legal_number",) and fields.total_incl_vat == ("total_ttc",)
+    assert fields.total_vat == ("tax", "tax_amount")  # untouched facts keep the defaults
+    import pytest
+
+    with pytest.raises(ValueError, match="unknown field setting"):
+        fields_with({"colour": ["x"]})

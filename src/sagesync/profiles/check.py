@@ -45,6 +45,9 @@ class PlatformAnswer:
     organizations: tuple[Organization, ...] = ()
     selected_organization_id: int | None = None  # the user's current choice on the platform
     selected_team_id: int | None = None
+    # What sagesync read from one real document of the team with the profile's field names:
+    # (it could be read, what it read or why not). None: the team has no document yet, or not asked.
+    sample: tuple[bool, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,11 @@ def _platform_lines(profile: Profile, platform_probe: Callable[[], PlatformAnswe
                                f"Pick one: `{edit} --team-id ID`."))
     else:
         lines.append(CheckLine("platform team", True, f"{team.id} {team.title}".rstrip()))
+    if answer.sample is not None:
+        readable, detail = answer.sample
+        lines.append(CheckLine("platform document (field names)", readable, detail, "" if readable else
+                               "Set the platform's names for these facts in the profile: [profiles."
+                               f"{profile.name}.platform.fields], e.g. invoice_number = [\"legal_number\"]."))
     return lines
 
 

@@ -74,10 +74,15 @@ class PlatformSettings(BaseModel):
     # OOTI items carry no fees / expenses / débours kind: what a line without one is posted as.
     # Unset, such a line is refused (a finding): choosing an account is the user's call.
     line_kind_when_missing: RevenueKind | None = None
+    # Wire field names, where the platform calls a fact differently from ooti-api.md §12 (not certain:
+    # the live API's JSON is not public). Each fact takes a list of names, first present wins, e.g.
+    # fields = { invoice_number = ["legal_number"], total_incl_vat = ["total_ttc"] }.
+    fields: dict[str, list[str]] = Field(default_factory=dict)
 
     _base_url = field_validator("base_url", mode="before")(validation.base_url)
     _email = field_validator("email", mode="before")(validation.email)
     _ids = field_validator("organization_id", "team_id", mode="before")(validation.optional_whole_number)
+    _fields = field_validator("fields", mode="before")(validation.field_names)
 
 
 class RevenueAccounts(BaseModel):

@@ -361,3 +361,29 @@ def secret_keys(node: Any, loc: tuple[str | int, ...] = ()) -> list[tuple[str | 
         for index, child in enumerate(node):
             found += secret_keys(child, (*loc, index))
     return found
+
+
+# The facts whose wire names a profile may set (sagesync.sources.ooti.payloads.CONFIGURABLE_FIELDS,
+# repeated here so that the profile does not import the platform client).
+FIELD_SETTINGS = ("invoice_number", "total_excl_vat", "total_vat", "total_incl_vat", "vat_rate", "line_vat",
+                  "original_invoice", "currency", "currency_rate", "updated_at", "client_code", "project_code",
+                  "line_kind")
+
+
+def field_names(value: object) -> dict[str, list[str]]:
+    """platform.fields: a table of fact -> list of wire names (a single name is accepted as a list of one)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ValueError('must be a table such as { invoice_number = ["legal_number"] }')
+    result: dict[str, list[str]] = {}
+    for fact, names in value.items():
+        if fact not in FIELD_SETTINGS:
+            raise ValueError(f"{fact!r} is not a field sagesync reads by name; expected one of "
+                             f"{', '.join(FIELD_SETTINGS)}")
+        listed = [names] if isinstance(names, str) else names
+        if not isinstance(listed, list) or not listed or not all(
+                isinstance(name, str) and name.strip() and len(name) <= 80 for name in listed):
+            raise ValueError(f"{fact} must be a wire field name or a non-empty list of them, got {names!r}")
+        result[fact] = [name.strip() for name in listed]
+    return result

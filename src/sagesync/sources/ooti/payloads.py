@@ -27,8 +27,9 @@ never half-read and money is never defaulted.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
 from sagesync.core.findings import Finding, FindingCode
 from sagesync.core.model import (
@@ -73,6 +74,10 @@ class FieldNames:
     project_code: tuple[str, ...] = ("code", "reference", "project_code")
     project_title: tuple[str, ...] = ("project_title", "title", "name")
     line_kind: tuple[str, ...] = ("kind",)
+    vat_rate: tuple[str, ...] = ("tax_rate",)  # on the invoice (single rate) and on each item
+    line_vat: tuple[str, ...] = ("tax",)  # an item's VAT amount
+    currency: tuple[str, ...] = ("currency",)
+    currency_rate: tuple[str, ...] = ("currency_rate",)
     # Settings for answers the live API may not give; None = refuse the record, never guess.
     missing_line_kind: RevenueKind | None = None
     default_currency: str | None = None
@@ -80,6 +85,22 @@ class FieldNames:
 
 
 DEFAULT_FIELDS = FieldNames()
+
+# The wire names a profile may set (platform.fields): the facts a posting depends on.
+CONFIGURABLE_FIELDS = ("invoice_number", "total_excl_vat", "total_vat", "total_incl_vat", "vat_rate", "line_vat",
+                       "original_invoice", "currency", "currency_rate", "updated_at", "client_code", "project_code",
+                       "line_kind")
+
+
+def fields_with(overrides: Mapping[str, Sequence[str]], **settings: Any) -> FieldNames:
+    """The default names with the profile's: a name the profile sets replaces the defaults for that fact
+    (a fallback to a default name could read another field than the one the user meant)."""
+    unknown = sorted(set(overrides) - set(CONFIGURABLE_FIELDS))
+    if unknown:
+        raise ValueError(f"unknown field setting {', '.join(unknown)}: "
+                         f"expected one of {', '.join(CONFIGURABLE_FIELDS)}")
+    changes: dict[str, Any] = {name: tuple(names) for name, names in overrides.items()}
+    return replace(DEFAULT_FIELDS, **changes, **settings)
 
 
 _GENERIC_FIX = ("Correct the record on the platform, or set the field name in the profile's platform "
@@ -165,8 +186,8 @@ def _read_lines(document: FieldReader, items: object, fields: FieldNames, multi_
         description = read.text(("description", "title"))
         rate = tax = None
         if multi_rate and kind is not RevenueKind.DISBURSEMENTS:
-            rate = read.amount(("tax_rate",))
-            tax = read.amount(("tax",))
+            rate = read.amount(fields.vat_rate)
+            tax = read.amount(fields.line_vat)
         document.problems.extend(read.problems)
         document.fixes.update(read.fixes)
         if amount is not None and kind is not None and not read.problems:
@@ -175,7 +196,7 @@ def _read_lines(document: FieldReader, items: object, fields: FieldNames, multi_
 
 
 def _currency(read: FieldReader, currencies: Mapping[int, str], fields: FieldNames) -> str:
-    name, value, present = read.lookup(("currency",))
+    name, value, present = read.lookup(fields.currency)
     if not present or value is None:
         if fields.default_currency:
             return fields.default_currency
@@ -245,7 +266,7 @@ def document_from_payload(invoice: object, items: object, currencies: Mapping[in
     customer_id = read.identifier(("client",))
     project_id = read.identifier(("project",), required=False)
     currency = _currency(read, currencies, fields)
-    exchange_rate = read.amount(("currency_rate",), required=False)
+    exchange_rate = read.amount(fields.currency_rate, required=False)
     total_excl = read.amount(fields.total_excl_vat)
     total_vat = read.amount(fields.total_vat)
     total_incl = read.amount(fields.total_incl_vat)
@@ -253,10 +274,10 @@ def document_from_payload(invoice: object, items: object, currencies: Mapping[in
     updated_at = read.instant(fields.updated_at)
 
     flag = read.flag(("multi_tax_enabled",))
-    invoice_rate = read.amount(("tax_rate",), required=False)
+    invoice_rate = read.amount(fields.vat_rate, required=False)
     multi_rate = flag if flag is not None else invoice_rate is None
     if not multi_rate and invoice_rate is None:
-        read.problem("tax_rate", "missing on a single-rate invoice")
+        read.problem(fields.vat_rate[0], "missing on a single-rate invoice")
     lines = _read_lines(read, items, fields, multi_rate)
 
     if currency == EURO:
