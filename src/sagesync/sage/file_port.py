@@ -32,15 +32,14 @@ from sagesync.core.delivery import (
     ItemKind,
     Receipt,
     is_sagesync_reference,
-    source_id_of,
 )
 from sagesync.core.mapping import AccountMapping
-from sagesync.core.model import AnalyticSplit, DocumentKind, EntryLine, JournalEntry, LineRole, Side
+from sagesync.core.model import AnalyticSplit, EntryLine, JournalEntry
 from sagesync.core.reference import CompanyReference
 from sagesync.sage.flagfile.layouts import FormatProfile
 from sagesync.sage.flagfile.parser import ParsedPiece, parse_flag_file, pieces
 from sagesync.sage.flagfile.writer import new_records, write_import_file
-from sagesync.sage.reader import held_pieces, held_references, sagesync_references
+from sagesync.sage.reader import held_piece, held_pieces, held_references, line_role, sagesync_references
 
 
 def _slug(text: str) -> str:
@@ -164,23 +163,17 @@ class ImportFile:
 
 
 def held_from_file(parsed: ParsedPiece, file_name: str, plans: dict[int, str],
-                    currencies: tuple[str, ...]) -> HeldPiece:
+                   currencies: tuple[str, ...]) -> HeldPiece:
+    """A piece of an import file as the entry sagesync handed over (Sage may not have imported it)."""
     lines = []
     for line in parsed.lines:
-        role = (LineRole.CUSTOMER if line.tiers else
-                LineRole.VAT if line.vat_code and line.account.startswith("445") else LineRole.REVENUE)
         currency = currencies[line.currency_number - 1] if 0 < line.currency_number <= len(currencies) else ""
-        lines.append(EntryLine(role=role, account=line.account, side=line.side, amount=line.amount, label=line.label,
-                               tiers=line.tiers, vat_code=line.vat_code, due_date=line.due_date, currency=currency,
+        lines.append(EntryLine(role=line_role(line.account, line.tiers, line.vat_code), account=line.account,
+                               side=line.side, amount=line.amount, label=line.label, tiers=line.tiers,
+                               vat_code=line.vat_code, due_date=line.due_date, currency=currency,
                                currency_amount=line.currency_amount if currency else None,
                                analytic=tuple(AnalyticSplit(plans.get(split.plan_number, str(split.plan_number)),
                                                             split.section, split.amount)
                                               for split in line.analytics)))
-    customer = next((line for line in lines if line.role is LineRole.CUSTOMER), None)
-    kind = DocumentKind.CREDIT_NOTE if customer is not None and customer.side is Side.CREDIT else DocumentKind.INVOICE
-    source_id = source_id_of(parsed.reference) or parsed.reference
-    entry = JournalEntry(journal=parsed.journal, entry_date=parsed.entry_date, piece=parsed.piece,
-                         invoice_number=parsed.invoice_number, label=lines[0].label if lines else "",
-                         source_id=source_id, kind=kind, lines=tuple(lines))
-    return HeldPiece(parsed.reference, parsed.journal, parsed.piece, parsed.invoice_number, entry, where=file_name,
-                     in_company=False)
+    return held_piece(parsed.reference, parsed.journal, parsed.entry_date, parsed.piece, parsed.invoice_number,
+                      lines, where=file_name, in_company=False)

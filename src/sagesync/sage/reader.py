@@ -253,7 +253,8 @@ def sagesync_references(connection: Connection) -> set[str]:
     return {_text(reference) for (reference,) in connection.execute(sagesync_references_select()) if reference}
 
 
-def _role(account: str, tiers: str, vat_code: str) -> LineRole:
+def line_role(account: str, tiers: str, vat_code: str) -> LineRole:
+    """A line read back from Sage: the tiers line is the customer's, a 445 line with a tax code is VAT."""
     if tiers:
         return LineRole.CUSTOMER
     if vat_code and account.startswith("445"):
@@ -283,17 +284,23 @@ def _held_piece(connection: Connection, rows: Sequence[Any], currencies: Sequenc
     for row in rows:
         currency = currencies[row.N_Devise - 1] if 0 < row.N_Devise <= len(currencies) else ""
         lines.append(EntryLine(
-            role=_role(_text(row.CG_Num), _text(row.CT_Num), _text(row.TA_Code)), account=_text(row.CG_Num),
+            role=line_role(_text(row.CG_Num), _text(row.CT_Num), _text(row.TA_Code)), account=_text(row.CG_Num),
             side=Side.DEBIT if row.EC_Sens == 0 else Side.CREDIT, amount=Decimal(row.EC_Montant),
             label=_text(row.EC_Intitule), tiers=_text(row.CT_Num), vat_code=_text(row.TA_Code),
             due_date=_as_date(row.EC_Echeance) if row.EC_Echeance is not None else None, currency=currency,
             currency_amount=Decimal(row.EC_Devise) if currency else None,
             analytic=tuple(splits.get(row.EC_No, ()))))
-    reference = _text(first.EC_Reference)
+    return held_piece(_text(first.EC_Reference), _text(first.JO_Num), _as_date(first.EC_Date),
+                      _text(first.EC_Piece), _text(first.EC_RefPiece), lines,
+                      where=f"EC_No {rows[0].EC_No}-{rows[-1].EC_No}")
+
+
+def held_piece(reference: str, journal: str, entry_date: date, piece: str, invoice_number: str,
+               lines: Sequence[EntryLine], *, where: str, in_company: bool = True) -> HeldPiece:
+    """A piece read back (from the company or an import file) as the entry sagesync posted."""
     customer = next((line for line in lines if line.role is LineRole.CUSTOMER), None)
     kind = DocumentKind.CREDIT_NOTE if customer is not None and customer.side is Side.CREDIT else DocumentKind.INVOICE
-    entry = JournalEntry(journal=_text(first.JO_Num), entry_date=_as_date(first.EC_Date), piece=_text(first.EC_Piece),
-                         invoice_number=_text(first.EC_RefPiece), label=lines[0].label if lines else "",
-                         source_id=source_id_of(reference) or reference, kind=kind, lines=tuple(lines))
-    return HeldPiece(reference, entry.journal, entry.piece, entry.invoice_number, entry,
-                     where=f"EC_No {rows[0].EC_No}-{rows[-1].EC_No}")
+    entry = JournalEntry(journal=journal, entry_date=entry_date, piece=piece, invoice_number=invoice_number,
+                         label=lines[0].label if lines else "", source_id=source_id_of(reference) or reference,
+                         kind=kind, lines=tuple(lines))
+    return HeldPiece(reference, journal, piece, invoice_number, entry, where=where, in_company=in_company)
