@@ -30,6 +30,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    case,
+    literal_column,
 )
 
 SCHEMA = "ledger"
@@ -56,6 +58,7 @@ runs = Table(
     Column("outputs", Text, nullable=False, default="{}"),  # JSON object name -> path
     Column("pid", Integer, nullable=False),
     Column("error", Text),
+    Index("ix_runs_company", "company", "id"),  # the run history, newest first
 )
 
 # A customer or project of the platform and the Sage record it is linked to.
@@ -144,6 +147,11 @@ document_states = Table(
     Column("run_id", Integer, nullable=False),
     Column("seen_at", DateTime, nullable=False),
     Index("ix_document_states_date", "company", "issue_date", "number"),
+    # The documents page filtered on a verdict (blocked, ready...), in page order.
+    Index("ix_document_states_verdict", "company", "verdict", "issue_date", "number"),
+    # What the state counts and a text search read, from this index alone: in source_id order, the
+    # look-ups into the postings' (company, source_id) key come in that key's order, a cached walk.
+    Index("ix_document_states_source", "company", "source_id", "verdict", "issue_date", "number"),
 )
 
 # The current findings of each record: replaced when the record is checked again, never appended
@@ -164,7 +172,16 @@ findings = Table(
     Column("fix", Text, nullable=False),
     Index("ix_findings_run", "run_id"),
     Index("ix_findings_record", "company", "kind", "source_id"),
+    Index("ix_findings_code", "company", "code"),
 )
+
+# The findings page's order: blocking first, then warnings, then the rest. Literal SQL (no bound
+# parameters), so the query's expression is the index's own and the page is read in index order.
+SEVERITY_RANK = case((findings.c.severity == literal_column("'blocking'"), literal_column("0")),
+                     (findings.c.severity == literal_column("'warning'"), literal_column("1")),
+                     else_=literal_column("2"))
+SEVERITY_RANKS = {"blocking": 0, "warning": 1}  # any other severity ranks 2
+Index("ix_findings_page", findings.c.company, SEVERITY_RANK, findings.c.document, findings.c.field)
 
 outbox = Table(
     "outbox",

@@ -82,6 +82,7 @@ class Ledger:
             if found is not None and int(found) < SCHEMA_VERSION:
                 migrate(connection, int(found))
             metadata.create_all(connection)
+            _create_missing_indexes(connection)
             if found is None:
                 connection.execute(ledger_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
             elif int(found) < SCHEMA_VERSION:
@@ -93,6 +94,18 @@ class Ledger:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _create_missing_indexes(connection: Connection) -> None:
+    """Indexes added since the file was made: ``create_all`` creates a table's indexes only with the table.
+
+    The names are read from ``sqlite_master``: SQLAlchemy's check cannot see an index on an expression.
+    """
+    existing = {name for (name,) in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    for table in metadata.sorted_tables:
+        for index in sorted(table.indexes, key=lambda index: str(index.name)):
+            if index.name not in existing:
+                index.create(connection)
 
 
 # --- which company this ledger is the book of -------------------------------------------------

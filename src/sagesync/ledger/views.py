@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,18 +32,31 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Join,
     Select,
     and_,
     case,
     create_engine,
+    false,
     func,
     literal,
+    literal_column,
     or_,
     select,
 )
 from sqlalchemy.pool import NullPool
 
-from sagesync.ledger.schema import SCHEMA, document_states, entry_lines, findings, postings, runs
+from sagesync.core.delivery import DeliveryState
+from sagesync.ledger.schema import (
+    SCHEMA,
+    SEVERITY_RANK,
+    SEVERITY_RANKS,
+    document_states,
+    entry_lines,
+    findings,
+    postings,
+    runs,
+)
 from sagesync.ledger.store import Ledger
 
 DOCUMENT_STATES: tuple[tuple[str, str], ...] = (
@@ -100,49 +113,143 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _page(query: Select[Any], connection: Connection, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-    total = int(connection.execute(select(func.count()).select_from(query.order_by(None).subquery())).scalar_one())
+def _page(query: Select[Any], count: Select[Any], connection: Connection, limit: int,
+          offset: int) -> tuple[list[dict[str, Any]], int]:
+    """A page of ``query`` and the total ``count`` (a cheap query: no join, no order) gives."""
+    total = int(connection.execute(count).scalar_one())
     rows = [dict(row) for row in connection.execute(query.limit(limit).offset(offset)).mappings()]
     return rows, total
 
 
 # --- documents --------------------------------------------------------------------------------
 
+CHANGED_VERDICT = "changed_after_posting"
+_POSTING_STATES = frozenset(state.value for state in DeliveryState)
+
 
 def _state_expression() -> ColumnElement[str]:
     verdict = document_states.c.verdict
-    return case((verdict == "changed_after_posting", literal("changed")),
+    return case((verdict == CHANGED_VERDICT, literal("changed")),
                 (postings.c.id.is_not(None), postings.c.state),
                 else_=verdict)
 
 
+def _state_of(verdict: str, posting_state: str | None) -> str:
+    """The state ``_state_expression`` gives, from a document's verdict and its posting's state (None: none)."""
+    if verdict == CHANGED_VERDICT:
+        return "changed"
+    return verdict if posting_state is None else posting_state
+
+
+def _joined() -> Join:
+    return document_states.outerjoin(postings, and_(postings.c.company == document_states.c.company,
+                                                    postings.c.source_id == document_states.c.source_id))
+
+
 def _documents_query(company: str) -> Select[Any]:
-    joined = document_states.outerjoin(postings, and_(postings.c.company == document_states.c.company,
-                                                      postings.c.source_id == document_states.c.source_id))
     return (select(document_states.c.source_id, document_states.c.number, document_states.c.kind,
                    document_states.c.issue_date, document_states.c.verdict, document_states.c.run_id,
                    document_states.c.seen_at, _state_expression().label("state"), postings.c.id.label("posting_id"),
                    postings.c.piece, postings.c.entry_number, postings.c.entry_date, postings.c.journal)
-            .select_from(joined).where(document_states.c.company == company))
+            .select_from(_joined()).where(document_states.c.company == company))
+
+
+def _page_order() -> tuple[ColumnElement[Any], ...]:
+    return document_states.c.issue_date.desc(), document_states.c.number.desc()
 
 
 def state_counts(connection: Connection, company: str) -> dict[str, int]:
-    query = _documents_query(company).subquery()
-    rows = connection.execute(select(query.c.state, func.count()).group_by(query.c.state))
-    return {str(state): int(count) for state, count in rows}
+    """Documents per state: one pass over an index of the states, each joined once to its posting."""
+    rows = connection.execute(select(document_states.c.verdict, postings.c.state, func.count())
+                              .select_from(_joined()).where(document_states.c.company == company)
+                              .group_by(postings.c.state, document_states.c.verdict))
+    counts: dict[str, int] = {}
+    for verdict, posting_state, count in rows:  # postings.state is NOT NULL: None means no posting
+        state = _state_of(str(verdict), None if posting_state is None else str(posting_state))
+        counts[state] = counts.get(state, 0) + int(count)
+    return counts
+
+
+def _state_filter(state: str, *, keep_outer_join: bool = False) -> ColumnElement[bool]:
+    """``state`` as conditions an index can serve: the same rows as ``_state_expression() == state``.
+
+    Verdicts (``Verdict`` values and "posted"), delivery states and "changed" are three disjoint
+    sets of words, so a state names one branch of the expression. ``keep_outer_join`` compares the
+    posting's state through ``coalesce``, which keeps the join an outer one, so the documents are
+    read in page order (the date index) rather than from the postings and then sorted.
+    """
+    verdict = document_states.c.verdict
+    if state == "changed":
+        return verdict == CHANGED_VERDICT
+    if state in _POSTING_STATES:
+        posting_state = func.coalesce(postings.c.state, "") if keep_outer_join else postings.c.state
+        return and_(posting_state == state, verdict != CHANGED_VERDICT)
+    if state == CHANGED_VERDICT:
+        return false()
+    return and_(verdict == state, postings.c.id.is_(None))
+
+
+def _text_filter(company: str, text: str) -> ColumnElement[bool]:
+    """The number, source id or piece contains ``text``.
+
+    Said as two sets of keys (each read once, from an index or the postings alone), so the
+    documents that do not match are never joined to their posting.
+    """
+    pattern = _like(text)
+    by_document = select(document_states.c.source_id).where(
+        document_states.c.company == company, or_(document_states.c.number.like(pattern, escape="\\"),
+                                                  document_states.c.source_id.like(pattern, escape="\\")))
+    by_piece = select(postings.c.source_id).where(postings.c.company == company,
+                                                  postings.c.piece.like(pattern, escape="\\"))
+    return or_(document_states.c.source_id.in_(by_document), document_states.c.source_id.in_(by_piece))
 
 
 def documents(connection: Connection, company: str, *, state: str = "", text: str = "", limit: int = 200,
-              offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    inner = _documents_query(company).subquery()
-    query = select(inner)
-    if state:
-        query = query.where(inner.c.state == state)
+              offset: int = 0, counts: Mapping[str, int] | None = None) -> tuple[list[dict[str, Any]], int]:
+    """A page of documents, newest first, and how many match; ``counts`` (``state_counts``) saves a count.
+
+    A page is read in index order (the date index, or the verdict index for a verdict's state)
+    when its documents are found early on that walk. Otherwise (a delivery state few documents
+    are in, a text search) the keys of every match are read once, unordered, from the cheapest
+    index: sorted here, they give both the total and the page, whose rows are then read by key.
+    """
+    query = _documents_query(company)
     if text:
-        pattern = _like(text)
-        query = query.where(or_(inner.c.number.like(pattern, escape="\\"), inner.c.source_id.like(pattern, escape="\\"),
-                                inner.c.piece.like(pattern, escape="\\")))
-    return _page(query.order_by(inner.c.issue_date.desc(), inner.c.number.desc()), connection, limit, offset)
+        conditions = [_text_filter(company, text)] + ([_state_filter(state)] if state else [])
+        return _keyed_page(connection, company, query, conditions, limit, offset)
+    if not state:
+        total = sum(counts.values()) if counts is not None else int(connection.execute(
+            select(func.count()).select_from(document_states).where(document_states.c.company == company))
+            .scalar_one())
+        rows = connection.execute(query.order_by(*_page_order()).limit(limit).offset(offset)).mappings()
+        return [dict(row) for row in rows], total
+    if counts is None:
+        counts = state_counts(connection, company)
+    total = counts.get(state, 0)
+    if total == 0:
+        return [], 0
+    # Walking the date index reads about (offset + limit) * everyone / total documents to fill the
+    # page; reading the keys of the state's documents reads ``total``: take the smaller.
+    if state in _POSTING_STATES and total < (offset + limit) * sum(counts.values()) / total:
+        return _keyed_page(connection, company, query, [_state_filter(state)], limit, offset)
+    query = query.where(_state_filter(state, keep_outer_join=True))
+    rows = connection.execute(query.order_by(*_page_order()).limit(limit).offset(offset)).mappings()
+    return [dict(row) for row in rows], total
+
+
+def _keyed_page(connection: Connection, company: str, query: Select[Any], conditions: list[ColumnElement[bool]],
+                limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The page of ``query`` among the documents meeting ``conditions``, from their keys sorted in page order."""
+    keys = list(connection.execute(select(document_states.c.source_id, document_states.c.issue_date,
+                                          document_states.c.number).select_from(_joined())
+                                   .where(document_states.c.company == company, *conditions)))
+    # ORDER BY issue_date DESC, number DESC: dates compare as dates, and numbers as SQLite's
+    # binary collation does (UTF-8 byte order is code point order).
+    keys.sort(key=lambda key: (key.issue_date, key.number), reverse=True)
+    wanted = [key.source_id for key in keys[offset:offset + limit]]
+    found = {row["source_id"]: dict(row) for row in connection.execute(
+        query.where(document_states.c.source_id.in_(wanted))).mappings()} if wanted else {}
+    return [found[key] for key in wanted if key in found], len(keys)
 
 
 # --- a piece and its lines ----------------------------------------------------------------------
@@ -219,33 +326,44 @@ def piece(connection: Connection, company: str, posting_id: int) -> Piece | None
 
 
 def _current_findings(company: str) -> Select[Any]:
-    """The findings table holds each record's current set (replaced when it is checked again)."""
-    severity_order = case((findings.c.severity == "blocking", 0), (findings.c.severity == "warning", 1), else_=2)
+    """The findings table holds each record's current set (replaced when it is checked again).
+
+    Read in the order of ``ix_findings_page`` (company, severity rank, document, field, then
+    the id the index ends with), so a page is read from the index, never sorted.
+    """
     return (select(findings.c.id, findings.c.run_id, findings.c.source_id, findings.c.document, findings.c.field,
                    findings.c.code, findings.c.severity, findings.c.message, findings.c.fix, findings.c.kind,
                    runs.c.step)
             .join(runs, runs.c.id == findings.c.run_id, isouter=True)
             .where(findings.c.company == company)
-            .order_by(severity_order, findings.c.document, findings.c.field, findings.c.id))
+            .order_by(SEVERITY_RANK, findings.c.document, findings.c.field, findings.c.id))
+
+
+def _conditions(company: str, severity: str, code: str, text: str) -> list[ColumnElement[bool]]:
+    conditions = [findings.c.company == company]
+    if severity:
+        # The rank follows from the severity: saying it lets the page index seek to it.
+        rank = SEVERITY_RANK
+        conditions += [findings.c.severity == severity, rank == literal_column(str(SEVERITY_RANKS.get(severity, 2)))]
+    if code:
+        conditions.append(findings.c.code == code)
+    if text:
+        pattern = _like(text)
+        conditions.append(or_(*(column.like(pattern, escape="\\") for column in (
+            findings.c.document, findings.c.message, findings.c.fix, findings.c.field, findings.c.code,
+            findings.c.source_id))))
+    return conditions
 
 
 def _filtered(company: str, severity: str, code: str, text: str) -> Select[Any]:
-    query = _current_findings(company)
-    if severity:
-        query = query.where(findings.c.severity == severity)
-    if code:
-        query = query.where(findings.c.code == code)
-    if text:
-        pattern = _like(text)
-        query = query.where(or_(*(column.like(pattern, escape="\\") for column in (
-            findings.c.document, findings.c.message, findings.c.fix, findings.c.field, findings.c.code,
-            findings.c.source_id))))
-    return query
+    return _current_findings(company).where(*_conditions(company, severity, code, text))
 
 
 def current_findings(connection: Connection, company: str, *, severity: str = "", code: str = "", text: str = "",
                      limit: int = 500, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    return _page(_filtered(company, severity, code, text), connection, limit, offset)
+    # Each finding joins at most one run (its primary key): the findings alone give the count.
+    count = select(func.count()).select_from(findings).where(*_conditions(company, severity, code, text))
+    return _page(_filtered(company, severity, code, text), count, connection, limit, offset)
 
 
 def iter_current_findings(connection: Connection, company: str, *, severity: str = "", code: str = "",
@@ -257,8 +375,8 @@ def iter_current_findings(connection: Connection, company: str, *, severity: str
 
 
 def finding_codes(connection: Connection, company: str) -> list[tuple[str, int]]:
-    inner = _current_findings(company).subquery()
-    rows = connection.execute(select(inner.c.code, func.count()).group_by(inner.c.code).order_by(inner.c.code))
+    rows = connection.execute(select(findings.c.code, func.count()).where(findings.c.company == company)
+                              .group_by(findings.c.code).order_by(findings.c.code))
     return [(str(code), int(count)) for code, count in rows]
 
 

@@ -81,9 +81,9 @@ def documents_page(request: Request, name: str, state: str = "", q: str = "", pa
     wanted = state if state in dict(ledger_views.DOCUMENT_STATES) else ""
     page = _page_number(page)
     with console.readers.connect(console.ledger_path(name)) as connection:
-        rows, total = ledger_views.documents(connection, profile.sage_company, state=wanted, text=q.strip(),
-                                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         counts = ledger_views.state_counts(connection, profile.sage_company)
+        rows, total = ledger_views.documents(connection, profile.sage_company, state=wanted, text=q.strip(),
+                                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, counts=counts)
     return render(request, "documents.html", {
         "profile": profile, "name": name, "section": "documents", "rows": rows, "total": total, "counts": counts,
         "states": ledger_views.DOCUMENT_STATES, "filters": {"state": wanted, "q": q}, "page": page,
