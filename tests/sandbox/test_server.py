@@ -156,7 +156,8 @@ def test_patch_is_recorded_and_a_valid_invoice_is_locked() -> None:
 
 
 def test_fault_decisions_depend_on_seed_url_and_count_only() -> None:
-    faults = Faults(error_rate=0.3, rate_limit_rate=0.2, truncate_rate=0.1, slow_rate=0.2, seed=3)
+    faults = Faults(error_rate=0.3, rate_limit_rate=0.2, truncate_rate=0.1, cut_rate=0.1, reset_rate=0.1,
+                    slow_rate=0.2, seed=3)
     urls = [f"/api/v1/invoices/list/1/?page={n}" for n in range(50)] * 3
     first, second = FaultPlan(faults), FaultPlan(faults)
     decisions = [first.decide("GET", url) for url in urls]
