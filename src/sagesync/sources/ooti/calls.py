@@ -61,7 +61,7 @@ class ApiCaller:
                     where = f"page {page} of " if page is not None else ""
                     raise malformed(f"the platform sent a malformed answer for {where}{response.request.url} "
                                     f"(HTTP {response.status_code}, {len(response.content)} bytes): "
-                                    f"{str(error)[:120]}") from None
+                                    f"{str(error)[:120]}", response.content) from None
             succeeded = True
             return response, data
         finally:

@@ -107,7 +107,7 @@ class OotiClient:
     @property
     def counters(self) -> RetryCounters:
         """What had to be retried so far (a snapshot): for "N requests retried" in a step's report."""
-        return self._board.snapshot(self._limiter.limit, self._session.renewals)
+        return self._board.snapshot(self._limiter.limit, self._limiter.lowest, self._session.renewals)
 
     # --- lifecycle --------------------------------------------------------------------------
 

@@ -61,8 +61,9 @@ class RetryPolicy:
     base_delay: float = 0.5  # seconds before the second attempt; doubles each time
     max_delay: float = 30.0  # longest backoff; also the longest Retry-After we accept to hold a request for
     jitter: float = 0.5  # a wait is stretched by up to this fraction, at random
-    # A 200 that is not JSON this many times for one request is no network accident (a proxy's
-    # HTML page, a wrong base URL): reported as a malformed answer instead of retried for the budget.
+    # A 200 that is not JSON at all this many times for one request is no network accident (a
+    # proxy's HTML page, a wrong base URL): reported as a malformed answer instead of retried for
+    # the budget. JSON cut short (it starts as JSON) is retried for the whole budget.
     max_malformed: int = 4
     sleep: Callable[[float], None] | None = field(default=None, repr=False)  # None: real time, stops on close
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
@@ -114,6 +115,7 @@ class Failure:
     retry_after: float | None = None
     unprocessed: bool = False  # the platform cannot have acted on it: a write may be replayed
     message: str = ""  # for MALFORMED: the full sentence to report when giving up (names URL and page)
+    not_json: bool = False  # MALFORMED, and not even the start of JSON: counts towards max_malformed
 
 
 class RetryableFailure(Exception):
@@ -144,9 +146,11 @@ def failure_of_error(error: httpx.TransportError) -> Failure:
     return Failure(cause, type(error).__name__, unprocessed=isinstance(error, _NOT_SENT))
 
 
-def malformed(message: str) -> RetryableFailure:
-    """A 200 whose body cannot be read (cut, or not JSON); ``message`` names the URL and page."""
-    return RetryableFailure(Failure(RetryCause.MALFORMED, "a cut or non-JSON body", message=message))
+def malformed(message: str, body: bytes) -> RetryableFailure:
+    """A 200 whose ``body`` cannot be read (cut, or not JSON); ``message`` names the URL and page."""
+    cut = body.lstrip()[:1] in (b"{", b"[")
+    detail = "a cut JSON body" if cut else "a body that is not JSON"
+    return RetryableFailure(Failure(RetryCause.MALFORMED, detail, message=message, not_json=not cut))
 
 
 class Stopped(PlatformUnreachableError):
@@ -174,7 +178,7 @@ def run_with_retries(attempt: Callable[[], T], policy: RetryPolicy, what: str, *
         except httpx.TransportError as error:  # connect, timeout, connection reset or cut mid-answer
             failure = failure_of_error(error)
         elapsed = policy.clock() - started
-        if failure.cause is RetryCause.MALFORMED:
+        if failure.not_json:
             malformed_count += 1
         if not replayable and not failure.unprocessed:
             raise PlatformUnreachableError(

@@ -34,6 +34,7 @@ class AdaptiveLimit:
     def __init__(self, maximum: int, clock: Callable[[], float] = time.monotonic) -> None:
         self.maximum = max(1, maximum)
         self._limit = self.maximum
+        self._lowest = self.maximum
         self._in_flight = 0
         self._successes = 0  # in a row since the last change of the limit
         self._epoch = 0  # bumped at each cut
@@ -45,6 +46,11 @@ class AdaptiveLimit:
     @property
     def limit(self) -> int:
         return self._limit
+
+    @property
+    def lowest(self) -> int:
+        """The lowest limit so far: how hard the platform throttled this run."""
+        return self._lowest
 
     @property
     def in_flight(self) -> int:
@@ -73,6 +79,7 @@ class AdaptiveLimit:
                     self._hold_until = max(self._hold_until, self._clock() + retry_after)
                 if slot.epoch == self._epoch:
                     self._limit = max(1, self._limit // 2)
+                    self._lowest = min(self._lowest, self._limit)
                     self._epoch += 1
                     cut = True
             elif succeeded:
