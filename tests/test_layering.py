@@ -17,15 +17,16 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "sagesync"
 # What each package may import (besides itself). Utilities at the bottom, interfaces at the top,
 # in the order of DESIGN.md's data flow: core, then the adapters (sources, sage), the ledger that
 # owns delivery, the FEC and reports, the steps, the job that wires them, and the interfaces.
-BASE = {"errors", "storage_errors", "bulk", "sqlite", "__version__"}
+BASE = {"errors", "storage_errors", "bulk", "sqlite", "i18n", "__version__"}
 ALLOWED: dict[str, set[str]] = {
-    "core": set(),
+    "core": {"i18n"},  # gettext only: the core stays pure
+    "i18n": set(),
     "errors": set(),
-    "storage_errors": {"errors"},
+    "storage_errors": {"errors", "i18n"},
     "bulk": set(),
     "sqlite": set(),
     "profiles": {"core"} | BASE,
-    "sources": {"core"} | BASE,
+    "sources": {"core", "profiles"} | BASE,  # the client factory reads the profile
     "sage": {"core", "profiles"} | BASE,
     "ledger": {"core", "sage"} | BASE,
     "fec": {"core", "sage", "ledger"} | BASE,

@@ -42,18 +42,10 @@ PortFactory = Callable[[Profile, ProfilePaths, "Path | None"], SagePort]
 
 
 def platform_source(profile: Profile) -> Source:
-    """The OOTI client of the profile, with its password from the keyring or the environment."""
-    from sagesync.profiles.secrets import resolve_secret
-    from sagesync.sources.ooti.client import OotiClient
-    from sagesync.sources.ooti.payloads import fields_with
+    """The OOTI client of the profile: API token or password from the keyring or the environment."""
+    from sagesync.sources.ooti.factory import ooti_client_for
 
-    platform = profile.platform
-    if not platform.email:
-        raise ConfigurationError(f"profiles.{profile.name}.platform.email is empty: set the platform login e-mail")
-
-    fields = fields_with(platform.fields, missing_line_kind=platform.line_kind_when_missing)
-    return OotiClient(platform.base_url, platform.email, resolve_secret(profile.name, "platform"),
-                      platform.organization_id, platform.team_id, fields=fields)
+    return ooti_client_for(profile)
 
 
 def writeback_action(profile: Profile, source: Source) -> WritebackAction:
@@ -226,10 +218,9 @@ def export_fec(profile: Profile, start: date, end: date, *, output: Path | None 
 def platform_probe_for(profile: Profile) -> PlatformAnswer:
     """Log in to the platform and list the organizations and teams the login sees."""
     from sagesync.profiles.check import platform_answer_from_whoami
-    from sagesync.sources.ooti.client import OotiClient
+    from sagesync.sources.ooti.factory import ooti_client_for
 
-    client = platform_source(profile)
-    assert isinstance(client, OotiClient)
+    client = ooti_client_for(profile)
     try:
         me, organizations = client.whoami()
         answer = platform_answer_from_whoami(me, organizations, profile.platform.email)

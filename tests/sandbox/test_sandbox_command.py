@@ -68,3 +68,13 @@ def test_patches_are_appended_to_the_patch_log(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
     assert [(line["pk"], line["fields"]) for line in lines] == [
         (40011, {"accounting_reference": "F2025-0007"}), (40012, {"accounting_reference": "F2025-0008"})]
+
+
+def test_the_fault_options_reach_the_server() -> None:
+    result = CliRunner().invoke(app(), ["sandbox", "--port", "0", "--duration", "0.2", "--requests-per-second", "5",
+                                        "--cut-rate", "0.05", "--error-retry-after", "2", "--token-requests", "50",
+                                        "--api-token", "tok-secret-1"])
+    assert result.exit_code == 0, result.output
+    assert ("fault injection on: error_retry_after=2, requests_per_second=5.0, cut_rate=0.05, token_requests=50"
+            in result.output)
+    assert "API token accepted too" in result.output and "tok-secret-1" not in result.output

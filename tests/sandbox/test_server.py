@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -156,7 +157,8 @@ def test_patch_is_recorded_and_a_valid_invoice_is_locked() -> None:
 
 
 def test_fault_decisions_depend_on_seed_url_and_count_only() -> None:
-    faults = Faults(error_rate=0.3, rate_limit_rate=0.2, truncate_rate=0.1, slow_rate=0.2, seed=3)
+    faults = Faults(error_rate=0.3, rate_limit_rate=0.2, truncate_rate=0.1, cut_rate=0.1, reset_rate=0.1,
+                    slow_rate=0.2, seed=3)
     urls = [f"/api/v1/invoices/list/1/?page={n}" for n in range(50)] * 3
     first, second = FaultPlan(faults), FaultPlan(faults)
     decisions = [first.decide("GET", url) for url in urls]
@@ -196,3 +198,82 @@ def test_a_truncated_body_is_cut_on_the_wire() -> None:
         assert 0 < len(body) < promised
         with pytest.raises(json.JSONDecodeError):
             json.loads(body)
+
+
+# --- issue 11: the faults a flaky platform plays ------------------------------------------------
+
+
+def _login(client: httpx.Client) -> None:
+    token = client.post("v1/token-auth/", json={"username": DEMO_EMAIL, "password": DEMO_PASSWORD}).json()["token"]
+    client.headers["Authorization"] = f"JWT {token}"
+
+
+def test_a_5xx_with_or_without_retry_after_in_seconds_or_as_a_date() -> None:
+    for faults, expected in ((Faults(fail_first=1), None), (Faults(fail_first=1, error_retry_after=3), "3"),
+                             (Faults(fail_first=1, error_status=502), None)):
+        with start_sandbox(faults=faults) as sandbox, httpx.Client(base_url=sandbox.base_url) as http:
+            _login(http)
+            response = http.get("v1/profiles/profile/")
+            assert response.status_code == faults.error_status and response.headers.get("Retry-After") == expected
+    with start_sandbox(faults=Faults(fail_first=1, error_retry_after=3, retry_after_as_date=True)) as sandbox:
+        response = httpx.get(f"{sandbox.base_url}v1/profiles/profile/")
+        assert response.headers["Retry-After"].endswith(" GMT")
+        from sagesync.sources.ooti.retry import parse_retry_after
+        assert 2 <= (parse_retry_after(response.headers["Retry-After"]) or 0) <= 4
+
+
+def test_the_token_bucket_answers_429_with_the_wait() -> None:
+    with start_sandbox(faults=Faults(requests_per_second=2, burst=3)) as sandbox, httpx.Client(
+            base_url=sandbox.base_url) as http:
+        _login(http)  # the login is spared
+        statuses = [http.get("v1/profiles/profile/") for _ in range(4)]
+        assert [response.status_code for response in statuses] == [200, 200, 200, 429]
+        assert statuses[-1].headers["Retry-After"] == "1"
+        assert sandbox.faults_played[Fault.RATE_LIMIT] == 1
+
+
+def test_a_cut_body_keeps_a_matching_content_length_and_the_connection() -> None:
+    with start_sandbox(faults=Faults(cut_rate=1)) as sandbox, httpx.Client(base_url=sandbox.base_url) as http:
+        _login(http)
+        response = http.get("v1/invoices/40011/")
+        assert response.status_code == 200
+        assert int(response.headers["Content-Length"]) == len(response.content) > 0
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(response.content)
+        assert http.get("v1/invoices/40011/").status_code == 200  # same kept-alive connection, still usable
+
+
+def test_a_reset_drops_the_connection_before_any_answer() -> None:
+    with start_sandbox(faults=Faults(reset_rate=1)) as sandbox, httpx.Client(base_url=sandbox.base_url) as http:
+        _login(http)
+        with pytest.raises(httpx.TransportError):
+            http.get("v1/profiles/profile/")
+
+
+def test_access_tokens_expire_after_n_requests_or_n_seconds() -> None:
+    with start_sandbox(faults=Faults(token_requests=2)) as sandbox, httpx.Client(base_url=sandbox.base_url) as http:
+        _login(http)
+        assert [http.get("v1/profiles/profile/").status_code for _ in range(3)] == [200, 200, 401]
+    with start_sandbox(faults=Faults(token_seconds=0.2)) as sandbox, httpx.Client(base_url=sandbox.base_url) as http:
+        _login(http)
+        assert http.get("v1/profiles/profile/").status_code == 200
+        time.sleep(0.3)
+        assert http.get("v1/profiles/profile/").status_code == 401
+
+
+def test_an_api_token_is_accepted_with_its_scheme_only() -> None:
+    with start_sandbox(api_token="tok-123") as sandbox:
+        url = f"{sandbox.base_url}v1/profiles/profile/"
+        assert httpx.get(url, headers={"Authorization": "Bearer tok-123"}).status_code == 200
+        assert httpx.get(url, headers={"Authorization": "Token tok-123"}).status_code == 401
+        assert httpx.get(url, headers={"Authorization": "Bearer tok-124"}).status_code == 401
+        assert httpx.get(url, headers={"Authorization": "JWT tok-123"}).status_code == 401
+    with start_sandbox() as sandbox:  # no API token configured: none accepted
+        assert httpx.get(f"{sandbox.base_url}v1/profiles/profile/",
+                         headers={"Authorization": "Bearer x"}).status_code == 401
+
+
+def test_faults_describe_only_what_differs() -> None:
+    assert Faults().describe() == "none" and not Faults().changed
+    assert Faults(requests_per_second=5, seed=2).describe() == "requests_per_second=5, seed=2"
+    assert Faults(token_requests=3).changed and not Faults(token_requests=3).active

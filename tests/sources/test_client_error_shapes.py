@@ -234,3 +234,65 @@ def test_the_password_is_sent_only_to_the_login_and_never_shown() -> None:
     carrying = [r.url.path for r in fake.requests if PASSWORD.encode() in r.content]
     assert carrying == ["/api/v1/token-auth/"]
     assert json.loads(fake.requests[0].content) == {"username": "compta@atelier.test", "password": PASSWORD}
+
+
+API_TOKEN = "ooti-tok-5f1c0ffee5f1c0ffee"
+
+
+def test_the_api_token_is_sent_as_the_authorization_header_and_never_shown(
+        caplog: pytest.LogCaptureFixture) -> None:
+    seen: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization", ""))
+        if request.headers.get("Authorization") != f"Bearer {API_TOKEN}":
+            return httpx.Response(401, json={"detail": "Invalid token."})
+        if request.url.path == "/api/v1/clients/list/7/":
+            return httpx.Response(200, json={"count": 1, "next": None,
+                                             "results": [{"pk": 1, "name": "SCI Les Tilleuls", "number": "04217"}]})
+        return httpx.Response(404, json={"detail": "Not found."})
+
+    caplog.set_level("DEBUG")
+    retry = RetryPolicy(max_attempts=2, base_delay=0.01, sleep=NoSleep())
+    with OotiClient(BASE, "", None, 7, 3, api_token=API_TOKEN, transport=httpx.MockTransport(api),
+                    retry=retry) as ooti:
+        assert len(list(ooti.customers())) == 1
+        assert API_TOKEN not in repr(ooti) and API_TOKEN not in str(vars(ooti))
+        assert API_TOKEN not in repr(vars(ooti)["_session"]) and "api token" in repr(ooti)
+    assert seen == [f"Bearer {API_TOKEN}"]  # no login: the token goes straight to the API
+    assert API_TOKEN not in caplog.text
+    with OotiClient(BASE, "", None, 7, 3, api_token="revoked-" + API_TOKEN, transport=httpx.MockTransport(api),
+                    retry=retry) as ooti, pytest.raises(LoginRefusedError) as raised:
+        list(ooti.customers())
+    assert API_TOKEN not in f"{raised.value!s} {raised.value!r} {caplog.text}"
+
+
+def test_no_secret_in_errors_or_logs_when_everything_fails(caplog: pytest.LogCaptureFixture) -> None:
+    def down(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path == "/api/v1/token-auth/":
+            return None
+        raise httpx.ReadError("connection reset by peer", request=request)
+
+    caplog.set_level("DEBUG")
+    with client(FakeOoti([[invoice(1)]], down)) as ooti, pytest.raises(PlatformUnreachableError) as raised:
+        list(ooti.documents())
+    rendered = f"{raised.value!s} {raised.value!r} {raised.value.__context__!r} {caplog.text}"
+    assert PASSWORD not in rendered and "token-1" not in rendered and "refresh-1" not in rendered
+    assert "ReadError" in str(raised.value)
+
+
+def test_an_expired_session_counts_as_a_renewal_not_a_refusal() -> None:
+    fake = FakeOoti([[invoice(pk) for pk in range(1, 3)], [invoice(pk) for pk in range(3, 5)]])
+    served = []
+
+    def expire_after_first_page(request: httpx.Request) -> httpx.Response | None:
+        served.append(request.url.path)
+        if "/invoices/list/" in request.url.path and request.url.params["page"] == "2" and fake.token == "token-1":
+            fake.token = "expired"  # the server forgets token-1; the refresh gives token-2
+        return None
+
+    fake.override = expire_after_first_page
+    with client(fake) as ooti:
+        assert pks(list(ooti.documents())) == ["1", "2", "3", "4"]
+        assert ooti.counters.token_renewals == 1
+    assert fake.count("token-refresh") == 1 and fake.count("token-auth") == 1

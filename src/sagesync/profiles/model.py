@@ -78,11 +78,29 @@ class PlatformSettings(BaseModel):
     # the live API's JSON is not public). Each fact takes a list of names, first present wins, e.g.
     # fields = { invoice_number = ["legal_number"], total_incl_vat = ["total_ttc"] }.
     fields: dict[str, list[str]] = Field(default_factory=dict)
+    # How long one request may keep trying (retries, Retry-After waits) before the run stops:
+    # long enough to ride out a platform restart or a throttled minute.
+    request_budget_seconds: int = 300
+    # Word before an API token (secret "platform_token") in the Authorization header. OOTI does
+    # not document it (ooti-api.md §11 q. 2): a setting, so the live answer needs no new release.
+    api_token_scheme: str = "Bearer"
 
     _base_url = field_validator("base_url", mode="before")(validation.base_url)
     _email = field_validator("email", mode="before")(validation.email)
     _ids = field_validator("organization_id", "team_id", mode="before")(validation.optional_whole_number)
     _fields = field_validator("fields", mode="before")(validation.field_names)
+    _budget = field_validator("request_budget_seconds", mode="before")(validation.seconds)
+    _scheme = field_validator("api_token_scheme", mode="before")(validation.auth_scheme)
+
+    def to_table(self) -> dict[str, Any]:
+        """The table as written; the two transport settings only when changed, so files stay as they were."""
+        table = self.model_dump(exclude_none=True)
+        for name in ("request_budget_seconds", "api_token_scheme"):
+            if table.get(name) == PlatformSettings.model_fields[name].default:
+                del table[name]
+        if not table.get("fields"):
+            table.pop("fields", None)
+        return table
 
 
 class RevenueAccounts(BaseModel):
@@ -205,7 +223,7 @@ class Profile(BaseModel):
             table["siren"] = self.siren
         if self.sage_export:
             table["sage_export"] = self.sage_export
-        table["platform"] = self.platform.model_dump(exclude_none=True)
+        table["platform"] = self.platform.to_table()
         accounts: dict[str, Any] = {
             "collective": self.accounts.collective,
             "vat_regime": self.accounts.vat_regime.value,

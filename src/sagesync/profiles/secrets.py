@@ -1,14 +1,18 @@
 """Passwords: in the OS keyring or in environment variables, never in a file sagesync writes.
 
 Two passwords per profile, named by ``which``: ``"sage"`` (the Sage user's) and
-``"platform"`` (the platform login's). Where they come from, first match wins:
+``"platform"`` (the platform login's), plus an optional ``"platform_token"``: a
+long-lived platform API token (OOTI: Settings > Integrations > API tokens) that,
+when set, is used instead of the platform password. Where they come from, first
+match wins:
 
-1. the environment variable ``SAGESYNC_<PROFILE>_SAGE_PASSWORD`` or
-   ``SAGESYNC_<PROFILE>_PLATFORM_PASSWORD`` (profile name upper-cased, ``-`` -> ``_``),
-   for servers, schedulers and CI where no one unlocks a keyring;
+1. the environment variable ``SAGESYNC_<PROFILE>_SAGE_PASSWORD``,
+   ``SAGESYNC_<PROFILE>_PLATFORM_PASSWORD`` or ``SAGESYNC_<PROFILE>_PLATFORM_TOKEN``
+   (profile name upper-cased, ``-`` -> ``_``), for servers, schedulers and CI where
+   no one unlocks a keyring;
 2. the OS keyring (Windows Credential Manager, macOS Keychain, Secret Service),
    service ``sagesync``, user name ``<profile>:<which>``, filled by
-   ``sagesync profile set-secret NAME sage|platform``.
+   ``sagesync profile set-secret NAME sage|platform|platform_token``.
 
 A machine with no usable keyring (a headless server: keyring's ``fail``
 backend, a backend that errors, or one that would write plain text) is said so,
@@ -28,11 +32,13 @@ import keyring.errors
 
 from sagesync.errors import ConfigurationError, SecretMissingError
 
-Which = Literal["sage", "platform"]
-WHICH: tuple[Which, ...] = ("sage", "platform")
+Which = Literal["sage", "platform", "platform_token"]
+WHICH: tuple[Which, ...] = ("sage", "platform")  # the two passwords every profile has
+SECRET_KINDS: tuple[Which, ...] = (*WHICH, "platform_token")  # and the optional API token
 KEYRING_SERVICE = "sagesync"
 
-_LABEL: dict[Which, str] = {"sage": "Sage password", "platform": "platform password"}
+_LABEL: dict[Which, str] = {"sage": "Sage password", "platform": "platform password",
+                            "platform_token": "platform API token"}
 
 
 class KeyringUnavailableError(ConfigurationError):
@@ -47,8 +53,9 @@ class SecretSource(StrEnum):
 
 
 def env_variable(profile: str, which: Which) -> str:
-    """SAGESYNC_ACME_SA_SAGE_PASSWORD for profile "acme-sa"."""
-    return f"SAGESYNC_{profile.upper().replace('-', '_')}_{which.upper()}_PASSWORD"
+    """SAGESYNC_ACME_SA_SAGE_PASSWORD for profile "acme-sa"; SAGESYNC_ACME_SA_PLATFORM_TOKEN for the token."""
+    suffix = "PLATFORM_TOKEN" if which == "platform_token" else f"{which.upper()}_PASSWORD"
+    return f"SAGESYNC_{profile.upper().replace('-', '_')}_{suffix}"
 
 
 def set_secret_command(profile: str, which: Which) -> str:

@@ -49,6 +49,9 @@ EXPECTED: dict[str, str] = {
     "platform.email": "the platform login e-mail, e.g. compta@agence.fr",
     "platform.organization_id": "a whole number, the ORG ID (platform: your name > settings > info), e.g. 1234",
     "platform.team_id": "a whole number, the TEAM ID (platform: your name > settings > entities), e.g. 5678",
+    "platform.request_budget_seconds": "a whole number of seconds one platform request may take, retries "
+                                       "included, e.g. 300",
+    "platform.api_token_scheme": "the word sent before an API token in the Authorization header, e.g. Bearer",
     "accounts": "a table [profiles.<name>.accounts] with collective, revenue and vat_regime",
     "accounts.collective": "a client collective account of class 41, e.g. 411000",
     "accounts.revenue": "a table with fees, expenses and disbursements accounts",
@@ -73,6 +76,7 @@ _ACCOUNT = re.compile(r"[0-9A-Z]{1,13}")  # F_COMPTEG.CG_Num
 _JOURNAL = re.compile(r"[0-9A-Z]{1,6}")  # F_JOURNAUX.JO_Num
 _TAX_CODE = re.compile(r"[0-9A-Z]{1,5}")  # F_TAXE.TA_Code
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_AUTH_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,31}")
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,39}")  # not "-x": it would read as an option
 
@@ -245,6 +249,22 @@ def optional_whole_number(value: object) -> int | None:
     if not raw.isdigit() or int(raw) == 0:
         _refuse(f"{raw!r} is not a positive whole number (expected e.g. 1234)")
     return int(raw)
+
+
+def seconds(value: object) -> int:
+    if isinstance(value, float):
+        _refuse(f"is a float: expected {EXPECTED['platform.request_budget_seconds']}")
+    raw = _scalar_text(value, "a whole number of seconds")
+    if not raw.isdigit() or int(raw) == 0:
+        _refuse(f"{raw!r} is not a positive whole number (expected {EXPECTED['platform.request_budget_seconds']})")
+    return int(raw)
+
+
+def auth_scheme(value: object) -> str:
+    result = _scalar_text(value, EXPECTED["platform.api_token_scheme"])
+    if not _AUTH_SCHEME.fullmatch(result):
+        _refuse(f"{result!r} is not an authorization scheme (expected {EXPECTED['platform.api_token_scheme']})")
+    return result
 
 
 def field_name(value: object) -> str:

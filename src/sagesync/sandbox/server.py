@@ -10,7 +10,11 @@ omit ``items`` unless ``items_in_list`` (§12: the client then fetches them).
 ``latency`` delays every answer, as a network round trip would (benchmarks).
 
 ``GET /accounts/login/`` sets a ``csrftoken`` cookie, for the vendor SDK's CSRF step.
-Fault injection (``Faults``) plays 503, 429 + Retry-After, slow and truncated answers.
+Fault injection (``Faults``, see ``faults.py``) plays 5xx with or without Retry-After,
+429 (drawn, or from a requests-per-second token bucket), bodies cut in both forms,
+connection resets, slow answers and access tokens that expire after N seconds or N
+requests. ``api_token`` makes the sandbox also accept a long-lived API token, sent
+as ``Authorization: <api_token_scheme> <token>`` (OOTI Settings > Integrations).
 
     with start_sandbox() as sandbox:          # port 0: any free port
         client = OotiClient(sandbox.base_url, *sandbox.credentials, None, None)
@@ -18,14 +22,18 @@ Fault injection (``Faults``) plays 503, 429 + Retry-After, slow and truncated an
 
 from __future__ import annotations
 
+import hmac
 import json
+import math
 import secrets
 import socket
+import struct
 import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
@@ -48,14 +56,17 @@ class SandboxServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(self, address: tuple[str, int], store: FirmStore, faults: Faults | None,
-                 items_in_list: bool, token_lifetime: float, latency: float = 0.0) -> None:
+                 items_in_list: bool, token_lifetime: float, latency: float = 0.0, api_token: str | None = None,
+                 api_token_scheme: str = "Bearer") -> None:
         super().__init__(address, SandboxHandler)
         self.store = store
         self.faults = FaultPlan(faults or Faults())
         self.items_in_list = items_in_list
         self.latency = latency
-        self.token_lifetime = token_lifetime
-        self.access_tokens: dict[str, float] = {}  # token -> expiry (monotonic)
+        self.token_lifetime = faults.token_seconds if faults and faults.token_seconds is not None else token_lifetime
+        self.token_requests = faults.token_requests if faults else None
+        self.api_token, self.api_token_scheme = api_token, api_token_scheme
+        self.access_tokens: dict[str, tuple[float, int | None]] = {}  # token -> (expiry (monotonic), uses left)
         self.refresh_tokens: set[str] = set()
         self.hits: Counter[str] = Counter()
         self.lock = threading.Lock()
@@ -63,7 +74,7 @@ class SandboxServer(ThreadingHTTPServer):
     def issue(self) -> tuple[str, str]:
         access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
         with self.lock:
-            self.access_tokens[access] = time.monotonic() + self.token_lifetime
+            self.access_tokens[access] = (time.monotonic() + self.token_lifetime, self.token_requests)
             self.refresh_tokens.add(refresh)
         return access, refresh
 
@@ -72,9 +83,19 @@ class SandboxServer(ThreadingHTTPServer):
         if not isinstance(sys.exc_info()[1], ConnectionError):
             super().handle_error(request, client_address)  # type: ignore[arg-type]
 
-    def token_valid(self, token: str) -> bool:
-        expiry = self.access_tokens.get(token)
-        return expiry is not None and expiry > time.monotonic()
+    def token_valid(self, token: str, use: bool = False) -> bool:
+        """Whether the access token still works; ``use`` counts one request against it."""
+        with self.lock:
+            expiry, uses = self.access_tokens.get(token, (0.0, None))
+            if expiry <= time.monotonic() or uses == 0:
+                return False
+            if use and uses is not None:
+                self.access_tokens[token] = (expiry, uses - 1)
+            return True
+
+    def api_token_valid(self, scheme: str, token: str) -> bool:
+        return (self.api_token is not None and scheme == self.api_token_scheme
+                and hmac.compare_digest(token.encode(), self.api_token.encode()))
 
 
 class SandboxHandler(BaseHTTPRequestHandler):
@@ -92,8 +113,11 @@ class SandboxHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send(self, status: int, text: str, extra: Mapping[str, str] | None = None, truncate: bool = False) -> None:
+    def _send(self, status: int, text: str, extra: Mapping[str, str] | None = None, truncate: bool = False,
+              cut: bool = False) -> None:
         payload = text.encode("utf-8")
+        if cut:  # a proxy that lost the end of the body but counted right: only a JSON parser notices
+            payload = payload[: len(payload) // 2]
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
@@ -109,6 +133,18 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
             return
         self.wfile.write(payload)
+
+    def _reset(self) -> None:
+        """Drop the connection with an RST before answering (SO_LINGER 0), as a crashed proxy does."""
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.close_connection = True
+
+    def _retry_after(self, seconds: int | None) -> dict[str, str]:
+        if seconds is None:
+            return {}
+        if self.server.faults.faults.retry_after_as_date:  # an HTTP date, rounded up to the next second
+            return {"Retry-After": formatdate(math.ceil(time.time()) + seconds, usegmt=True)}
+        return {"Retry-After": str(seconds)}
 
     def _dispatch(self, method: str) -> None:
         parts = urlsplit(self.path)
@@ -130,25 +166,31 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 time.sleep(self.server.latency)
             if decision.slow:
                 time.sleep(self.server.faults.faults.slow_seconds)
+            if decision.fault is Fault.RESET:
+                self._reset()
+                return
             if decision.fault is Fault.SERVER_ERROR:
-                self._send(503, '{"detail":"Service temporarily unavailable (sandbox fault)."}')
+                self._send(plan.faults.error_status, '{"detail":"Service temporarily unavailable (sandbox fault)."}',
+                           self._retry_after(decision.retry_after))
                 return
             if decision.fault is Fault.RATE_LIMIT:
                 self._send(429, '{"detail":"Request was throttled (sandbox fault)."}',
-                           {"Retry-After": str(self.server.faults.faults.retry_after)})
+                           self._retry_after(decision.retry_after))
                 return
             if not is_login and not self._authorized():
                 self._send(401, '{"detail":"Authentication credentials were not provided or have expired."}')
                 return
             self.request_body = body
             status, text = handler(self, match, query)
-            self._send(status, text, truncate=decision.fault is Fault.TRUNCATE)
+            self._send(status, text, truncate=decision.fault is Fault.TRUNCATE, cut=decision.fault is Fault.CUT_BODY)
             return
         self._send(*NOT_FOUND)
 
     def _authorized(self) -> bool:
         scheme, _, token = (self.headers.get("Authorization") or "").partition(" ")
-        return scheme == "JWT" and self.server.token_valid(token.strip())
+        if scheme == "JWT" and self.server.token_valid(token.strip(), use=True):
+            return True
+        return self.server.api_token_valid(scheme, token.strip())
 
     def do_GET(self) -> None:
         self._dispatch("GET")
@@ -242,10 +284,15 @@ class SandboxHandle:
 
 def start_sandbox(data: Path | Mapping[str, Any] | None = None, port: int = 0, faults: Faults | None = None, *,
                   host: str = "127.0.0.1", items_in_list: bool = False,
-                  token_lifetime: float = 1800.0, latency: float = 0.0) -> SandboxHandle:
-    """Serve ``data`` (a firm file or dict; default the sample firm) in a background thread."""
+                  token_lifetime: float = 1800.0, latency: float = 0.0, api_token: str | None = None,
+                  api_token_scheme: str = "Bearer") -> SandboxHandle:
+    """Serve ``data`` (a firm file or dict; default the sample firm) in a background thread.
+
+    ``faults.token_seconds``, when set, wins over ``token_lifetime`` (seconds an access token lives).
+    """
     store = FirmStore(data if data is not None else sample_firm_path())
-    server = SandboxServer((host, port), store, faults, items_in_list, token_lifetime, latency)
+    server = SandboxServer((host, port), store, faults, items_in_list, token_lifetime, latency, api_token,
+                           api_token_scheme)
     thread = threading.Thread(target=server.serve_forever, name=f"sandbox:{server.server_address[1]}", daemon=True)
     thread.start()
     return SandboxHandle(server, thread)

@@ -34,6 +34,7 @@ from sagesync.profiles.editing import apply_settings, parse_assignment
 from sagesync.profiles.model import Profile, defaults_table
 from sagesync.profiles.paths import profile_paths, validate_profile_name
 from sagesync.profiles.secrets import (
+    SECRET_KINDS,
     WHICH,
     KeyringSecrets,
     KeyringUnavailableError,
@@ -274,6 +275,9 @@ def show(name: Name, as_json: Annotated[bool, typer.Option("--json", help="Print
     typer.echo("\n# passwords (never shown)")
     for which, source in sources.items():
         typer.echo(f"#   {_describe(name, which, source)}")
+    token_source = secret_source(name, "platform_token")
+    if token_source in (SecretSource.ENVIRONMENT, SecretSource.KEYRING):
+        typer.echo(f"#   {_describe(name, 'platform_token', token_source)} (used instead of the platform password)")
     typer.echo(f"# ledger, lock and reports: {folder}")
 
 
@@ -302,6 +306,11 @@ def list_profiles() -> None:
 class WhichChoice(StrEnum):
     SAGE = "sage"
     PLATFORM = "platform"
+    PLATFORM_TOKEN = "platform_token"  # an API token, used instead of the platform password when set
+
+
+_KIND: dict[WhichChoice, Which] = {WhichChoice.SAGE: "sage", WhichChoice.PLATFORM: "platform",
+                                   WhichChoice.PLATFORM_TOKEN: "platform_token"}
 
 
 def _store_secret(name: str, which: Which, secret: str) -> bool:
@@ -322,19 +331,20 @@ def _say_where_secrets_come_from(profile: Profile) -> None:
 
 @profile_app.command("set-secret")
 @_reporting_errors
-def set_secret(name: Name, which: Annotated[WhichChoice, typer.Argument(help="sage or platform.")],
+def set_secret(name: Name, which: Annotated[WhichChoice, typer.Argument(
+                   help="sage, platform, or platform_token (an API token used instead of the platform password).")],
                stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input "
                                                    "(default when not in a terminal).")] = False) -> None:
     """Store a password in the OS keyring (asked with hidden input, or read from stdin)."""
-    kind: Which = "sage" if which is WhichChoice.SAGE else "platform"
+    kind = _KIND[which]
     ProfileStore().table(name)  # the profile must exist
     if stdin or not _is_terminal():
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
         secret = str(typer.prompt(f"{label(kind).capitalize()} for {name}", hide_input=True,
                                   confirmation_prompt=True, default="", show_default=False))
-    if not secret and kind == "platform":
-        raise ConfigurationError("the platform password is empty: nothing stored")
+    if not secret and kind != "sage":
+        raise ConfigurationError(f"the {label(kind)} is empty: nothing stored")
     KeyringSecrets().set(name, kind, secret)
     typer.echo(f"{label(kind)} of {name} stored in the OS keyring")
     if secret_source(name, kind) is SecretSource.ENVIRONMENT:
@@ -352,7 +362,7 @@ def delete(name: Name, yes: Annotated[bool, typer.Option("--yes", help="Do not a
             raise ConfigurationError(f"deleting profile {name!r} needs --yes when not run in a terminal")
         typer.confirm(f"Delete profile {name}?", abort=True)
     store.delete(name)
-    for which in WHICH:
+    for which in SECRET_KINDS:
         with contextlib.suppress(KeyringUnavailableError):  # no keyring: nothing was stored there
             KeyringSecrets().delete(name, which)
     typer.echo(f"profile {name} deleted; its ledger and reports are kept in {profile_paths(name).folder}")

@@ -1,13 +1,18 @@
 """``sagesync sandbox``: run the sandbox platform (OOTI wire format) on this machine.
 
     sagesync sandbox [--port 8000] [--host 127.0.0.1] [--data FILE] [--items-in-list] [--latency 0.02]
-                     [--error-rate 0.1] [--rate-limit-rate 0.05] [--retry-after 1]
-                     [--slow-rate 0.05] [--slow-seconds 0.5] [--truncate-rate 0.02]
-                     [--fail-first N] [--seed 0] [--patch-log FILE] [--duration SECONDS]
+                     [--error-rate 0.1] [--error-status 503] [--error-retry-after SECONDS]
+                     [--rate-limit-rate 0.05] [--retry-after 1] [--retry-after-as-date]
+                     [--requests-per-second 5] [--burst 5]
+                     [--truncate-rate 0.02] [--cut-rate 0.02] [--reset-rate 0.01]
+                     [--slow-rate 0.05] [--slow-seconds 0.5] [--fail-first N]
+                     [--token-seconds 60] [--token-requests 100] [--api-token TOKEN]
+                     [--seed 0] [--patch-log FILE] [--duration SECONDS]
 
 Serves the bundled sample firm unless ``--data`` names another firm file. Listens
 on loopback (127.0.0.1) unless ``--host`` names another interface. Port 8000 is what
-the vendor SDK's ``ENVIRONMENT=LOCAL`` expects.
+the vendor SDK's ``ENVIRONMENT=LOCAL`` expects. The fault options are described in
+``sagesync.sandbox.faults``; the same seed plays the same faults.
 PATCHes are kept in memory and, with ``--patch-log``, appended to a JSON-lines file.
 """
 
@@ -44,23 +49,45 @@ def sandbox(
                                               exists=True, dir_okay=False)] = None,
     items_in_list: Annotated[bool, typer.Option(help="Put items in invoice list rows.")] = False,
     latency: Annotated[float, typer.Option(min=0.0, help="Seconds added to every answer (a WAN round trip).")] = 0.0,
-    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 503.")] = 0.0,
+    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 5xx.")] = 0.0,
+    error_status: Annotated[int, typer.Option(min=500, max=599, help="The status of those answers.")] = 503,
+    error_retry_after: Annotated[int | None, typer.Option(min=0, help="Retry-After sent with a 5xx, in seconds "
+                                                          "(default: none).")] = None,
     rate_limit_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 429.")] = 0.0,
     retry_after: Annotated[int, typer.Option(min=0, help="Retry-After of a 429, in seconds.")] = 1,
+    retry_after_as_date: Annotated[bool, typer.Option(help="Send Retry-After as an HTTP date.")] = False,
+    requests_per_second: Annotated[float, typer.Option(min=0.0, help="Rate limit: more requests a second than "
+                                                       "this get 429 (token bucket; 0: none).")] = 0.0,
+    burst: Annotated[int, typer.Option(min=0, help="Requests the rate limit lets through at once "
+                                       "(0: one second's worth).")] = 0,
     slow_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are late.")] = 0.0,
     slow_seconds: Annotated[float, typer.Option(min=0.0, help="How late a slow answer is.")] = 0.5,
-    truncate_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of bodies cut mid-way.")] = 0.0,
-    fail_first: Annotated[int, typer.Option(min=0, help="The first N requests of each URL get a 503.")] = 0,
+    truncate_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of bodies cut mid-way, "
+                                                 "the connection closed.")] = 0.0,
+    cut_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of 200s whose JSON is cut, "
+                                            "Content-Length matching.")] = 0.0,
+    reset_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of connections reset before "
+                                              "an answer.")] = 0.0,
+    fail_first: Annotated[int, typer.Option(min=0, help="The first N requests of each URL get a 5xx.")] = 0,
+    token_seconds: Annotated[float | None, typer.Option(min=0.0, help="Access tokens expire after this many "
+                                                        "seconds (default 1800).")] = None,
+    token_requests: Annotated[int | None, typer.Option(min=1, help="Access tokens expire after this many "
+                                                       "requests.")] = None,
+    api_token: Annotated[str | None, typer.Option(help="Also accept this long-lived API token "
+                                                  "(Authorization: Bearer TOKEN).")] = None,
     seed: Annotated[int, typer.Option(help="Seed of the fault draws (same seed, same faults).")] = 0,
     patch_log: Annotated[Path | None, typer.Option(help="Append each PATCH to this JSON-lines file.")] = None,
     duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (scripts).")] = None,
 ) -> None:
     """Serve the sandbox platform until Ctrl-C."""
-    faults = Faults(error_rate=error_rate, rate_limit_rate=rate_limit_rate, retry_after=retry_after,
-                    truncate_rate=truncate_rate, slow_rate=slow_rate, slow_seconds=slow_seconds,
-                    fail_first=fail_first, seed=seed)
+    faults = Faults(error_rate=error_rate, error_status=error_status, error_retry_after=error_retry_after,
+                    rate_limit_rate=rate_limit_rate, retry_after=retry_after, retry_after_as_date=retry_after_as_date,
+                    requests_per_second=requests_per_second, burst=burst, truncate_rate=truncate_rate,
+                    cut_rate=cut_rate, reset_rate=reset_rate, slow_rate=slow_rate, slow_seconds=slow_seconds,
+                    fail_first=fail_first, token_seconds=token_seconds, token_requests=token_requests, seed=seed)
     try:
-        handle = start_sandbox(data, port, faults, host=host, items_in_list=items_in_list, latency=latency)
+        handle = start_sandbox(data, port, faults, host=host, items_in_list=items_in_list, latency=latency,
+                               api_token=api_token)
     except FirmDataError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from None
@@ -75,8 +102,10 @@ def sandbox(
         typer.echo(f"demo login: {email} / {DEMO_PASSWORD} (public demo password of the sample firm)")
     else:
         typer.echo(f"login: {email}, password: the 'credentials' of {data}")
-    if faults.active:
-        typer.echo(f"fault injection on: {faults}")
+    if api_token:
+        typer.echo("API token accepted too (Authorization: Bearer <the token given>)")
+    if faults.changed:
+        typer.echo(f"fault injection on: {faults.describe()}")
     typer.echo("Ctrl-C to stop.")
     stop = threading.Event()
     written = 0

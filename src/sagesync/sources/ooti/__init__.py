@@ -4,6 +4,7 @@ Wire contract and its open points: shared/reference/ooti-api.md (§10, §12).
 """
 
 from sagesync.sources.ooti.client import DEFAULT_BASE_URL, OotiClient
+from sagesync.sources.ooti.counters import RetryCounters
 from sagesync.sources.ooti.payloads import (
     DEFAULT_FIELDS,
     FieldNames,
@@ -11,7 +12,7 @@ from sagesync.sources.ooti.payloads import (
     document_from_payload,
     project_from_payload,
 )
-from sagesync.sources.ooti.retry import RetryPolicy
+from sagesync.sources.ooti.retry import RetryCause, RetryPolicy
 from sagesync.sources.ooti.writeback import (
     PatchFieldWriteback,
     WritebackValue,
@@ -23,6 +24,8 @@ __all__ = [
     "FieldNames",
     "OotiClient",
     "PatchFieldWriteback",
+    "RetryCause",
+    "RetryCounters",
     "RetryPolicy",
     "WritebackValue",
     "customer_from_payload",

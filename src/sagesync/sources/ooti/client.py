@@ -2,18 +2,20 @@
 
 Wire contract: ooti-api.md §2-§5, §10 and §12. In short:
 
-- ``POST v1/token-auth/`` with the e-mail and password, then ``Authorization: JWT <token>``;
-  on a 401 the token is renewed once (``v1/token-refresh/`` when a refresh token was
-  given, else a new login) and the call repeated; a second 401, or a 403, is
-  ``LoginRefusedError``.
+- Either the e-mail and password (``POST v1/token-auth/``, then ``Authorization: JWT
+  <token>``, renewed on a 401 and the call replayed) or a long-lived API token
+  (``Authorization: Bearer <token>`` by default): see ``session.py``.
 - Lists are read page by page (``page`` / ``page_size``); with ``count`` known, a few
   pages are fetched ahead. Invoice rows without ``items`` get them from
-  ``v1/invoices/items/{pk}/``. At most ``max_in_flight`` requests run at once.
+  ``v1/invoices/items/{pk}/``. At most ``max_in_flight`` requests run at once, fewer
+  while the platform answers 429 (``throttle.py``).
+- Every call rides out what a flaky platform and network do (``retry.py``, ``calls.py``)
+  within a time budget per request; ``counters`` says what had to be retried.
 - A document is yielded only once it is complete (row and every page of its items);
   an invoice seen twice in one listing is yielded once.
 
-The password and tokens live only in this object's private attributes and request
-headers: never in its repr, a log line or an exception message.
+The password and tokens live only in the session's private attributes and request
+headers: never in this object's repr, a log line or an exception message.
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self, TypeVar
-from urllib.parse import urlencode
 
 import httpx
 
 from sagesync.core.model import Customer, Document, Project
-from sagesync.errors import LoginRefusedError, SourceDataError
+from sagesync.errors import ConfigurationError, SourceDataError
 from sagesync.sources.base import Rejected
-from sagesync.sources.ooti import wirejson
+from sagesync.sources.ooti.calls import ApiCaller
+from sagesync.sources.ooti.counters import CounterBoard, RetryCounters
 from sagesync.sources.ooti.paging import Paginator, Row
 from sagesync.sources.ooti.payloads import (
     DEFAULT_FIELDS,
@@ -42,7 +44,9 @@ from sagesync.sources.ooti.payloads import (
     project_from_payload,
 )
 from sagesync.sources.ooti.reading import parse_wire_instant
-from sagesync.sources.ooti.retry import RetryPolicy, send_with_retries
+from sagesync.sources.ooti.retry import RetryPolicy
+from sagesync.sources.ooti.session import DEFAULT_API_TOKEN_SCHEME, ApiTokenSession, PasswordSession, Session
+from sagesync.sources.ooti.throttle import AdaptiveLimit
 
 DEFAULT_BASE_URL = "https://app.ooti.co/api/"
 T = TypeVar("T")
@@ -51,33 +55,27 @@ R = TypeVar("R")
 
 # Requests at once to the platform: what a browser opens per host. Enough to hide the
 # network's round trips (10 ms each: 6.4x the vendor SDK), few enough to stay polite.
+# Under 429 the client goes down to one (``throttle.py``).
 DEFAULT_IN_FLIGHT = 6
-
-class _Secret:
-    """A password or token: shows as ``<secret>`` in reprs, dumps and tracebacks with locals."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "<secret>"
 
 
 class OotiClient:
-    """A ``Source`` over the OOTI API, plus ``whoami`` and ``patch_invoice``."""
+    """A ``Source`` over the OOTI API, plus ``whoami`` and ``patch_invoice``.
 
-    def __init__(self, base_url: str, email: str, password: str, organization_id: int | None,
-                 team_id: int | None, *, page_size: int = 500, max_in_flight: int = DEFAULT_IN_FLIGHT,
-                 transport: httpx.BaseTransport | None = None, retry: RetryPolicy | None = None,
-                 fields: FieldNames = DEFAULT_FIELDS, timeout: float = 30.0, validated_only: bool = False) -> None:
+    Give the ``password`` of ``email``, or ``password=None`` and an ``api_token``.
+    """
+
+    def __init__(self, base_url: str, email: str, password: str | None, organization_id: int | None,
+                 team_id: int | None, *, api_token: str | None = None,
+                 api_token_scheme: str = DEFAULT_API_TOKEN_SCHEME, page_size: int = 500,
+                 max_in_flight: int = DEFAULT_IN_FLIGHT, transport: httpx.BaseTransport | None = None,
+                 retry: RetryPolicy | None = None, fields: FieldNames = DEFAULT_FIELDS, timeout: float = 30.0,
+                 validated_only: bool = False) -> None:
+        if (password is None) == (api_token is None):
+            raise ConfigurationError("the platform client needs the login password or an API token, not "
+                                     f"{'both' if password is not None else 'neither'}")
         self.base_url = base_url.rstrip("/") + "/"
         self.email = email
-        self.__password = _Secret(password)
         self.organization_id = organization_id
         self.team_id = team_id
         self.page_size = page_size
@@ -91,20 +89,32 @@ class OotiClient:
             limits=httpx.Limits(max_connections=self.max_in_flight, max_keepalive_connections=self.max_in_flight),
         )
         self._pool: ThreadPoolExecutor | None = None
-        self._auth_lock = threading.Lock()
-        self.__token: _Secret | None = None
-        self.__refresh: _Secret | None = None
-        self._token_generation = 0
+        self._stop = threading.Event()
+        self._limiter = AdaptiveLimit(self.max_in_flight)
+        self._board = CounterBoard()
+        self._caller = ApiCaller(self._http, self.base_url, self.retry, self._limiter, self._board, self._stop)
+        self._session: Session = (
+            PasswordSession(self.base_url, email, password, self._caller.post_unauthenticated)
+            if password is not None else ApiTokenSession(self.base_url, api_token or "", api_token_scheme))
         self._scope_known = organization_id is not None and team_id is not None
         self._currencies: dict[int, str] | None = None
 
     def __repr__(self) -> str:
-        return (f"OotiClient({self.base_url!r}, {self.email!r}, "
+        login = "api token" if isinstance(self._session, ApiTokenSession) else repr(self.email)
+        return (f"OotiClient({self.base_url!r}, {login}, "
                 f"organization={self.organization_id}, team={self.team_id})")
+
+    @property
+    def counters(self) -> RetryCounters:
+        """What had to be retried so far (a snapshot): for "N requests retried" in a step's report."""
+        return self._board.snapshot(self._limiter.limit, self._limiter.lowest, self._session.renewals)
 
     # --- lifecycle --------------------------------------------------------------------------
 
     def close(self) -> None:
+        # Wake the threads waiting to retry or for a slot, so closing never waits out a backoff.
+        self._stop.set()
+        self._limiter.close()
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
@@ -122,93 +132,10 @@ class OotiClient:
             self._pool = ThreadPoolExecutor(self.max_in_flight, thread_name_prefix="ooti")
         return self._pool
 
-    # --- authentication ----------------------------------------------------------------------
-
-    def _refused(self, status: int) -> LoginRefusedError:
-        return LoginRefusedError(f"login refused for {self.email} at {self.base_url} (HTTP {status}): check the "
-                                 "platform e-mail and password in the profile, and that the account may use the API")
-
-    def _login(self) -> None:
-        response = send_with_retries(
-            lambda: self._http.post("v1/token-auth/",
-                                    json={"username": self.email, "password": self.__password.reveal()}),
-            self.retry, "the login (v1/token-auth/)")
-        if response.status_code in (400, 401, 403):
-            raise self._refused(response.status_code)
-        body = self._json(response, "v1/token-auth/")
-        token = body.get("access") or body.get("token") if isinstance(body, dict) else None
-        if response.status_code != 200 or not isinstance(token, str) or not token:
-            raise SourceDataError(f"the login at {self.base_url}v1/token-auth/ answered HTTP {response.status_code} "
-                                  "without a token: is the base URL the OOTI API (…/api/)?")
-        refresh = body.get("refresh") if isinstance(body, dict) else None
-        self.__token = _Secret(token)
-        self.__refresh = _Secret(refresh) if isinstance(refresh, str) and refresh else None
-        self._token_generation += 1
-
-    def _renew(self, generation: int) -> None:
-        """After a 401: refresh the token once (or log in again) unless another thread already did."""
-        with self._auth_lock:
-            if generation != self._token_generation:
-                return
-            if self.__refresh is not None:
-                refresh = self.__refresh
-                response = send_with_retries(lambda: self._http.post("v1/token-refresh/",
-                                                                     json={"refresh": refresh.reveal()}),
-                                             self.retry, "the token refresh (v1/token-refresh/)")
-                body = self._json(response, "v1/token-refresh/") if response.status_code == 200 else None
-                token = body.get("access") or body.get("token") if isinstance(body, dict) else None
-                if isinstance(token, str) and token:
-                    self.__token = _Secret(token)
-                    self._token_generation += 1
-                    return
-            self._login()
-
-    def _token(self) -> str:
-        return self.__token.reveal() if self.__token is not None else ""
-
-    def _ensure_login(self) -> None:
-        with self._auth_lock:
-            if self.__token is None:
-                self._login()
-
     # --- one call ----------------------------------------------------------------------------
 
-    def _json(self, response: httpx.Response, what: str, page: int | None = None) -> Any:
-        try:
-            return wirejson.loads(response.content)
-        except ValueError as error:
-            where = f"page {page} of " if page is not None else ""
-            raise SourceDataError(f"the platform sent a malformed answer for {where}{response.request.url} "
-                                  f"(HTTP {response.status_code}, {len(response.content)} bytes): "
-                                  f"{str(error)[:120]}") from None
-
-    def _request(self, method: str, path: str, params: dict[str, Any] | None = None,
-                 body: dict[str, Any] | None = None) -> httpx.Response:
-        """One API call: authenticated, retried, token renewed once on 401."""
-        self._ensure_login()
-        # The query is written here rather than passed as params: httpx would parse the URL once more.
-        target = f"{path}?{urlencode(params)}" if params else path
-        for renewed in (False, True):
-            generation = self._token_generation
-            response = send_with_retries(
-                lambda: self._http.request(method, target, json=body,
-                                           headers={"Authorization": f"JWT {self._token()}"}),
-                self.retry, f"{method} {self.base_url}{target}")
-            if response.status_code != 401:
-                break
-            if renewed:
-                raise self._refused(401)
-            self._renew(generation)
-        if response.status_code == 403:
-            raise self._refused(403)
-        if response.status_code >= 400:
-            detail = response.text[:200].replace("\n", " ")
-            raise SourceDataError(f"{method} {response.request.url} answered HTTP {response.status_code}: {detail} "
-                                  "(check the organization and team ids in the profile)")
-        return response
-
     def _get_json(self, path: str, params: dict[str, Any] | None = None, page: int | None = None) -> Any:
-        return self._json(self._request("GET", path, params), path, page)
+        return self._caller.call(self._session, "GET", path, params, page=page)
 
     # --- lists -------------------------------------------------------------------------------
 
@@ -376,8 +303,12 @@ class OotiClient:
         return profile, [organization for organization in organizations if isinstance(organization, dict)]
 
     def patch_invoice(self, pk: int | str, fields: dict[str, Any]) -> dict[str, Any]:
-        """``PATCH v1/invoices/{pk}/``; returns the invoice as the platform now holds it."""
-        body = self._json(self._request("PATCH", f"v1/invoices/{pk}/", body=fields), f"v1/invoices/{pk}/")
+        """``PATCH v1/invoices/{pk}/``; returns the invoice as the platform now holds it.
+
+        Replayed only when the platform turned it away unprocessed (429, 503, no connection):
+        a PATCH whose answer was lost is reported, never sent twice blindly.
+        """
+        body = self._caller.call(self._session, "PATCH", f"v1/invoices/{pk}/", body=fields)
         if not isinstance(body, dict):
             raise SourceDataError(f"PATCH {self.base_url}v1/invoices/{pk}/ answered no invoice object")
         return body
