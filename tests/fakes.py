@@ -41,6 +41,9 @@ class ListSource:
             if since is None or stamp is None or stamp > since or document.source_id in include:
                 yield document
 
+    def empty_scope_hint(self) -> str | None:
+        return None  # one firm, one scope
+
     def close(self) -> None:
         return None
 

@@ -79,6 +79,9 @@ class HeldSource:
         assert self.release.wait(30)
         return self.files.documents(since, include)
 
+    def empty_scope_hint(self) -> str | None:
+        return None
+
     def close(self) -> None:
         self.files.close()
 

@@ -155,3 +155,15 @@ def test_payments_are_listed(sandbox: SandboxHandle) -> None:
     with connect(sandbox) as ooti:
         payments = list(ooti.payments())
     assert len(payments) == 180 and all(isinstance(p["amount"], Decimal) for p in payments)
+
+
+def test_a_team_with_no_invoice_names_the_teams_that_have_some() -> None:
+    firm = synthetic_firm(12, 2, seed=5).wire()
+    firm["teams"].append({"id": 2, "pk": 2, "title": "Lyon"})
+    with start_sandbox(firm) as sandbox:
+        with OotiClient(sandbox.base_url, *sandbox.credentials, 1, 2, retry=FAST) as ooti:
+            assert list(ooti.documents()) == []
+            hint = ooti.empty_scope_hint()
+        with OotiClient(sandbox.base_url, *sandbox.credentials, 1, 1, retry=FAST) as ooti:
+            assert ooti.empty_scope_hint() is None  # the other team has nothing either
+    assert hint is not None and "team 1" in hint and "12 document" in hint and "platform.team_id" in hint

@@ -116,3 +116,15 @@ def test_a_setting_the_company_contradicts_stops_the_step_with_each_problem_and_
     assert "VTX" in str(raised.value) and "sales_journal" in str(raised.value)
     assert [problem[0] for problem in raised.value.problems] == ["sales_journal"]
     assert workspace.count("F_ECRITUREC") == 0
+
+
+def test_a_full_pass_that_finds_nothing_while_other_teams_have_invoices_stops_with_exit_2(
+        workspace: Workspace) -> None:
+    import pytest
+
+    from sagesync.errors import SetupError
+
+    workspace.source.document_list = []
+    workspace.source.empty_scope_hint = lambda: "team 9 lists no invoice, but team 3 has 40"  # type: ignore[method-assign]
+    with pytest.raises(SetupError, match="team 3"):
+        sync(workspace.context)

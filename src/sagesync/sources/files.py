@@ -91,6 +91,9 @@ class FileSource:
             if _changed_since(document, since) or document.source_id in include:
                 yield document
 
+    def empty_scope_hint(self) -> str | None:
+        return None  # one firm, one scope
+
     def close(self) -> None:
         return None
 
@@ -153,6 +156,9 @@ class SyntheticFirm:
             document = document_from_payload(row, row["items"], currencies)
             if _changed_since(document, since) or document.source_id in include:
                 yield document
+
+    def empty_scope_hint(self) -> str | None:
+        return None  # one firm, one scope
 
     def close(self) -> None:
         return None

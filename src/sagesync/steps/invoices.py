@@ -166,6 +166,10 @@ def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
             store.record_findings(connection, context.company, report.run_id, unreadable)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
+    if seen == 0 and scope.since is None:
+        hint = context.source.empty_scope_hint()
+        if hint:  # a wrong team gives an empty, "successful" sync: say so instead
+            raise SetupError(hint, [("platform.team_id", hint, "")])
     with context.ledger.engine.begin() as connection:
         if post and tally.main.counts["posted"]:
             # Entry numbers follow the dates, whatever order the platform listed the documents in.

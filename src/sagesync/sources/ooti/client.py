@@ -291,6 +291,30 @@ class OotiClient:
         for row, items in in_order:
             yield document_from_payload(row, items, currencies, self.fields)
 
+    def empty_scope_hint(self) -> str | None:
+        """When the profile's team lists no document: the other teams of the organization that have some.
+
+        A wrong team id otherwise gives a silent, empty sync. One short request per team.
+        """
+        organization, team = self._scope()
+        _, organizations = self.whoami()
+        found = next((item for item in organizations if item.get("id", item.get("pk")) == organization), None)
+        teams = [item for item in (found or {}).get("teams") or () if isinstance(item, dict)]
+        busy: list[str] = []
+        for other in teams:
+            other_id = other.get("id", other.get("pk"))
+            if other_id == team or not isinstance(other_id, int):
+                continue
+            answer = self._get_json(f"v1/invoices/list/{organization}/", {"team": other_id, "page_size": 1, "page": 1})
+            count = answer.get("count") if isinstance(answer, dict) else None
+            if isinstance(count, int) and count > 0:
+                busy.append(f"{other.get('title') or other.get('name') or ''} (team {other_id}, {count} document(s))")
+        if not busy:
+            return None
+        return (f"team {team} of organization {organization} lists no invoice, but the organization has invoices in "
+                f"{', '.join(busy)}: set platform.team_id in the profile to the team whose invoices go to this "
+                "company (`sagesync profile check` lists the teams)")
+
     # --- profile check and write-back --------------------------------------------------------
 
     def whoami(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
