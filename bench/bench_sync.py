@@ -80,6 +80,7 @@ seconds = time.perf_counter() - started
 fec = ""
 if sys.argv[5] == "fec":
     source = LedgerFecSource(ledger, "BENCH", port.reference(), "732829320")
+    (folder / "fec").mkdir(exist_ok=True)
     fec = str(export_fec_file(source, date(2000, 1, 1), date(2099, 12, 31), folder / "fec").path)
 counts = {report.step: dict(report.counts) for report in reports}
 print(json.dumps({"seconds": seconds, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
