@@ -128,3 +128,19 @@ def test_a_full_pass_that_finds_nothing_while_other_teams_have_invoices_stops_wi
     workspace.source.empty_scope_hint = lambda: "team 9 lists no invoice, but team 3 has 40"  # type: ignore[method-assign]
     with pytest.raises(SetupError, match="team 3"):
         sync(workspace.context)
+
+
+def test_a_number_the_company_already_holds_in_a_piece_typed_in_sage_is_a_duplicate(workspace: Workspace) -> None:
+    from datetime import datetime as moment
+
+    with workspace.company.begin() as connection:  # an accountant typed invoice F2025-0009 by hand
+        connection.execute(schema.F_ECRITUREC.insert(), [dict(
+            JO_Num="VTE", EC_No=1, JM_Date=moment(2025, 3, 1), EC_Jour=3, EC_Date=moment(2025, 3, 3),
+            EC_Piece="F2025-0009", EC_RefPiece="F2025-0009", CG_Num="411000", CT_Num=None, EC_Intitule="saisie",
+            EC_Sens=0, EC_Montant=120)])
+    workspace.source.document_list = [document(line("100,00"), number="F2025-0009", source_id="9"),
+                                      document(line("100,00"), number="F2025-0010", source_id="10")]
+    report = {r.step: r for r in sync(workspace.context)}["invoices"]
+    assert report.counts["posted"] == 1 and report.counts["blocked"] == 1
+    (finding,) = [f for f in report.findings if f.code is FindingCode.DUPLICATE_NUMBER]
+    assert finding.source_id == "9" and "typed in Sage" in finding.message

@@ -89,6 +89,13 @@ class DeliveryDesk:
             return set()
         return self.port.held(references, connection if self.port.shares_ledger_transaction else None)
 
+    def numbers_held(self, journal: str, numbers: Collection[str], connection: Connection) -> dict[str, str]:
+        """Invoice numbers the company's journal already holds -> the source reference holding each."""
+        if not numbers:
+            return {}
+        found = self.port.numbers_held(journal, numbers, connection if self.port.shares_ledger_transaction else None)
+        return found or {}
+
     # --- customers and projects ---------------------------------------------------------------
 
     def submit_records(self, connection: Connection, kind: ItemKind, run_id: int, decided: Sequence[Decided]) -> None:

@@ -21,6 +21,7 @@ from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError
 from sagesync.sage import schema
 from sagesync.sage.reader import (
+    existing_pieces,
     held_pieces,
     held_references,
     next_ec_no,
@@ -83,6 +84,11 @@ class EmbeddedCompany:
     def held(self, references: Collection[str], connection: Connection | None = None) -> set[str] | None:
         with self._reading(connection) as reading:
             return held_references(reading, references)
+
+    def numbers_held(self, journal: str, numbers: Collection[str],
+                     connection: Connection | None = None) -> dict[str, str] | None:
+        with self._reading(connection) as reading:
+            return existing_pieces(reading, journal, list(numbers))
 
     def sagesync_references(self, known_places: Collection[str] = ()) -> set[str] | None:
         with self._engine(None).connect() as connection:

@@ -39,7 +39,14 @@ from sagesync.core.reference import CompanyReference
 from sagesync.sage.flagfile.layouts import FormatProfile
 from sagesync.sage.flagfile.parser import ParsedPiece, parse_flag_file, pieces
 from sagesync.sage.flagfile.writer import new_records, write_import_file
-from sagesync.sage.reader import held_piece, held_pieces, held_references, line_role, sagesync_references
+from sagesync.sage.reader import (
+    existing_pieces,
+    held_piece,
+    held_pieces,
+    held_references,
+    line_role,
+    sagesync_references,
+)
 
 
 def _slug(text: str) -> str:
@@ -87,6 +94,14 @@ class ImportFile:
             return None
         with engine.connect() as reading:
             return held_references(reading, references)
+
+    def numbers_held(self, journal: str, numbers: Collection[str],
+                     connection: Connection | None = None) -> dict[str, str] | None:
+        engine = self._company()
+        if engine is None:
+            return None
+        with engine.connect() as reading:
+            return existing_pieces(reading, journal, list(numbers))
 
     def sagesync_references(self, known_places: Collection[str] = ()) -> set[str] | None:
         """The company's (when readable) and the import files' that the ledger does not account for: a file

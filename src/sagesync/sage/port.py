@@ -38,6 +38,12 @@ class SagePort(Protocol):
         """Which of these source references the company holds; None when the company cannot be read."""
         ...
 
+    def numbers_held(self, journal: str, numbers: Collection[str],
+                     connection: Connection | None = None) -> dict[str, str] | None:
+        """Which invoice numbers (EC_RefPiece) the journal already holds -> the source reference of the piece
+        holding each ("" for one typed in Sage); None when the company cannot be read."""
+        ...
+
     def sagesync_references(self, known_places: Collection[str] = ()) -> set[str] | None:
         """Every source reference sagesync left in the company, and in what the port handed over that Sage
         may take (import files), skipping the places (file names) the ledger already accounts for;

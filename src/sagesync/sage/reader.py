@@ -101,10 +101,11 @@ def sections_select(plan: str) -> Select[int, str]:
     )
 
 
-def existing_pieces_select() -> Select[str | None]:
-    """Invoice numbers already in a journal; run with ``journal`` and an expanding ``references`` list."""
+def existing_pieces_select() -> Select[str | None, str | None]:
+    """Invoice numbers already in a journal, with the source reference of the piece that holds each (empty for
+    a piece typed in Sage); run with ``journal`` and an expanding ``references`` list."""
     return (
-        select(F_ECRITUREC.c.EC_RefPiece)
+        select(F_ECRITUREC.c.EC_RefPiece, F_ECRITUREC.c.EC_Reference)
         .where(F_ECRITUREC.c.JO_Num == bindparam("journal"),
                F_ECRITUREC.c.EC_RefPiece.in_(bindparam("references", expanding=True)))
         .distinct()
@@ -178,15 +179,17 @@ def _read_company_reference(connection: Connection, *, journal: str, plan: str) 
     )
 
 
-def existing_pieces(connection: Connection, journal: str, references: Sequence[str]) -> set[str]:
-    """The ``references`` (EC_RefPiece values) already posted in ``journal``, looked up in batches."""
+def existing_pieces(connection: Connection, journal: str, references: Sequence[str]) -> dict[str, str]:
+    """The ``references`` (EC_RefPiece values) already in ``journal`` -> the source reference (EC_Reference)
+    of a piece holding each ("" for a piece typed in Sage), looked up in batches."""
     wanted = list(dict.fromkeys(references))
-    found: set[str] = set()
+    found: dict[str, str] = {}
     statement = existing_pieces_select()
     for start in range(0, len(wanted), PIECE_BATCH):
         batch = wanted[start:start + PIECE_BATCH]
-        rows = connection.execute(statement, {"journal": journal, "references": batch})
-        found.update(reference for (reference,) in rows if reference is not None)
+        for number, holder in connection.execute(statement, {"journal": journal, "references": batch}):
+            if number is not None:
+                found.setdefault(_text(number).upper(), _text(holder))
     return found
 
 

@@ -21,9 +21,10 @@ from sqlalchemy import Connection, bindparam, update
 
 from sagesync.core import numbers
 from sagesync.core.checks import CheckContext, Verdict, check_document, check_setup, refusal_reasons
-from sagesync.core.delivery import source_reference
+from sagesync.core.delivery import is_sagesync_reference, source_id_of, source_reference
 from sagesync.core.findings import Finding, FindingCode, Severity
 from sagesync.core.model import Document, DocumentKind, JournalEntry, LineRole
+from sagesync.core.posting import reference_piece
 from sagesync.core.versioning import content_version
 from sagesync.errors import SetupError
 from sagesync.exports.findings_report import write_csv, write_html
@@ -278,6 +279,7 @@ def _process_batch(context: StepContext, tally: Tally, connection: Connection, d
         tally.count(COUNT_NAMES[verdict])
         states.append((document, version, verdict.value))
     ready = _not_held_by_sage(context, tally, connection, ready, states, found)
+    _numbers_from_the_company(context, connection, check_context, ready)
     ready = _numbers_kept_apart(check_context, tally, ready, states, found)
     if ready:
         context.desk.submit_entries(connection, tally.main.run_id, ready)
@@ -294,6 +296,23 @@ def _process_batch(context: StepContext, tally: Tally, connection: Connection, d
     store.record_states(connection, context.company, tally.main.run_id, states)
     store.record_findings(connection, context.company, tally.main.run_id, found,
                           checked=[document.source_id for document in documents])
+
+
+def _numbers_from_the_company(context: StepContext, connection: Connection, check_context: CheckContext,
+                              ready: list[tuple[Document, str, JournalEntry]]) -> None:
+    """Numbers the company's journal already holds join the books: a piece typed in Sage, or posted by
+    another tool or another ledger, keeps its number too."""
+    wanted = {numbers.reference_key(document.number): document for document, _, _ in ready if document.number.strip()}
+    # Asked as sagesync writes them and as Sage compares them (upper case): SQLite compares case-sensitively.
+    asked = {*wanted, *(reference_piece(document.number) for document in wanted.values())}
+    held = context.desk.numbers_held(context.mapping.journal, sorted(asked), connection)
+    references = check_context.references_in_use
+    for number, holder in held.items():
+        document = wanted.get(number)
+        if document is None or holder == source_reference(document.source_id) or not isinstance(references, dict):
+            continue
+        owner = (source_id_of(holder) or holder) if is_sagesync_reference(holder) else "a piece typed in Sage"
+        references.setdefault(number, owner)
 
 
 def _numbers_kept_apart(check_context: CheckContext, tally: Tally,
