@@ -47,8 +47,8 @@ def numbers_in_use(posted: Iterable[tuple[str, str]]) -> tuple[dict[str, str], d
     """``(pieces_in_use, references_in_use)`` from ``(number, source id)`` pairs already in the books.
 
     The first pair that holds a piece or a reference keeps it, as the first document posted did.
-    Pieces and references read straight from the company (``EC_Piece``, ``EC_RefPiece``) can be
-    merged into these maps as they are: keys are compared stripped and upper-cased.
+    Keys are in the form Sage compares (stripped, upper case): pieces and references read straight
+    from the company are merged in through ``number_key``.
     """
     pieces: dict[str, str] = {}
     references: dict[str, str] = {}
@@ -85,12 +85,11 @@ def number_clashes(documents: Iterable[Document], pieces_in_use: Mapping[str, st
     documents that are about to be posted. ``pieces_in_use`` and ``references_in_use`` map a piece
     (EC_Piece) and a reference (EC_RefPiece) already in the books to the source id of the document
     that holds it: a document is never in clash with itself, so re-checking a posted one is quiet.
-    Documents without a number are left to the other checks.
+    Documents without a number are left to the other checks. The maps' keys are in the form Sage
+    compares (``number_key``: stripped, upper case), as ``numbers_in_use`` builds them: they are looked
+    up, never rebuilt, so checking a document costs the same whatever the size of the books.
     """
-    books = {
-        _PIECE: {number_key(key): owner for key, owner in pieces_in_use.items()},
-        _REFERENCE: {number_key(key): owner for key, owner in references_in_use.items()},
-    }
+    books = {_PIECE: pieces_in_use, _REFERENCE: references_in_use}
     claimed: dict[_Slot, dict[str, Document]] = {_PIECE: {}, _REFERENCE: {}}
     result: dict[str, tuple[Finding, ...]] = {}
     for document in documents:

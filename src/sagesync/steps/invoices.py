@@ -11,6 +11,7 @@ closes the run). Re-running any step posts nothing twice.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -34,6 +35,7 @@ from sagesync.ledger.schema import postings
 from sagesync.sources.base import Rejected
 from sagesync.steps.context import StepContext
 from sagesync.steps.events import ProgressEvent, RunReport, Step
+from sagesync.steps.prefetch import read_ahead
 from sagesync.steps.runs import open_run
 
 Item = TypeVar("Item")
@@ -115,7 +117,6 @@ def check_and_pull_invoices(context: StepContext) -> list[RunReport]:
 
 def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
     report = tally.main
-    step = report.step
     desk = context.desk
     with desk.batch() as connection:
         reference = desk.reference(connection, fresh=True)
@@ -150,9 +151,28 @@ def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
         customer_refusals=customer_refusals, project_refusals=project_refusals,
         platform_customers=frozenset({*tiers, *customer_refusals}) if Step.CUSTOMERS in pulled else None,
         platform_projects=frozenset({*sections, *project_refusals}) if Step.PROJECTS in pulled else None)
-    seen = 0
     tally.main.scope = "full" if scope.since is None else f"changed since {scope.since:%Y-%m-%d %H:%M} UTC"
-    for batch in _batches(context.source.documents(scope.since, scope.include), context.batch_size):
+    with closing(read_ahead(context.source.documents(scope.since, scope.include), 2 * context.batch_size)) as fetched:
+        seen = _process_stream(context, tally, fetched, check_context, known, post)
+    if seen == 0 and scope.since is None:
+        hint = context.source.empty_scope_hint()
+        if hint:  # a wrong team gives an empty, "successful" sync: say so instead
+            raise SetupError(hint, [("platform.team_id", hint, "")])
+    with context.ledger.engine.begin() as connection:
+        if post and tally.main.counts["posted"]:
+            # Entry numbers follow the dates, whatever order the platform listed the documents in.
+            store.number_in_date_order(connection, context.company, report.run_id)
+        if post:  # the pass read everything it had to: the next one may start from here
+            store.set_info(connection, PASS_STARTED, scope.started.isoformat())
+            if scope.since is None:
+                store.set_info(connection, FULL_PASS_STARTED, scope.started.isoformat())
+
+
+def _process_stream(context: StepContext, tally: Tally, fetched: Iterator[Document | Rejected],
+                    check_context: CheckContext, known: dict[str, store.PostedInfo], post: bool) -> int:
+    """Check (and post) the documents batch by batch, one transaction each; returns how many were read."""
+    report, step, desk, seen = tally.main, tally.main.step, context.desk, 0
+    for batch in _batches(fetched, context.batch_size):
         documents: list[Document] = []
         unreadable: list[Finding] = []
         for item in batch:
@@ -167,18 +187,7 @@ def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
             store.record_findings(connection, context.company, report.run_id, unreadable)
         seen += len(batch)
         context.events(ProgressEvent(step, "advance", seen))
-    if seen == 0 and scope.since is None:
-        hint = context.source.empty_scope_hint()
-        if hint:  # a wrong team gives an empty, "successful" sync: say so instead
-            raise SetupError(hint, [("platform.team_id", hint, "")])
-    with context.ledger.engine.begin() as connection:
-        if post and tally.main.counts["posted"]:
-            # Entry numbers follow the dates, whatever order the platform listed the documents in.
-            store.number_in_date_order(connection, context.company, report.run_id)
-        if post:  # the pass read everything it had to: the next one may start from here
-            store.set_info(connection, PASS_STARTED, scope.started.isoformat())
-            if scope.since is None:
-                store.set_info(connection, FULL_PASS_STARTED, scope.started.isoformat())
+    return seen
 
 
 PASS_STARTED = "documents_pass_started"
