@@ -7,7 +7,10 @@ no language is chosen, English with ``SAGESYNC_LANG=en`` or ``--lang en``.
 
 from __future__ import annotations
 
+import csv
+import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,46 @@ def test_a_document_is_a_facture_or_an_avoir_in_french(french: None) -> None:
     assert (invoice.display_name, credit_note.display_name) == ("facture F2025-014", "avoir AV-3")
     with i18n.language("en"):
         assert (invoice.display_name, credit_note.display_name) == ("invoice F2025-014", "credit note AV-3")
+
+
+def test_the_help_is_french_by_default_and_english_with_lang_en(french: None) -> None:
+    from typer.testing import CliRunner
+
+    from sagesync.interfaces.cli.app import app
+
+    runner = CliRunner()
+    french_help = runner.invoke(app, ["--help"])
+    assert french_help.exit_code == 0, french_help.output
+    assert "Importer les clients" in french_help.output and "Langue des messages" in french_help.output
+    english_help = runner.invoke(app, ["--lang", "en", "status", "--help"])
+    assert english_help.exit_code == 0, english_help.output
+    assert "Where the company's documents stand" in english_help.output
+    assert "Profile (company) name." in english_help.output
+
+
+def test_status_and_the_check_report_are_french_by_default_english_on_request(
+        french: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from sagesync.interfaces.cli.app import app
+
+    runner = CliRunner()
+    monkeypatch.chdir(tmp_path)
+    demo = runner.invoke(app, ["demo", "--json"])
+    assert demo.exit_code == 0, demo.output
+    check = next(report for report in json.loads(demo.stdout) if report["step"] == "check")
+    with Path(check["outputs"]["report_csv"]).open(encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle, delimiter=";"))
+    assert rows[0] == ["document", "identifiant plateforme", "gravité", "code", "champ", "problème",
+                       "comment corriger"]
+    assert any(row[0].startswith(("facture ", "avoir ")) and row[2] == "bloquant" for row in rows[1:])
+    html = Path(check["outputs"]["report_html"]).read_text(encoding="utf-8")
+    assert "<html lang='fr'>" in html and "comment corriger" in html
+
+    status = runner.invoke(app, ["status", "--profile", "demo"])
+    assert status.exit_code == 0, status.output
+    assert "anomalies bloquantes en cours" in status.output and "traitement" in status.output
+    english = runner.invoke(app, ["--lang", "en", "status", "--profile", "demo"])
+    assert "current blocking findings" in english.output and "anomalies" not in english.output
+    monkeypatch.setenv(i18n.LANGUAGE_VARIABLE, "en")
+    assert "current blocking findings" in runner.invoke(app, ["status", "--profile", "demo"]).output

@@ -27,6 +27,7 @@ from sagesync.core.model import Document, DocumentKind, JournalEntry, LineRole
 from sagesync.core.versioning import content_version
 from sagesync.errors import SetupError
 from sagesync.exports.findings_report import write_csv, write_html
+from sagesync.i18n import _
 from sagesync.ledger import store
 from sagesync.ledger.rebuild import REBUILT_VERSION_PREFIX
 from sagesync.ledger.schema import postings
@@ -80,7 +81,7 @@ def _write_check_report(context: StepContext, report: RunReport) -> None:
     base = context.reports_dir / f"check-{stamp}-run{report.run_id}"
     report.outputs["report_csv"] = write_csv(report.findings, base.with_suffix(".csv"))
     report.outputs["report_html"] = write_html(report, report.findings, base.with_suffix(".html"),
-                                               f"Invoice check: {context.company}")
+                                               _("Invoice check: {company}").format(company=context.company))
 
 
 def check_invoices(context: StepContext) -> RunReport:
