@@ -33,6 +33,7 @@ from sagesync.core.money import AMOUNT_INTEGER_DIGITS, AMOUNT_LIMIT, ZERO, to_ce
 from sagesync.core.numbers import SECTION_CODE_LIMIT, TIERS_CODE_LIMIT, number_clashes, truncation_findings
 from sagesync.core.posting import PostingContext, PostingError, post_document
 from sagesync.core.reference import SALES_JOURNAL_TYPE, CompanyReference
+from sagesync.i18n import N_, _
 
 
 class Verdict(StrEnum):
@@ -104,30 +105,38 @@ def check_setup(mapping: AccountMapping, company: CompanyReference, where: str =
 
     journal = company.journals.get(mapping.journal)
     if journal is None:
-        add("sales_journal", FindingCode.JOURNAL_MISSING, f"journal {mapping.journal} does not exist in the company",
-            f"In Sage, Structure > Codes journaux: create {mapping.journal} as a sales journal, or fix the profile.")
+        add("sales_journal", FindingCode.JOURNAL_MISSING,
+            _("journal {journal} does not exist in the company").format(journal=mapping.journal),
+            _("In Sage, Structure > Codes journaux: create {journal} as a sales journal, or fix the profile.").format(
+                journal=mapping.journal))
     elif journal.journal_type != SALES_JOURNAL_TYPE:
         add("sales_journal", FindingCode.JOURNAL_NOT_SALES,
-            f"journal {mapping.journal} is not a sales journal (type {journal.journal_type})",
-            "Pick the sales journal (type Ventes) in the profile.")
+            _("journal {journal} is not a sales journal (type {type})").format(
+                journal=mapping.journal, type=journal.journal_type),
+            _("Pick the sales journal (type Ventes) in the profile."))
     if mapping.analytic_plan not in company.analytic_plans:
         add("analytic_plan", FindingCode.ANALYTIC_PLAN_MISSING,
-            f"analytic plan {mapping.analytic_plan} does not exist in the company",
-            "In Sage, Paramètres société > Analytique: create the plan, or fix the profile.")
+            _("analytic plan {plan} does not exist in the company").format(plan=mapping.analytic_plan),
+            _("In Sage, Paramètres société > Analytique: create the plan, or fix the profile."))
     for account in mapping.accounts_in_use():
         if account not in company.accounts:
-            add("accounts", FindingCode.ACCOUNT_MISSING, f"account {account} does not exist in the company",
-                f"Create account {account} in the Sage chart of accounts, or change the mapping.")
+            add("accounts", FindingCode.ACCOUNT_MISSING,
+                _("account {account} does not exist in the company").format(account=account),
+                _("Create account {account} in the Sage chart of accounts, or change the mapping.").format(
+                    account=account))
     for vat in mapping.vat_rates.values():
         code = vat.code(mapping.vat_regime)
         known = company.vat_codes.get(code)
         if known is None:
-            add("vat_codes", FindingCode.VAT_CODE_UNKNOWN, f"VAT code {code} ({vat.rate} %) does not exist",
-                f"Create tax code {code} in Sage (Structure > Taux de taxes), or fix the profile's VAT mapping.")
+            add("vat_codes", FindingCode.VAT_CODE_UNKNOWN,
+                _("VAT code {code} ({rate} %) does not exist").format(code=code, rate=vat.rate),
+                _("Create tax code {code} in Sage (Structure > Taux de taxes), or fix the profile's VAT mapping.")
+                .format(code=code))
         elif known.rate != vat.rate:
             add("vat_codes", FindingCode.VAT_CODE_UNKNOWN,
-                f"VAT code {code} is {known.rate} % in the company, the profile maps it to {vat.rate} %",
-                "Map the rate to the Sage tax code that carries it.")
+                _("VAT code {code} is {company_rate} % in the company, the profile maps it to {rate} %").format(
+                    code=code, company_rate=known.rate, rate=vat.rate),
+                _("Map the rate to the Sage tax code that carries it."))
     return findings
 
 
@@ -140,26 +149,29 @@ def check_customers(customers: Iterable[Customer]) -> list[Finding]:
     findings: list[Finding] = []
     by_code: dict[str, list[Customer]] = defaultdict(list)
     for customer in customers:
-        name = f"client {customer.name or customer.source_id}"
+        name = _("client {name}").format(name=customer.name or customer.source_id)
         if not customer.code.strip():
             findings.append(Finding(name, customer.source_id, "number", FindingCode.CUSTOMER_CODE_EMPTY,
-                                    "the client has no client code",
-                                    "On the platform, Billing > Clients: fill the Number column with a unique code."))
+                                    _("the client has no client code"),
+                                    _("On the platform, Billing > Clients: fill the Number column with a unique "
+                                      "code.")))
         elif len(customer.code.strip()) > TIERS_CODE_LIMIT:
             findings.append(Finding(name, customer.source_id, "number", FindingCode.CUSTOMER_CODE_TOO_LONG,
-                                    f"client code {customer.code.strip()} is longer than the {TIERS_CODE_LIMIT} "
-                                    "characters of a Sage tiers code",
-                                    f"Shorten the client's code on the platform to {TIERS_CODE_LIMIT} characters."))
+                                    _("client code {code} is longer than the {limit} characters of a Sage tiers "
+                                      "code").format(code=customer.code.strip(), limit=TIERS_CODE_LIMIT),
+                                    _("Shorten the client's code on the platform to {limit} characters.").format(
+                                        limit=TIERS_CODE_LIMIT)))
         else:
             by_code[customer.code.strip().upper()].append(customer)
     for code, same in by_code.items():
         if len(same) > 1:
             names = ", ".join(customer.name for customer in same)
             for customer in same:
-                findings.append(Finding(f"client {customer.name}", customer.source_id, "number",
+                findings.append(Finding(_("client {name}").format(name=customer.name), customer.source_id, "number",
                                         FindingCode.CUSTOMER_CODE_DUPLICATE,
-                                        f"client code {code} is used by {len(same)} clients ({names})",
-                                        "Give each client its own code on the platform (Billing > Clients)."))
+                                        _("client code {code} is used by {count} clients ({names})").format(
+                                            code=code, count=len(same), names=names),
+                                        _("Give each client its own code on the platform (Billing > Clients).")))
     return findings
 
 
@@ -167,25 +179,30 @@ def check_projects(projects: Iterable[Project]) -> list[Finding]:
     findings: list[Finding] = []
     by_code: dict[str, list[Project]] = defaultdict(list)
     for project in projects:
+        name = _("project {title}").format(title=project.title or project.source_id)
         if not project.code.strip():
-            findings.append(Finding(f"project {project.title or project.source_id}", project.source_id, "code",
-                                    FindingCode.PROJECT_CODE_EMPTY, "the project has no code for its analytic section",
-                                    "On the platform, give the project a short unique code (at most 13 characters)."))
+            findings.append(Finding(name, project.source_id, "code",
+                                    FindingCode.PROJECT_CODE_EMPTY,
+                                    _("the project has no code for its analytic section"),
+                                    _("On the platform, give the project a short unique code (at most {limit} "
+                                      "characters).").format(limit=SECTION_CODE_LIMIT)))
         elif len(project.code.strip()) > SECTION_CODE_LIMIT:
-            findings.append(Finding(f"project {project.title or project.source_id}", project.source_id, "code",
+            findings.append(Finding(name, project.source_id, "code",
                                     FindingCode.PROJECT_CODE_TOO_LONG,
-                                    f"project code {project.code.strip()} is longer than the {SECTION_CODE_LIMIT} "
-                                    "characters of a Sage analytic section",
-                                    f"Shorten the project's code on the platform to {SECTION_CODE_LIMIT} characters."))
+                                    _("project code {code} is longer than the {limit} characters of a Sage analytic "
+                                      "section").format(code=project.code.strip(), limit=SECTION_CODE_LIMIT),
+                                    _("Shorten the project's code on the platform to {limit} characters.").format(
+                                        limit=SECTION_CODE_LIMIT)))
         else:
             by_code[project.code.strip().upper()].append(project)
     for code, same in by_code.items():
         if len(same) > 1:
             for project in same:
-                findings.append(Finding(f"project {project.title}", project.source_id, "code",
+                findings.append(Finding(_("project {title}").format(title=project.title), project.source_id, "code",
                                         FindingCode.PROJECT_CODE_DUPLICATE,
-                                        f"project code {code} is used by {len(same)} projects",
-                                        "Give each project its own code on the platform."))
+                                        _("project code {code} is used by {count} projects").format(
+                                            code=code, count=len(same)),
+                                        _("Give each project its own code on the platform.")))
     return findings
 
 
@@ -196,61 +213,66 @@ DocumentCheck = Callable[[Document, CheckContext], Iterable[Finding]]
 
 def _draft(document: Document) -> Finding:
     return _finding(document, "is_valid", FindingCode.DRAFT_DOCUMENT,
-                    "the document is a draft: it is not posted until it is validated",
-                    "Nothing to do now: once it is validated on the platform, the next run posts it.", Severity.INFO)
+                    _("the document is a draft: it is not posted until it is validated"),
+                    _("Nothing to do now: once it is validated on the platform, the next run posts it."), Severity.INFO)
 
 
 def check_state(document: Document, context: CheckContext) -> Iterator[Finding]:
     if document.status is DocumentStatus.DRAFT:
         yield _draft(document)  # check_document stops before: a draft is skipped, not checked
     elif not document.number.strip():
-        yield _finding(document, "code", FindingCode.NUMBER_MISSING, "the validated document has no number",
-                       "Check the invoice numbering settings on the platform.")
+        yield _finding(document, "code", FindingCode.NUMBER_MISSING, _("the validated document has no number"),
+                       _("Check the invoice numbering settings on the platform."))
     if document.kind is DocumentKind.CREDIT_NOTE and not document.original_source_id:
         yield _finding(document, "original_invoice", FindingCode.ORIGINAL_INVOICE_UNKNOWN,
-                       "the credit note does not say which invoice it reverses",
-                       "It is posted on its own; link it to its invoice on the platform for matching.",
+                       _("the credit note does not say which invoice it reverses"),
+                       _("It is posted on its own; link it to its invoice on the platform for matching."),
                        Severity.WARNING)
     if context.company.is_closed(context.mapping.journal, document.issue_date):
         yield _finding(document, "invoice_date", FindingCode.CLOSED_PERIOD,
-                       f"{document.issue_date:%d/%m/%Y} falls in a closed period of journal {context.mapping.journal}",
-                       "Sage refuses entries in a closed period: issue a credit note and a new invoice in an open one.")
+                       _("{date} falls in a closed period of journal {journal}").format(
+                           date=f"{document.issue_date:%d/%m/%Y}", journal=context.mapping.journal),
+                       _("Sage refuses entries in a closed period: issue a credit note and a new invoice in an open "
+                         "one."))
 
 
 def check_totals(document: Document, context: CheckContext) -> Iterator[Finding]:
     if not document.lines:
-        yield _finding(document, "items", FindingCode.NO_LINES, "the document has no lines",
-                       "Add its lines on the platform.")
+        yield _finding(document, "items", FindingCode.NO_LINES, _("the document has no lines"),
+                       _("Add its lines on the platform."))
         return
     # A negative line (a discount) is fine: it nets against the revenue of its account, section
     # and VAT code. Only a document whose revenue nets to zero or below cannot be posted.
     lines_total = sum((line.amount for line in document.lines), ZERO)
     credit_note = document.kind is DocumentKind.CREDIT_NOTE
     if lines_total <= 0 or document.total_incl_vat <= 0:
-        what = f"{_money(lines_total)} HT" if lines_total <= 0 else f"{_money(document.total_incl_vat)} TTC"
+        what = (_("{amount} HT").format(amount=_money(lines_total)) if lines_total <= 0
+                else _("{amount} TTC").format(amount=_money(document.total_incl_vat)))
         yield _finding(document, "items.amount", FindingCode.NEGATIVE_AMOUNT,
-                       f"the lines net to {what}: a {'credit note' if credit_note else 'document'} must come "
-                       "to more than zero",
-                       "Correct the lines of the credit note on the platform: its amounts are what it reverses."
+                       (_("the lines net to {amount}: a credit note must come to more than zero") if credit_note
+                        else _("the lines net to {amount}: a document must come to more than zero")).format(
+                           amount=what),
+                       _("Correct the lines of the credit note on the platform: its amounts are what it reverses.")
                        if credit_note else
-                       "A reduction larger than what is billed is a credit note: correct the lines on the platform "
-                       "and issue a credit note for the rest.")
+                       _("A reduction larger than what is billed is a credit note: correct the lines on the platform "
+                         "and issue a credit note for the rest."))
     if lines_total != document.total_excl_vat:
         yield _finding(document, "amount", FindingCode.TOTALS_INCONSISTENT,
-                       f"the lines add up to {_money(lines_total)} HT, "
-                       f"the document says {_money(document.total_excl_vat)}",
-                       "Correct the document on the platform (credit note and new invoice if it is validated).")
+                       _("the lines add up to {lines} HT, the document says {stated}").format(
+                           lines=_money(lines_total), stated=_money(document.total_excl_vat)),
+                       _("Correct the document on the platform (credit note and new invoice if it is validated)."))
     vat_total = sum((subtotal.vat for subtotal in document.vat_subtotals), ZERO)
     if vat_total != document.total_vat:
         yield _finding(document, "tax", FindingCode.VAT_INCONSISTENT,
-                       f"the VAT per rate adds up to {_money(vat_total)}, "
-                       f"the document says {_money(document.total_vat)}",
-                       "Correct the VAT on the platform.")
+                       _("the VAT per rate adds up to {rates}, the document says {stated}").format(
+                           rates=_money(vat_total), stated=_money(document.total_vat)),
+                       _("Correct the VAT on the platform."))
     if document.total_excl_vat + document.total_vat != document.total_incl_vat:
         yield _finding(document, "total", FindingCode.TOTALS_INCONSISTENT,
-                       f"HT {_money(document.total_excl_vat)} + VAT {_money(document.total_vat)} "
-                       f"is not the TTC {_money(document.total_incl_vat)}",
-                       "Correct the document on the platform.")
+                       _("HT {excl} + VAT {vat} is not the TTC {incl}").format(
+                           excl=_money(document.total_excl_vat), vat=_money(document.total_vat),
+                           incl=_money(document.total_incl_vat)),
+                       _("Correct the document on the platform."))
     yield from _check_vat_per_rate(document)
 
 
@@ -267,45 +289,53 @@ def _check_vat_per_rate(document: Document) -> Iterator[Finding]:
         if subtotal is None:
             if rate != 0:
                 yield _finding(document, "tax", FindingCode.VAT_INCONSISTENT,
-                               f"lines at {rate} % have no VAT amount stated for that rate",
-                               "Correct the VAT breakdown on the platform.")
+                               _("lines at {rate} % have no VAT amount stated for that rate").format(rate=rate),
+                               _("Correct the VAT breakdown on the platform."))
             continue
         if subtotal.base != base:
             yield _finding(document, "tax", FindingCode.VAT_INCONSISTENT,
-                           f"the base at {rate} % is {_money(subtotal.base)}, its lines add up to {_money(base)}",
-                           "Correct the VAT breakdown on the platform.")
+                           _("the base at {rate} % is {base}, its lines add up to {lines}").format(
+                               rate=rate, base=_money(subtotal.base), lines=_money(base)),
+                           _("Correct the VAT breakdown on the platform."))
         # VAT stated per line then summed may differ from VAT per rate by half a cent a
         # line (accounting-fr.md §4.4): both are legal, more than that is a wrong rate.
         tolerance = Decimal("0.005") * (counts[rate] + 1)
         if abs(subtotal.vat - subtotal.base * rate / 100) > tolerance:
             yield _finding(document, "tax", FindingCode.VAT_INCONSISTENT,
-                           f"VAT at {rate} % should be about {_money(to_cents(subtotal.base * rate / 100))}, "
-                           f"the document states {_money(subtotal.vat)}",
-                           "Check the VAT rate of the lines on the platform.")
+                           _("VAT at {rate} % should be about {expected}, the document states {stated}").format(
+                               rate=rate, expected=_money(to_cents(subtotal.base * rate / 100)),
+                               stated=_money(subtotal.vat)),
+                           _("Check the VAT rate of the lines on the platform."))
     for rate in stated:
         if rate not in bases and stated[rate].vat != 0:
             yield _finding(document, "tax", FindingCode.VAT_INCONSISTENT,
-                           f"VAT is stated at {rate} % but no line is taxed at that rate",
-                           "Correct the VAT breakdown on the platform.")
+                           _("VAT is stated at {rate} % but no line is taxed at that rate").format(rate=rate),
+                           _("Correct the VAT breakdown on the platform."))
+
+
+_CLIENT_ACCOUNT = N_("client account")
+_SALES_ACCOUNT = N_("sales account")
+_VAT_ACCOUNT = N_("VAT account")
 
 
 def check_mapping(document: Document, context: CheckContext) -> Iterator[Finding]:
     mapping, company = context.mapping, context.company
     foreign = document.currency != EURO
-    accounts: dict[str, str] = {mapping.collective_account: "client account"}
+    accounts: dict[str, str] = {mapping.collective_account: _CLIENT_ACCOUNT}
     rates_seen: set[Decimal] = set()
     for line in document.lines:
         account = mapping.revenue_account(line.kind, line.vat_rate)
         if not account:
             yield _finding(document, "items", FindingCode.ACCOUNT_MISSING,
-                           f"no account is mapped for {line.kind.value} lines",
-                           f"Set accounts.revenue.{line.kind.value} in the profile.")
+                           _("no account is mapped for {kind} lines").format(kind=line.kind.value),
+                           _("Set accounts.revenue.{kind} in the profile.").format(kind=line.kind.value))
         else:
-            accounts.setdefault(account, "sales account")
+            accounts.setdefault(account, _SALES_ACCOUNT)
         if line.vat_rate is None:
             if line.kind is not RevenueKind.DISBURSEMENTS:
                 yield _finding(document, "items.tax_rate", FindingCode.VAT_RATE_UNMAPPED,
-                               f"line '{line.description}' has no VAT rate", "Set the line's VAT rate on the platform.")
+                               _("line '{description}' has no VAT rate").format(description=line.description),
+                               _("Set the line's VAT rate on the platform."))
             continue
         if line.vat_rate.normalize() in rates_seen:
             continue
@@ -313,66 +343,75 @@ def check_mapping(document: Document, context: CheckContext) -> Iterator[Finding
         vat = mapping.vat_for(line.vat_rate)
         if vat is None:
             yield _finding(document, "items.tax_rate", FindingCode.VAT_RATE_UNMAPPED,
-                           f"VAT rate {line.vat_rate} % has no VAT code in the profile",
-                           f"Add the rate {line.vat_rate} to the profile's VAT mapping (code and account).")
+                           _("VAT rate {rate} % has no VAT code in the profile").format(rate=line.vat_rate),
+                           _("Add the rate {rate} to the profile's VAT mapping (code and account).").format(
+                               rate=line.vat_rate))
             continue
         code = vat.code(mapping.vat_regime)
         if code not in company.vat_codes:
             yield _finding(document, "items.tax_rate", FindingCode.VAT_CODE_UNKNOWN,
-                           f"attached VAT code {code} ({line.vat_rate} %) does not exist in the company",
-                           f"Create tax code {code} in Sage, or map {line.vat_rate} % to an existing code.")
+                           _("attached VAT code {code} ({rate} %) does not exist in the company").format(
+                               code=code, rate=line.vat_rate),
+                           _("Create tax code {code} in Sage, or map {rate} % to an existing code.").format(
+                               code=code, rate=line.vat_rate))
         if line.vat_rate != 0:
             vat_account = vat.account(mapping.vat_regime)
             if not vat_account:
                 yield _finding(document, "items.tax_rate", FindingCode.ACCOUNT_MISSING,
-                               f"VAT rate {line.vat_rate} % has no VAT account in the profile",
-                               "Set the VAT account for this rate in the profile.")
+                               _("VAT rate {rate} % has no VAT account in the profile").format(rate=line.vat_rate),
+                               _("Set the VAT account for this rate in the profile."))
             else:
-                accounts.setdefault(vat_account, "VAT account")
+                accounts.setdefault(vat_account, _VAT_ACCOUNT)
     for account, role in accounts.items():
         info = company.accounts.get(account)
         if info is None:
             yield _finding(document, "account", FindingCode.ACCOUNT_MISSING,
-                           f"the {role} {account} does not exist in the company",
-                           f"Create account {account} in Sage, or change the profile's mapping.")
-        elif foreign and role != "VAT account" and (
+                           _("the {role} {account} does not exist in the company").format(
+                               role=_(role), account=account),
+                           _("Create account {account} in Sage, or change the profile's mapping.").format(
+                               account=account))
+        elif foreign and role != _VAT_ACCOUNT and (
             not info.currency_entry or info.currency not in ("", document.currency)
         ):
             yield _finding(document, "currency", FindingCode.CURRENCY_NOT_ALLOWED,
-                           f"the {role} {account} has no associated currency {document.currency}",
-                           f"In Sage, open account {account} and allow entries in {document.currency} (option Devise).")
+                           _("the {role} {account} has no associated currency {currency}").format(
+                               role=_(role), account=account, currency=document.currency),
+                           _("In Sage, open account {account} and allow entries in {currency} (option Devise).").format(
+                               account=account, currency=document.currency))
     if foreign:
         if document.currency not in company.currencies:
             yield _finding(document, "currency", FindingCode.CURRENCY_UNKNOWN,
-                           f"currency {document.currency} is not set up in the company",
-                           f"Add {document.currency} to the Sage currency table (Paramètres société > Devises).")
+                           _("currency {currency} is not set up in the company").format(currency=document.currency),
+                           _("Add {currency} to the Sage currency table (Paramètres société > Devises).").format(
+                               currency=document.currency))
         if document.exchange_rate is None or document.exchange_rate <= 0:
             yield _finding(document, "currency_rate", FindingCode.EXCHANGE_RATE_MISSING,
-                           f"the {document.currency} document carries no exchange rate",
-                           "Set the exchange rate printed on the invoice on the platform.")
+                           _("the {currency} document carries no exchange rate").format(currency=document.currency),
+                           _("Set the exchange rate printed on the invoice on the platform."))
 
 
+# (client or project, reason) -> (why, fix); the code limits are filled in where shown.
 _REFUSED_WHY: dict[tuple[str, str], tuple[str, str]] = {
-    ("client", RefusalReason.EMPTY_CODE): ("it has no client code",
-                                           "On the platform, Billing > Clients: fill the client's Number with a "
-                                           "unique code, then run Pull customers."),
-    ("client", RefusalReason.SHARED_CODE): ("its client code is shared with another client",
-                                            "On the platform, Billing > Clients: give each client its own code, "
-                                            "then run Pull customers."),
-    ("client", RefusalReason.TOO_LONG): (f"its client code is longer than the {TIERS_CODE_LIMIT} characters of "
-                                         "a Sage tiers code",
-                                         f"Shorten the client's code on the platform to {TIERS_CODE_LIMIT} "
-                                         "characters, then run Pull customers."),
-    ("project", RefusalReason.EMPTY_CODE): ("it has no code for its analytic section",
-                                            f"On the platform, give the project a short unique code (at most "
-                                            f"{SECTION_CODE_LIMIT} characters), then run Pull projects."),
-    ("project", RefusalReason.SHARED_CODE): ("its code is shared with another project",
-                                             "On the platform, give each project its own code, then run Pull "
-                                             "projects."),
-    ("project", RefusalReason.TOO_LONG): (f"its code is longer than the {SECTION_CODE_LIMIT} characters of a Sage "
-                                          "analytic section",
-                                          f"Shorten the project's code on the platform to {SECTION_CODE_LIMIT} "
-                                          "characters, then run Pull projects."),
+    ("client", RefusalReason.EMPTY_CODE): (N_("it has no client code"),
+                                           N_("On the platform, Billing > Clients: fill the client's Number with a "
+                                              "unique code, then run Pull customers.")),
+    ("client", RefusalReason.SHARED_CODE): (N_("its client code is shared with another client"),
+                                            N_("On the platform, Billing > Clients: give each client its own code, "
+                                               "then run Pull customers.")),
+    ("client", RefusalReason.TOO_LONG): (N_("its client code is longer than the {limit} characters of a Sage tiers "
+                                            "code"),
+                                         N_("Shorten the client's code on the platform to {limit} characters, then "
+                                            "run Pull customers.")),
+    ("project", RefusalReason.EMPTY_CODE): (N_("it has no code for its analytic section"),
+                                            N_("On the platform, give the project a short unique code (at most "
+                                               "{limit} characters), then run Pull projects.")),
+    ("project", RefusalReason.SHARED_CODE): (N_("its code is shared with another project"),
+                                             N_("On the platform, give each project its own code, then run Pull "
+                                                "projects.")),
+    ("project", RefusalReason.TOO_LONG): (N_("its code is longer than the {limit} characters of a Sage analytic "
+                                             "section"),
+                                          N_("Shorten the project's code on the platform to {limit} characters, then "
+                                             "run Pull projects.")),
 }
 
 _REFUSAL_OF = {
@@ -402,26 +441,50 @@ def _not_synced(document: Document, what: str, source_id: str, refusals: Mapping
                 listed: frozenset[str] | None) -> Finding:
     """The finding for a client or project that is not in Sage, naming the root cause when it is known."""
     client = what == "client"
-    step = "Pull customers" if client else "Pull projects"
     codes = ((FindingCode.CUSTOMER_UNKNOWN, FindingCode.CUSTOMER_REFUSED, FindingCode.CUSTOMER_NOT_SYNCED) if client
              else (FindingCode.PROJECT_UNKNOWN, FindingCode.PROJECT_REFUSED, FindingCode.PROJECT_NOT_SYNCED))
     if listed is not None and source_id not in listed:
+        if client:
+            return _finding(document, what, codes[0],
+                            _("the client #{id} does not exist on the platform (it is not in its client list)").format(
+                                id=source_id),
+                            _("On the platform, attach the document to an existing client (this one may have been "
+                              "deleted or archived), then check again."))
         return _finding(document, what, codes[0],
-                        f"the {what} #{source_id} does not exist on the platform (it is not in its {what} list)",
-                        f"On the platform, attach the document to an existing {what} (this one may have been "
-                        "deleted or archived), then check again.")
+                        _("the project #{id} does not exist on the platform (it is not in its project list)").format(
+                            id=source_id),
+                        _("On the platform, attach the document to an existing project (this one may have been "
+                          "deleted or archived), then check again."))
     reason = refusals.get(source_id)
     if reason is not None:
-        why, fix = _REFUSED_WHY.get((what, reason), (f"reason: {reason}",
-                                                     f"Fix the {what} on the platform, then run {step}."))
-        return _finding(document, what, codes[1], f"the {what} #{source_id} was refused at {step}: {why}", fix)
+        limit = TIERS_CODE_LIMIT if client else SECTION_CODE_LIMIT
+        known = _REFUSED_WHY.get((what, reason))
+        if known is not None:
+            why, fix = _(known[0]).format(limit=limit), _(known[1]).format(limit=limit)
+        elif client:
+            why = _("reason: {reason}").format(reason=reason)
+            fix = _("Fix the client on the platform, then run Pull customers.")
+        else:
+            why = _("reason: {reason}").format(reason=reason)
+            fix = _("Fix the project on the platform, then run Pull projects.")
+        text = (_("the client #{id} was refused at Pull customers: {why}") if client
+                else _("the project #{id} was refused at Pull projects: {why}"))
+        return _finding(document, what, codes[1], text.format(id=source_id, why=why), fix)
     if listed is None:  # the caller does not know the root cause: say both
-        target = "a Sage tiers" if client else "an analytic section"
-        return _finding(document, what, codes[2], f"the {what} #{source_id} is not {target} yet",
-                        f"Run {step} first (and fix the {what}'s code if it was refused).")
-    target = "a Sage tiers" if client else "an analytic section"
-    return _finding(document, what, codes[2], f"the {what} #{source_id} is not {target} yet: it was not pulled",
-                    f"Run {step}, then check again.")
+        if client:
+            return _finding(document, what, codes[2],
+                            _("the client #{id} is not a Sage tiers yet").format(id=source_id),
+                            _("Run Pull customers first (and fix the client's code if it was refused)."))
+        return _finding(document, what, codes[2],
+                        _("the project #{id} is not an analytic section yet").format(id=source_id),
+                        _("Run Pull projects first (and fix the project's code if it was refused)."))
+    if client:
+        return _finding(document, what, codes[2],
+                        _("the client #{id} is not a Sage tiers yet: it was not pulled").format(id=source_id),
+                        _("Run Pull customers, then check again."))
+    return _finding(document, what, codes[2],
+                    _("the project #{id} is not an analytic section yet: it was not pulled").format(id=source_id),
+                    _("Run Pull projects, then check again."))
 
 
 def check_synced(document: Document, context: CheckContext) -> Iterator[Finding]:
@@ -436,8 +499,8 @@ def check_synced(document: Document, context: CheckContext) -> Iterator[Finding]
             yield _not_synced(document, "project", project, context.project_refusals, context.platform_projects)
     if not projects:
         yield _finding(document, "project", FindingCode.PROJECT_NOT_SYNCED,
-                       "the document has no project: its revenue gets no analytic allocation",
-                       "Attach the document to a project on the platform if it should be allocated.",
+                       _("the document has no project: its revenue gets no analytic allocation"),
+                       _("Attach the document to a project on the platform if it should be allocated."),
                        Severity.WARNING)
 
 
@@ -454,23 +517,29 @@ DOCUMENT_CHECKS: tuple[DocumentCheck, ...] = (check_state, check_totals, check_m
 def _other_side_findings(document: Document, entry: JournalEntry) -> Iterator[Finding]:
     """A revenue group or VAT rate that nets negative is posted on the customer's side: say so."""
     customer_side = entry.lines[0].side
-    natural = "credit" if customer_side is Side.DEBIT else "debit"
-    flipped = "debit" if customer_side is Side.DEBIT else "credit"
     for line in entry.lines[1:]:
         if line.side is not customer_side:
             continue
-        where = f"account {line.account}"
-        details = [f"VAT code {line.vat_code}"] if line.vat_code else []
-        details += [f"section {split.section}" for split in line.analytic]
+        where = _("account {account}").format(account=line.account)
+        details = [_("VAT code {code}").format(code=line.vat_code)] if line.vat_code else []
+        details += [_("section {section}").format(section=split.section) for split in line.analytic]
         if details:
             where += f" ({', '.join(details)})"
-        what = "revenue" if line.role is LineRole.REVENUE else "VAT"
+        revenue = line.role is LineRole.REVENUE
+        if customer_side is Side.DEBIT:
+            text = (_("the revenue on {where} nets to -{amount}: its negative lines exceed its positive ones, so it "
+                      "is posted as a debit of {amount} instead of a credit") if revenue else
+                    _("the VAT on {where} nets to -{amount}: its negative lines exceed its positive ones, so it is "
+                      "posted as a debit of {amount} instead of a credit"))
+        else:
+            text = (_("the revenue on {where} nets to -{amount}: its negative lines exceed its positive ones, so it "
+                      "is posted as a credit of {amount} instead of a debit") if revenue else
+                    _("the VAT on {where} nets to -{amount}: its negative lines exceed its positive ones, so it is "
+                      "posted as a credit of {amount} instead of a debit"))
         yield _finding(document, "items.amount", FindingCode.NEGATIVE_REVENUE_GROUP,
-                       f"the {what} on {where} nets to -{_money(line.amount)}: its negative lines exceed its "
-                       f"positive ones, so it is posted as a {flipped} of {_money(line.amount)} instead of a "
-                       f"{natural}",
-                       "Nothing to do if the discount is right. To reduce the revenue it belongs to, give the "
-                       "discount line the same kind, VAT rate and project as that revenue on the platform.",
+                       text.format(where=where, amount=_money(line.amount)),
+                       _("Nothing to do if the discount is right. To reduce the revenue it belongs to, give the "
+                         "discount line the same kind, VAT rate and project as that revenue on the platform."),
                        Severity.WARNING)
 
 
@@ -479,16 +548,18 @@ def check_document(document: Document, context: CheckContext, version: str,
     """Run the validation pass on one document, given what the ledger holds for it."""
     if document.issue_date < context.period_start:
         finding = _finding(document, "invoice_date", FindingCode.BEFORE_PERIOD_START,
-                           f"dated {document.issue_date:%d/%m/%Y}, before the period start "
-                           f"{context.period_start:%d/%m/%Y}", "Nothing to do: it is ignored.", Severity.INFO)
+                           _("dated {date}, before the period start {start}").format(
+                               date=f"{document.issue_date:%d/%m/%Y}", start=f"{context.period_start:%d/%m/%Y}"),
+                           _("Nothing to do: it is ignored."), Severity.INFO)
         return CheckResult(Verdict.IGNORED, (finding,))
     if posted_version is not None:
         if posted_version == version:
             return CheckResult(Verdict.ALREADY_POSTED, ())
         finding = _finding(document, "document", FindingCode.CHANGED_AFTER_POSTING,
-                           "the document was changed on the platform after it was posted; the books keep "
-                           "the posted version",
-                           "A posted document is final: issue a credit note and a new invoice instead of editing it.")
+                           _("the document was changed on the platform after it was posted; the books keep "
+                             "the posted version"),
+                           _("A posted document is final: issue a credit note and a new invoice instead of editing "
+                             "it."))
         return CheckResult(Verdict.CHANGED_AFTER_POSTING, (finding,))
     if document.status is DocumentStatus.DRAFT:
         return CheckResult(Verdict.SKIPPED_DRAFT, (_draft(document),))
@@ -504,8 +575,9 @@ def check_document(document: Document, context: CheckContext, version: str,
     try:
         entry = post_document(document, posting)
     except PostingError as error:
-        problem = _finding(document, "document", FindingCode.NOT_POSTABLE, f"cannot be posted: {error}",
-                           "Correct the document on the platform.")
+        problem = _finding(document, "document", FindingCode.NOT_POSTABLE,
+                           _("cannot be posted: {error}").format(error=error),
+                           _("Correct the document on the platform."))
         return CheckResult(Verdict.BLOCKED, (*findings, problem))
     except ArithmeticError:
         return CheckResult(Verdict.BLOCKED, (*findings, _too_large(document)))
@@ -517,5 +589,6 @@ def check_document(document: Document, context: CheckContext, version: str,
 
 def _too_large(document: Document) -> Finding:
     return _finding(document, "amount", FindingCode.NOT_POSTABLE,
-                    f"cannot be posted: an amount (or its value in euros) is beyond the {AMOUNT_INTEGER_DIGITS} digits "
-                    "a Sage amount holds", "Correct the amounts or the exchange rate on the platform.")
+                    _("cannot be posted: an amount (or its value in euros) is beyond the {digits} digits a Sage amount "
+                      "holds").format(digits=AMOUNT_INTEGER_DIGITS),
+                    _("Correct the amounts or the exchange rate on the platform."))

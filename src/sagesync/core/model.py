@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from sagesync.i18n import _
+
 EURO = "EUR"
 
 
@@ -112,8 +114,12 @@ class Document:
     @property
     def display_name(self) -> str:
         """How a person recognises the document in a report."""
-        prefix = "credit note" if self.kind is DocumentKind.CREDIT_NOTE else "invoice"
-        return f"{prefix} {self.number}" if self.number else f"{prefix} #{self.source_id} (draft)"
+        credit_note = self.kind is DocumentKind.CREDIT_NOTE
+        if self.number:
+            text = _("credit note {number}") if credit_note else _("invoice {number}")
+            return text.format(number=self.number)
+        text = _("credit note #{id} (draft)") if credit_note else _("invoice #{id} (draft)")
+        return text.format(id=self.source_id)
 
 
 class Side(StrEnum):

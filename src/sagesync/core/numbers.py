@@ -31,6 +31,7 @@ from sagesync.core.posting import (
     piece_number,
     reference_piece,
 )
+from sagesync.i18n import N_, _
 
 TIERS_CODE_LIMIT = 17  # CT_Num
 SECTION_CODE_LIMIT = 13  # CA_Num
@@ -71,6 +72,14 @@ class _Slot:
 
     def shortened(self, number: str) -> bool:
         return len(number_key(number)) > self.limit
+
+    @property
+    def label(self) -> str:
+        """The field's name in the reader's language: "piece" -> "pièce"."""
+        return _(_SLOT_LABELS[self.name])
+
+
+_SLOT_LABELS = {"piece": N_("piece"), "reference": N_("reference")}
 
 
 _PIECE = _Slot("piece", PIECE_LIMIT)
@@ -123,18 +132,21 @@ def _in_books(document: Document, slot: _Slot, short: str, owner: str) -> Findin
     if not slot.shortened(number):
         return Finding(
             document.display_name, document.source_id, "code", FindingCode.DUPLICATE_NUMBER,
-            f"number {number} is already used in the books by document #{owner} (its Sage {slot.name} {short}); "
-            f"posting {_name(document)} would merge it into that piece",
-            f"The first document posted (#{owner}) keeps the number. Check the platform's invoice numbering "
-            "(two documents, or two organizations posting into this company, got the same number) and give "
-            "this one a number of its own.")
+            _("number {number} is already used in the books by document #{owner} (its Sage {field} {short}); "
+              "posting {document} would merge it into that piece").format(
+                number=number, owner=owner, field=slot.label, short=short, document=_name(document)),
+            _("The first document posted (#{owner}) keeps the number. Check the platform's invoice numbering "
+              "(two documents, or two organizations posting into this company, got the same number) and give "
+              "this one a number of its own.").format(owner=owner))
     return Finding(
         document.display_name, document.source_id, "code", FindingCode.NUMBER_COLLISION,
-        f"number {number} is shortened to the Sage {slot.name} {short} ({slot.limit} characters), which "
-        f"document #{owner} already holds in the books",
-        f"Sage keeps only the last {slot.limit} characters of a number as its {slot.name}, so the two would "
-        f"merge; the first posted (#{owner}) keeps it. Use a shorter numbering scheme on the platform (a "
-        f"shorter prefix) so numbers differ within their last {PIECE_LIMIT} characters.")
+        _("number {number} is shortened to the Sage {field} {short} ({limit} characters), which "
+          "document #{owner} already holds in the books").format(
+            number=number, field=slot.label, short=short, limit=slot.limit, owner=owner),
+        _("Sage keeps only the last {limit} characters of a number as its {field}, so the two would "
+          "merge; the first posted (#{owner}) keeps it. Use a shorter numbering scheme on the platform (a "
+          "shorter prefix) so numbers differ within their last {piece_limit} characters.").format(
+            limit=slot.limit, field=slot.label, owner=owner, piece_limit=PIECE_LIMIT))
 
 
 def _in_batch(document: Document, slot: _Slot, short: str, first: Document) -> Finding:
@@ -142,17 +154,21 @@ def _in_batch(document: Document, slot: _Slot, short: str, first: Document) -> F
     if number_key(number) == number_key(other):
         return Finding(
             document.display_name, document.source_id, "code", FindingCode.DUPLICATE_NUMBER,
-            f"{_name(document)} and {_name(first)} have the same number {number}; both would be posted as "
-            f"Sage {slot.name} {short}",
-            f"The first one ({_name(first)}) is posted and keeps the number. On the platform, check the invoice "
-            "numbering and give this document a number of its own (a credit note and a new invoice if it is "
-            "validated).")
+            _("{document} and {first} have the same number {number}; both would be posted as "
+              "Sage {field} {short}").format(
+                document=_name(document), first=_name(first), number=number, field=slot.label, short=short),
+            _("The first one ({first}) is posted and keeps the number. On the platform, check the invoice "
+              "numbering and give this document a number of its own (a credit note and a new invoice if it is "
+              "validated).").format(first=_name(first)))
     return Finding(
         document.display_name, document.source_id, "code", FindingCode.NUMBER_COLLISION,
-        f"numbers {number} ({_name(document)}) and {other} ({_name(first)}) differ but both shorten to the Sage "
-        f"{slot.name} {short} ({slot.limit} characters)",
-        f"The first one ({_name(first)}) is posted and keeps the {slot.name}. Use a shorter numbering scheme on "
-        f"the platform (a shorter prefix) so numbers differ within their last {PIECE_LIMIT} characters.")
+        _("numbers {number} ({document}) and {other} ({first}) differ but both shorten to the Sage "
+          "{field} {short} ({limit} characters)").format(
+            number=number, document=_name(document), other=other, first=_name(first), field=slot.label, short=short,
+            limit=slot.limit),
+        _("The first one ({first}) is posted and keeps the {field}. Use a shorter numbering scheme on "
+          "the platform (a shorter prefix) so numbers differ within their last {piece_limit} characters.").format(
+            first=_name(first), field=slot.label, piece_limit=PIECE_LIMIT))
 
 
 def truncation_findings(document: Document, entry: JournalEntry, *, label_limit: int = LABEL_LIMIT) -> list[Finding]:
@@ -171,37 +187,44 @@ def truncation_findings(document: Document, entry: JournalEntry, *, label_limit:
     number = document.number.strip()
     if len(number_key(number)) > PIECE_LIMIT:
         whole_in_reference = len(number) <= REFERENCE_LIMIT
-        add("code", f"number {number} is shortened to the Sage piece {piece_number(number)} "
-                    f"({PIECE_LIMIT} characters)",
-            f"Nothing to do: the full number stays in the reference (N° facture) {reference_piece(number)}."
+        add("code", _("number {number} is shortened to the Sage piece {piece} ({limit} characters)").format(
+                number=number, piece=piece_number(number), limit=PIECE_LIMIT),
+            _("Nothing to do: the full number stays in the reference (N° facture) {reference}.").format(
+                reference=reference_piece(number))
             if whole_in_reference else
-            "The reference is shortened too (see below); a shorter numbering scheme on the platform keeps "
-            "the full number in Sage.",
+            _("The reference is shortened too (see below); a shorter numbering scheme on the platform keeps "
+              "the full number in Sage."),
             Severity.INFO if whole_in_reference else Severity.WARNING)
     if len(number) > REFERENCE_LIMIT:
-        add("code", f"number {number} is shortened to the Sage reference (N° facture) {reference_piece(number)} "
-                    f"({REFERENCE_LIMIT} characters): the full number is in no Sage field",
-            f"Use numbers of at most {REFERENCE_LIMIT} characters on the platform to keep them whole in Sage; "
-            "two numbers that share their last characters are refused, never merged.",
+        add("code", _("number {number} is shortened to the Sage reference (N° facture) {reference} ({limit} "
+                      "characters): the full number is in no Sage field").format(
+                number=number, reference=reference_piece(number), limit=REFERENCE_LIMIT),
+            _("Use numbers of at most {limit} characters on the platform to keep them whole in Sage; "
+              "two numbers that share their last characters are refused, never merged.").format(limit=REFERENCE_LIMIT),
             Severity.WARNING)
     seen: set[tuple[str, str]] = set()
     for line in entry.lines:
         if line.role is LineRole.CUSTOMER and len(line.tiers) > TIERS_CODE_LIMIT and ("tiers", line.tiers) not in seen:
             seen.add(("tiers", line.tiers))
-            add("client", f"client code {line.tiers} is shortened to the Sage tiers "
-                          f"{line.tiers[:TIERS_CODE_LIMIT].upper()} ({TIERS_CODE_LIMIT} characters)",
-                f"Shorten the client's code on the platform to {TIERS_CODE_LIMIT} characters.", Severity.WARNING)
+            add("client", _("client code {code} is shortened to the Sage tiers {short} ({limit} characters)").format(
+                    code=line.tiers, short=line.tiers[:TIERS_CODE_LIMIT].upper(), limit=TIERS_CODE_LIMIT),
+                _("Shorten the client's code on the platform to {limit} characters.").format(limit=TIERS_CODE_LIMIT),
+                Severity.WARNING)
         for split in line.analytic:
             if len(split.section) > SECTION_CODE_LIMIT and ("section", split.section) not in seen:
                 seen.add(("section", split.section))
-                add("project", f"project code {split.section} is shortened to the Sage section "
-                               f"{split.section[:SECTION_CODE_LIMIT].upper()} ({SECTION_CODE_LIMIT} characters)",
-                    f"Shorten the project's code on the platform to {SECTION_CODE_LIMIT} characters.",
+                add("project", _("project code {code} is shortened to the Sage section {short} ({limit} "
+                                 "characters)").format(code=split.section,
+                                                       short=split.section[:SECTION_CODE_LIMIT].upper(),
+                                                       limit=SECTION_CODE_LIMIT),
+                    _("Shorten the project's code on the platform to {limit} characters.").format(
+                        limit=SECTION_CODE_LIMIT),
                     Severity.WARNING)
     label = full_label(document)
     if len(label) > label_limit:
-        add("label", f"the entry label is shortened to {label_limit} characters: '{label[:label_limit]}' "
-                     f"(full: '{label}')",
-            "Nothing to do: the label is only a description; a shorter one on the platform shows in full in Sage.",
+        add("label", _("the entry label is shortened to {limit} characters: '{short}' (full: '{label}')").format(
+                limit=label_limit, short=label[:label_limit], label=label),
+            _("Nothing to do: the label is only a description; a shorter one on the platform shows in full in "
+              "Sage."),
             Severity.INFO)
     return findings

@@ -34,6 +34,7 @@ from sagesync.core.model import (
     Side,
 )
 from sagesync.core.money import ZERO, allocate, to_cents
+from sagesync.i18n import _
 
 PIECE_LIMIT = 13  # EC_Piece
 REFERENCE_LIMIT = 17  # EC_RefPiece
@@ -97,7 +98,8 @@ def _to_euros(document: Document, amount: Decimal) -> Decimal:
     if document.currency == EURO:
         return amount
     if document.exchange_rate is None or document.exchange_rate <= 0:
-        raise PostingError(f"{document.display_name}: no exchange rate for {document.currency}")
+        raise PostingError(_("{document}: no exchange rate for {currency}").format(
+            document=document.display_name, currency=document.currency))
     return to_cents(amount * document.exchange_rate)
 
 
@@ -129,7 +131,8 @@ def _section(document: Document, project_source_id: str, context: PostingContext
     try:
         return context.section_by_project[project_source_id]
     except KeyError:
-        raise PostingError(f"{document.display_name}: project {project_source_id} is not synced") from None
+        raise PostingError(_("{document}: project {project} is not synced").format(
+            document=document.display_name, project=project_source_id)) from None
 
 
 def _revenue_groups(document: Document, context: PostingContext) -> list[_RevenueGroup]:
@@ -138,12 +141,14 @@ def _revenue_groups(document: Document, context: PostingContext) -> list[_Revenu
     for line in document.lines:
         account = mapping.revenue_account(line.kind, line.vat_rate)
         if not account:
-            raise PostingError(f"{document.display_name}: no revenue account for {line.kind}")
+            raise PostingError(_("{document}: no revenue account for {kind}").format(
+                document=document.display_name, kind=line.kind))
         vat_code = ""
         if line.vat_rate is not None:
             vat = mapping.vat_for(line.vat_rate)
             if vat is None:
-                raise PostingError(f"{document.display_name}: VAT rate {line.vat_rate} % is not mapped")
+                raise PostingError(_("{document}: VAT rate {rate} % is not mapped").format(
+                    document=document.display_name, rate=line.vat_rate))
             vat_code = vat.code(mapping.vat_regime)
         for section, amount in _line_parts(document, line, context):
             if line.kind is RevenueKind.DISBURSEMENTS:
@@ -167,10 +172,11 @@ def post_document(document: Document, context: PostingContext) -> JournalEntry:
 
     tiers = context.tiers_by_customer.get(document.customer_source_id)
     if not tiers:
-        raise PostingError(f"{document.display_name}: customer {document.customer_source_id} is not synced")
+        raise PostingError(_("{document}: customer {customer} is not synced").format(
+            document=document.display_name, customer=document.customer_source_id))
     total_euros = _to_euros(document, document.total_incl_vat)
     if total_euros <= 0:
-        raise PostingError(f"{document.display_name}: the total incl. VAT is zero or below")
+        raise PostingError(_("{document}: the total incl. VAT is zero or below").format(document=document.display_name))
 
     vat_lines: list[EntryLine] = []
     for subtotal in document.vat_subtotals:
@@ -178,12 +184,14 @@ def post_document(document: Document, context: PostingContext) -> JournalEntry:
             continue  # zero-rate codes write no VAT line (no 0/0 line in the FEC)
         vat = mapping.vat_for(subtotal.rate)
         if vat is None or not vat.account(mapping.vat_regime):
-            raise PostingError(f"{document.display_name}: no VAT account for {subtotal.rate} %")
+            raise PostingError(_("{document}: no VAT account for {rate} %").format(
+                document=document.display_name, rate=subtotal.rate))
         # The euro VAT is the one the document states when it states one (BT-111).
         stated_euros = subtotal.vat_eur if foreign else None
         vat_euros = stated_euros if stated_euros is not None else _to_euros(document, subtotal.vat)
         if vat_euros == 0:
-            raise PostingError(f"{document.display_name}: the VAT at {subtotal.rate} % converts to 0,00 EUR")
+            raise PostingError(_("{document}: the VAT at {rate} % converts to 0,00 EUR").format(
+                document=document.display_name, rate=subtotal.rate))
         # A rate whose lines net negative states a negative VAT: it goes on the customer's side.
         vat_lines.append(
             EntryLine(
@@ -200,19 +208,21 @@ def post_document(document: Document, context: PostingContext) -> JournalEntry:
 
     groups = _revenue_groups(document, context)
     if not groups:
-        raise PostingError(f"{document.display_name}: no revenue to post")
+        raise PostingError(_("{document}: no revenue to post").format(document=document.display_name))
     for group in groups:
         group.euros = _to_euros(document, group.amount)
     vat_total = sum((line.amount if line.side is other_side else -line.amount for line in vat_lines), ZERO)
     residue = total_euros - vat_total - sum((g.euros for g in groups), ZERO)
     if residue:
         if not foreign:
-            raise PostingError(f"{document.display_name}: lines do not add up to the total ({residue})")
+            raise PostingError(_("{document}: lines do not add up to the total ({residue})").format(
+                document=document.display_name, residue=residue))
         largest = max(groups, key=lambda group: group.euros)  # first of equals: deterministic
         largest.euros += residue
 
     if any(group.euros == 0 for group in groups):
-        raise PostingError(f"{document.display_name}: a revenue line would be zero after conversion")
+        raise PostingError(_("{document}: a revenue line would be zero after conversion").format(
+            document=document.display_name))
     # A group that nets negative (a discount larger than the revenue it reduces) is posted
     # on the customer's side with a positive amount; the checks report it as a warning.
     revenue_lines = [
@@ -253,6 +263,7 @@ def post_document(document: Document, context: PostingContext) -> JournalEntry:
     )
     if not entry.is_balanced:  # cannot happen once the checks passed; never let it through
         raise PostingError(
-            f"{document.display_name}: entry does not balance (D {entry.total_debit} / C {entry.total_credit})"
+            _("{document}: entry does not balance (D {debit} / C {credit})").format(
+                document=document.display_name, debit=entry.total_debit, credit=entry.total_credit)
         )
     return entry

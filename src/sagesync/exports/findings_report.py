@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Protocol
 
 from sagesync.core.findings import Finding, Severity
+from sagesync.core.labels import count_label, severity_label
+from sagesync.i18n import N_, _, current_language
 from sagesync.storage_errors import guard_storage
 
 
@@ -34,6 +36,13 @@ class RunHeader(Protocol):
     def counts(self) -> Mapping[str, int]: ...
 
 CSV_COLUMNS = ("document", "source_id", "severity", "code", "field", "message", "fix")
+# The header a person reads over each column (the column's name in the current language).
+CSV_HEADERS = {"document": N_("document"), "source_id": N_("platform id"), "severity": N_("severity"),
+               "code": N_("code"), "field": N_("field"), "message": N_("what is wrong"), "fix": N_("how to fix it")}
+
+
+def csv_header() -> list[str]:
+    return [_(CSV_HEADERS[column]) for column in CSV_COLUMNS]
 SEVERITY_ORDER = {Severity.BLOCKING: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
@@ -46,9 +55,10 @@ def write_csv(findings: Sequence[Finding], path: Path) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, delimiter=";")
-            writer.writerow(CSV_COLUMNS)
+            writer.writerow(csv_header())
             for f in _sorted(findings):
-                writer.writerow((f.document, f.source_id, f.severity.value, f.code.value, f.field, f.message, f.fix))
+                writer.writerow((f.document, f.source_id, severity_label(f.severity), f.code.value, f.field, f.message,
+                                 f.fix))
     return path
 
 
@@ -65,20 +75,24 @@ def write_html(report: RunHeader, findings: Sequence[Finding], path: Path, title
     by_document: dict[str, list[Finding]] = defaultdict(list)
     for finding in _sorted(findings):
         by_document[finding.document].append(finding)
-    parts = [f"<!doctype html><html lang='en'><meta charset='utf-8'><title>{html.escape(title)}</title>",
+    header = _("Company {company}, run {run}, {when}.").format(
+        company=f"<b>{html.escape(report.company)}</b>", run=report.run_id, when=f"{report.started_at:%d/%m/%Y %H:%M}")
+    parts = [f"<!doctype html><html lang='{current_language()}'><meta charset='utf-8'>"
+             f"<title>{html.escape(title)}</title>",
              f"<style>{_STYLE}</style><h1>{html.escape(title)}</h1>",
-             f"<p>Company <b>{html.escape(report.company)}</b>, run {report.run_id}, "
-             f"{report.started_at:%d/%m/%Y %H:%M}.</p><table class='counts'>"]
-    parts += [f"<tr><td>{html.escape(name.replace('_', ' '))}</td><td><b>{count}</b></td></tr>"
+             f"<p>{header}</p><table class='counts'>"]
+    parts += [f"<tr><td>{html.escape(count_label(name))}</td><td><b>{count}</b></td></tr>"
               for name, count in sorted(report.counts.items())]
     parts.append("</table>")
     if not by_document:
-        parts.append("<p>No finding: every document is ready.</p>")
+        parts.append(f"<p>{html.escape(_('No finding: every document is ready.'))}</p>")
+    columns = "".join(f"<th>{html.escape(_(CSV_HEADERS[name]))}</th>"
+                      for name in ("severity", "field", "message", "fix"))
     for document, items in by_document.items():
-        parts.append(f"<h2 class='doc'>{html.escape(document)}</h2><table><tr><th>severity</th><th>field</th>"
-                     "<th>what is wrong</th><th>how to fix it</th></tr>")
+        parts.append(f"<h2 class='doc'>{html.escape(document)}</h2><table><tr>{columns}</tr>")
         for f in items:
-            parts.append(f"<tr><td class='{f.severity.value}'>{f.severity.value}</td><td>{html.escape(f.field)}</td>"
+            parts.append(f"<tr><td class='{f.severity.value}'>{html.escape(severity_label(f.severity))}</td>"
+                         f"<td>{html.escape(f.field)}</td>"
                          f"<td>{html.escape(f.message)}<br><small>{f.code.value}</small></td>"
                          f"<td>{html.escape(f.fix)}</td></tr>")
         parts.append("</table>")

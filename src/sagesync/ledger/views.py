@@ -47,6 +47,7 @@ from sqlalchemy import (
 from sqlalchemy.pool import NullPool
 
 from sagesync.core.delivery import DeliveryState
+from sagesync.i18n import N_
 from sagesync.ledger.schema import (
     SCHEMA,
     SEVERITY_RANK,
@@ -59,14 +60,15 @@ from sagesync.ledger.schema import (
 )
 from sagesync.ledger.store import Ledger
 
+# (state, label): the labels are English, marked for translation where they are shown (``_(label)``).
 DOCUMENT_STATES: tuple[tuple[str, str], ...] = (
-    ("confirmed", "posted in Sage"),
-    ("delivered", "written to an import file, not imported yet"),
-    ("pending", "decided, import file not written yet"),
-    ("ready", "ready (checked, not posted yet)"),
-    ("blocked", "blocked"),
-    ("changed", "changed after posting"),
-    ("ignored", "ignored (before the period start)"),
+    ("confirmed", N_("posted in Sage")),
+    ("delivered", N_("written to an import file, not imported yet")),
+    ("pending", N_("decided, import file not written yet")),
+    ("ready", N_("ready (checked, not posted yet)")),
+    ("blocked", N_("blocked")),
+    ("changed", N_("changed after posting")),
+    ("ignored", N_("ignored (before the period start)")),
 )
 SEVERITIES = ("blocking", "warning", "info")
 

@@ -29,6 +29,7 @@ from sagesync.core.posting import reference_piece
 from sagesync.core.versioning import content_version
 from sagesync.errors import SetupError
 from sagesync.exports.findings_report import write_csv, write_html
+from sagesync.i18n import _
 from sagesync.ledger import store
 from sagesync.ledger.rebuild import REBUILT_VERSION_PREFIX
 from sagesync.ledger.schema import postings
@@ -83,7 +84,7 @@ def _write_check_report(context: StepContext, report: RunReport) -> None:
     base = context.reports_dir / f"check-{stamp}-run{report.run_id}"
     report.outputs["report_csv"] = write_csv(report.findings, base.with_suffix(".csv"))
     report.outputs["report_html"] = write_html(report, report.findings, base.with_suffix(".html"),
-                                               f"Invoice check: {context.company}")
+                                               _("Invoice check: {company}").format(company=context.company))
 
 
 def check_invoices(context: StepContext) -> RunReport:
@@ -254,9 +255,9 @@ def _process_batch(context: StepContext, tally: Tally, connection: Connection, d
             if result.entry is not None and str(_customer_amount(result.entry)) != total:
                 findings = [Finding(
                     document.display_name, document.source_id, "total_incl_vat", FindingCode.CHANGED_AFTER_POSTING,
-                    f"Sage holds this document's piece with a total of {total}, the platform now says "
-                    f"{_customer_amount(result.entry)}; the books keep the posted piece",
-                    "A posted document is final: issue a credit note and a new invoice instead of editing it.")]
+                    _("Sage holds this document's piece with a total of {total}, the platform now says {now}; the "
+                      "books keep the posted piece").format(total=total, now=_customer_amount(result.entry)),
+                    _("A posted document is final: issue a credit note and a new invoice instead of editing it."))]
                 found += findings
                 tally.add_findings(findings)
                 tally.count("changed")
@@ -274,8 +275,8 @@ def _process_batch(context: StepContext, tally: Tally, connection: Connection, d
                 and document.original_source_id not in in_batch):
             findings.append(Finding(
                 document.display_name, document.source_id, "original_invoice", FindingCode.ORIGINAL_INVOICE_UNKNOWN,
-                f"the invoice it reverses (#{document.original_source_id}) is not in the books",
-                "Post the original invoice first, or check the link on the platform.", Severity.WARNING))
+                _("the invoice it reverses (#{id}) is not in the books").format(id=document.original_source_id),
+                _("Post the original invoice first, or check the link on the platform."), Severity.WARNING))
         found += findings
         tally.add_findings(findings)
         if result.verdict is Verdict.ALREADY_POSTED:
@@ -366,10 +367,11 @@ def _not_held_by_sage(context: StepContext, tally: Tally, connection: Connection
             kept.append((document, version, entry))
             continue
         finding = Finding(document.display_name, document.source_id, "document", FindingCode.ALREADY_IN_SAGE,
-                          f"the company already holds a piece with this document's reference "
-                          f"{source_reference(document.source_id)}, though the ledger has no record of posting it",
-                          "Nothing was posted again. Run `sagesync ledger rebuild` so the ledger learns what the "
-                          "company holds, then sync.")
+                          _("the company already holds a piece with this document's reference {reference}, though "
+                            "the ledger has no record of posting it").format(
+                              reference=source_reference(document.source_id)),
+                          _("Nothing was posted again. Run `sagesync ledger rebuild` so the ledger learns what the "
+                            "company holds, then sync."))
         found.append(finding)
         tally.add_findings([finding])
         tally.count("blocked")

@@ -14,28 +14,60 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
+from sagesync.core.labels import count_label
 from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.i18n import LANGUAGE_VARIABLE, N_, _, set_language
 from sagesync.interfaces.cli.failures import error_code, guard_commands, print_failure
 from sagesync.interfaces.cli.render import blocking_details, findings_table, progress_sink, summary_table
+from sagesync.interfaces.cli.translated import TranslatedGroup
 from sagesync.steps.events import RunReport
 from sagesync.steps.registry import STEPS
 
-app = typer.Typer(help="Post billing-platform invoices into Sage 100, balanced and exactly once.",
-                  no_args_is_help=True, add_completion=False)
-company_app = typer.Typer(help="The embedded Sage company.", no_args_is_help=True)
+app = typer.Typer(help=N_("Post billing-platform invoices into Sage 100, balanced and exactly once."),
+                  no_args_is_help=True, add_completion=False, cls=TranslatedGroup)
+company_app = typer.Typer(help=N_("The embedded Sage company."), no_args_is_help=True)
 app.add_typer(company_app, name="company")
+
+
+class Language(StrEnum):
+    FR = "fr"
+    EN = "en"
+
+
+@app.callback()
+def choose_language(
+    lang: Annotated[Language | None, typer.Option(
+        "--lang", case_sensitive=False,
+        help=N_("Language of messages and reports: fr (the default) or en. Also SAGESYNC_LANG."))] = None,
+) -> None:
+    # The language is chosen by TranslatedGroup before help is printed; this keeps it for the command.
+    if lang is not None:
+        set_language(lang.value)
+
+
+assert LANGUAGE_VARIABLE == "SAGESYNC_LANG"  # the help text above names it
 
 console = Console()
 error_console = Console(stderr=True)
 
-ProfileOption = Annotated[str, typer.Option("--profile", "-p", help="Profile (company) name.")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")]
+ProfileOption = Annotated[str, typer.Option("--profile", "-p", help=N_("Profile (company) name."))]
+JsonOption = Annotated[bool, typer.Option("--json", help=N_("Print the run report as JSON."))]
+# What a run wrote, in words: report_csv -> "check report (CSV)".
+OUTPUT_LABELS = {"report_csv": N_("check report (CSV)"), "report_html": N_("check report (HTML)"),
+                 "ledger of record": N_("ledger of record"), "Sage company": N_("Sage company"), "FEC": N_("FEC"),
+                 "profile file": N_("profile file"), "import_file": N_("import file")}
+
+
+def output_label(name: str) -> str:
+    label = OUTPUT_LABELS.get(name)
+    return _(label) if label else name.replace("_", " ")
 
 
 def fail(error: SagesyncError, as_json: bool = False) -> typer.Exit:
@@ -53,7 +85,7 @@ def print_reports(reports: Sequence[RunReport], as_json: bool) -> int:
                 console.print(table)
         for report in reports:
             for name, path in report.outputs.items():
-                console.print(f"{name.replace('_', ' ')}: {path}")
+                console.print(f"{output_label(name)}: {path}")
     return max((report.exit_code for report in reports), default=0)
 
 
@@ -71,23 +103,22 @@ def run_step(profile_name: str, step: str, as_json: bool) -> None:
     raise typer.Exit(print_reports(reports, as_json))
 
 
-def _step_command(step: str, help_text: str) -> Callable[[str, bool], None]:
+def _step_command(step: str) -> Callable[[str, bool], None]:
     def command(profile: ProfileOption, as_json: JsonOption = False) -> None:
         run_step(profile, step, as_json)
 
-    command.__doc__ = help_text
     return command
 
 
 for _step in STEPS.values():
-    app.command(_step.name)(_step_command(_step.name, _step.help))
-app.command("sync")(_step_command("sync", "The whole job: " + ", ".join(
-    step.title.lower() for step in STEPS.values()) + "."))
+    app.command(_step.name, help=_step.help)(_step_command(_step.name))
+app.command("sync", help=N_("The whole job: pull customers, pull projects, check invoices, pull invoices, write "
+                            "back."))(_step_command("sync"))
 
 
-@app.command("status")
+@app.command("status", help=N_("Where the company's documents stand (posted, written, in Sage, blocked...) and its "
+                                "last runs."))
 def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
-    """Where the company's documents stand (posted, written, in Sage, blocked...) and its last runs."""
     from sagesync.ledger import views
     from sagesync.profiles.paths import profile_paths
     from sagesync.profiles.store import ProfileStore
@@ -100,7 +131,7 @@ def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
     try:
         with readers.connect(profile_paths(profile).ledger) as connection:
             states = views.state_counts(connection, company)
-            _, blocking = views.current_findings(connection, company, severity="blocking", limit=1)
+            _rows, blocking = views.current_findings(connection, company, severity="blocking", limit=1)
             runs = views.run_history(connection, company, limit=5)
     finally:
         readers.dispose()
@@ -109,22 +140,25 @@ def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
                                      "runs": runs}, default=str, indent=2) + "\n")
         return
     labels = dict(views.DOCUMENT_STATES)
-    console.print(f"[b]{company}[/]: " + (", ".join(f"{labels.get(state, state)} {count}"
-                                                     for state, count in sorted(states.items())) or "no document yet"))
-    console.print(f"current blocking findings: {blocking} (details: sagesync check --profile {profile})")
+    console.print(f"[b]{company}[/]: " + (", ".join(f"{_(labels[state]) if state in labels else state} {count}"
+                                                     for state, count in sorted(states.items()))
+                                           or _("no document yet")))
+    console.print(_("current blocking findings: {count} (details: sagesync check --profile {profile})").format(
+        count=blocking, profile=profile))
     for run in runs:
-        counts = ", ".join(f"{name.replace('_', ' ')} {count}" for name, count in run["counts"].items() if count)
-        console.print(f"run {run['id']:>4}  {run['started_at']:%d/%m/%Y %H:%M}  {run['step']:<10} "
-                      f"{run['status']:<8} {counts}")
+        counts = ", ".join(f"{count_label(name)} {count}" for name, count in run["counts"].items() if count)
+        status_text = {"ok": _("ok"), "blocked": _("blocked")}.get(run["status"], run["status"])
+        console.print(_("run {id}").format(id=f"{run['id']:>4}") + f"  {run['started_at']:%d/%m/%Y %H:%M}  "
+                      f"{run['step']:<10} {status_text:<8} {counts}")
 
 
-@company_app.command("init")
+@company_app.command("init", help=N_("Create an embedded Sage company with a standard French chart, VAT codes, VTE and "
+                                      "PROJET."))
 def company_init(
-    path: Annotated[Path, typer.Argument(help="SQLite file to create.")],
-    name: Annotated[str, typer.Option(help="Company name.")] = "SOCIETE DEMO",
-    close_month: Annotated[list[str] | None, typer.Option(help="Close a journal month, e.g. VTE:2025-01.")] = None,
+    path: Annotated[Path, typer.Argument(help=N_("SQLite file to create."))],
+    name: Annotated[str, typer.Option(help=N_("Company name."))] = "SOCIETE DEMO",
+    close_month: Annotated[list[str] | None, typer.Option(help=N_("Close a journal month, e.g. VTE:2025-01."))] = None,
 ) -> None:
-    """Create an embedded Sage company with a standard French chart, VAT codes, VTE and PROJET."""
     from sagesync.sage.company import init_company
 
     try:
@@ -132,26 +166,27 @@ def company_init(
         init_company(path, name, closed_months=closed).dispose()
     except SagesyncError as error:
         raise fail(error) from None
-    console.print(f"Embedded Sage company {name} created at {path}")
+    console.print(_("Embedded Sage company {name} created at {path}").format(name=name, path=path))
 
 
 def _journal_month(text: str) -> tuple[str, date]:
-    journal, _, month = text.partition(":")
+    journal, _colon, month = text.partition(":")
     try:
         year, number = month.split("-")
         return journal.upper(), date(int(year), int(number), 1)
     except ValueError:
-        raise ConfigurationError(f"--close-month {text!r}: expected JOURNAL:YYYY-MM, e.g. VTE:2025-01") from None
+        raise ConfigurationError(_("--close-month {text}: expected JOURNAL:YYYY-MM, e.g. VTE:2025-01").format(
+            text=repr(text))) from None
 
 
-@app.command("demo")
+@app.command("demo", help=N_("Run the whole job on the embedded parts: a sandbox platform and an embedded Sage "
+                              "company."))
 def demo(
-    workspace: Annotated[Path, typer.Option(help="Folder for the demo company, ledger and reports.")] = Path(
+    workspace: Annotated[Path, typer.Option(help=N_("Folder for the demo company, ledger and reports."))] = Path(
         "sagesync-demo"),
-    fresh: Annotated[bool, typer.Option(help="Start again from an empty company and ledger.")] = False,
+    fresh: Annotated[bool, typer.Option(help=N_("Start again from an empty company and ledger."))] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Run the whole job on the embedded parts: a sandbox platform and an embedded Sage company."""
     from sagesync.interfaces.cli.demo import run_demo
 
     try:
@@ -162,12 +197,11 @@ def demo(
     print_reports(reports, as_json)
     if not as_json:
         for name, path in outputs.items():
-            console.print(f"{name}: {path}")
+            console.print(f"{output_label(name)}: {path}")
     raise typer.Exit(0)  # blocked documents are part of the demo's story, not a failure
 
 
 def sage_confirm(profile: ProfileOption) -> None:
-    """Mark the pieces of import files that Sage now holds (read by SQL, by their reference) as in Sage."""
     from sagesync.jobs import confirm_written
     from sagesync.profiles.store import ProfileStore
 
@@ -175,13 +209,12 @@ def sage_confirm(profile: ProfileOption) -> None:
         confirmed, waiting = confirm_written(ProfileStore().get(profile))
     except SagesyncError as error:
         raise fail(error) from None
-    console.print(f"{confirmed} piece(s) found in Sage and marked in Sage; {waiting} in an import file, "
-                  "not imported yet")
+    console.print(_("{confirmed} piece(s) found in Sage and marked in Sage; {waiting} in an import file, not imported "
+                    "yet").format(confirmed=confirmed, waiting=waiting))
 
 
-def sage_reissue(run: Annotated[int, typer.Argument(help="Run number whose import file to write again.")],
+def sage_reissue(run: Annotated[int, typer.Argument(help=N_("Run number whose import file to write again."))],
                  profile: ProfileOption) -> None:
-    """Write a run's import file again, identical, from the ledger (only when the first one was lost)."""
     from sagesync.jobs import reissue_file
     from sagesync.profiles.store import ProfileStore
 
@@ -189,7 +222,7 @@ def sage_reissue(run: Annotated[int, typer.Argument(help="Run number whose impor
         path = reissue_file(ProfileStore().get(profile), run)
     except SagesyncError as error:
         raise fail(error) from None
-    console.print(f"Import file of run {run} written again: {path}")
+    console.print(_("Import file of run {run} written again: {path}").format(run=run, path=path))
 
 
 def _mount_features() -> None:
@@ -208,8 +241,10 @@ def _mount_features() -> None:
         company_reference=jobs.company_reference_for, platform_probe=jobs.platform_probe_for))
     fec_command.register(app, fec_source_for=jobs.fec_source_for)
     sage_app = sage_command.register(app, store_learned_format=jobs.store_learned_format)
-    sage_app.command("confirm")(sage_confirm)
-    sage_app.command("reissue")(sage_reissue)
+    sage_app.command("confirm", help=N_("Mark the pieces of import files that Sage now holds (read by SQL, by their "
+                                        "reference) as in Sage."))(sage_confirm)
+    sage_app.command("reissue", help=N_("Write a run's import file again, identical, from the ledger (only when the "
+                                        "first one was lost)."))(sage_reissue)
     sandbox_command.register(app)
     console_command.register(app)
     ledger_command.register(app, fail)

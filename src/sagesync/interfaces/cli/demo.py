@@ -19,6 +19,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from sagesync.i18n import _
 from sagesync.interfaces.cli.render import progress_sink
 from sagesync.jobs import export_fec, open_job
 from sagesync.profiles.model import Profile, defaults_table
@@ -67,8 +68,8 @@ def run_demo(workspace: Path, *, fresh: bool = False, console: Console | None = 
         else:
             store.add(profile)
         if console is not None:
-            console.print(f"Sandbox platform at {sandbox.base_url} (sample architecture firm); "
-                          f"embedded Sage company {COMPANY} at {company_path}")
+            console.print(_("Sandbox platform at {url} (sample architecture firm); embedded Sage company {company} "
+                            "at {path}").format(url=sandbox.base_url, company=COMPANY, path=company_path))
         with progress_sink(progress_console or Console(stderr=True), enabled=console is not None) as sink, \
                 open_job(profile, events=sink) as job:
             reports = job.run("sync")

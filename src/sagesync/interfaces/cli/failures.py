@@ -36,6 +36,7 @@ from typer.exceptions import TyperException
 
 from sagesync import __version__
 from sagesync.errors import ConfigurationError, LockHeldError, SagesyncError, UnreachableError
+from sagesync.i18n import _
 from sagesync.storage_errors import LEDGER_HINT, is_storage_error, ledger_hint, probe_sqlite, storage_error
 
 EXIT_INTERNAL = 70  # EX_SOFTWARE (sysexits.h): a bug in sagesync, never the user's data
@@ -72,7 +73,7 @@ def print_failure(code: str, message: str, exit_code: int, *, as_json: bool) -> 
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
         sys.stdout.flush()
         return
-    Console(stderr=True).print(f"[red]error:[/] {escape(message)}", soft_wrap=True)
+    Console(stderr=True).print(f"[red]{_('error:')}[/] {escape(message)}", soft_wrap=True)
 
 
 # --- which files a command works on -----------------------------------------------------------
@@ -189,9 +190,11 @@ def write_internal_log(error: BaseException, command: str) -> Path | None:
 
 def report_internal(error: BaseException, command: str, *, as_json: bool) -> int:
     log = write_internal_log(error, command)
-    where = f"the details are in {log}" if log is not None else "no log file could be written"
-    message = (f"internal error ({type(error).__name__}) in `sagesync {command}`: this is a bug in sagesync, not "
-               f"a problem with your data; {where}. Please send that file to support.")
+    where = (_("the details are in {log}").format(log=log) if log is not None
+             else _("no log file could be written"))
+    message = _("internal error ({error}) in `sagesync {command}`: this is a bug in sagesync, not a problem with "
+                "your data; {where}. Please send that file to support.").format(
+        error=type(error).__name__, command=command, where=where)
     print_failure("internal", message, EXIT_INTERNAL, as_json=as_json)
     return EXIT_INTERNAL
 

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sagesync.core.labels import count_label, severity_label
+from sagesync.i18n import _
 from sagesync.steps.events import EventSink, ProgressEvent, RunReport
 from sagesync.steps.registry import step_title
 
@@ -47,16 +49,16 @@ COUNT_ORDER = ("created", "linked_existing", "already_synced", "ready", "posted"
 
 
 def summary_table(reports: Sequence[RunReport]) -> Table:
-    table = Table(title="Runs", show_lines=False)
-    table.add_column("step")
-    table.add_column("result")
-    table.add_column("counts")
-    table.add_column("time", justify="right")
+    table = Table(title=_("Runs"), show_lines=False)
+    table.add_column(_("step"))
+    table.add_column(_("result"))
+    table.add_column(_("counts"))
+    table.add_column(_("time"), justify="right")
     for report in reports:
-        counts = ", ".join(f"{name.replace('_', ' ')} {report.counts[name]}" for name in
+        counts = ", ".join(f"{count_label(name)} {report.counts[name]}" for name in
                            sorted(report.counts, key=lambda n: COUNT_ORDER.index(n) if n in COUNT_ORDER else 99)
-                           if report.counts[name]) or "nothing to do"
-        status = "[green]ok[/]" if report.status == "ok" else "[red]blocked[/]"
+                           if report.counts[name]) or _("nothing to do")
+        status = f"[green]{_('ok')}[/]" if report.status == "ok" else f"[red]{_('blocked')}[/]"
         table.add_row(step_title(report.step), status, counts, f"{report.duration_seconds:.2f} s")
     return table
 
@@ -74,13 +76,13 @@ def findings_table(reports: Sequence[RunReport]) -> Table | None:
                 counts[(finding.code.value, finding.severity.value)] += 1
     if not counts:
         return None
-    table = Table(title="Findings by kind")
-    table.add_column("finding")
-    table.add_column("severity")
-    table.add_column("documents", justify="right")
+    table = Table(title=_("Findings by kind"))
+    table.add_column(_("finding"))
+    table.add_column(_("severity"))
+    table.add_column(_("documents"), justify="right")
     for (code, severity), count in sorted(counts.items(), key=lambda item: (item[0][1], item[0][0])):
         colour = {"blocking": "red", "warning": "yellow"}.get(severity, "cyan")
-        table.add_row(code.replace("_", " "), f"[{colour}]{severity}[/]", str(count))
+        table.add_row(code.replace("_", " "), f"[{colour}]{severity_label(severity)}[/]", str(count))
     return table
 
 
@@ -88,11 +90,12 @@ def blocking_details(reports: Sequence[RunReport], limit: int = 20) -> Table | N
     rows = [f for report in reports if report.step != "check" for f in report.blocking_findings()]
     if not rows:
         return None
-    table = Table(title=f"What blocks (first {min(limit, len(rows))} of {len(rows)})", show_lines=False)
-    table.add_column("document")
-    table.add_column("field")
-    table.add_column("what is wrong")
-    table.add_column("fix")
+    title = _("What blocks (first {shown} of {total})").format(shown=min(limit, len(rows)), total=len(rows))
+    table = Table(title=title, show_lines=False)
+    table.add_column(_("document"))
+    table.add_column(_("field"))
+    table.add_column(_("what is wrong"))
+    table.add_column(_("fix"))
     for finding in rows[:limit]:
         table.add_row(finding.document, finding.field, finding.message, finding.fix)
     return table
