@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import gettext
 import os
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +33,9 @@ LANGUAGE_VARIABLE = "SAGESYNC_LANG"
 DOMAINS = ("sagesync", "console")
 LOCALE_DIR = Path(__file__).parent / "locale"
 
-_chosen = threading.local()
+# A context variable, not a thread-local: each thread still has its own, and so does each asyncio task (one
+# console request), and it follows a request into the worker thread that runs its route (``run_in_threadpool``).
+_chosen: ContextVar[str | None] = ContextVar("sagesync_language", default=None)
 _process_language: str | None = None
 
 
@@ -49,26 +51,26 @@ def set_language(language: str | None, *, this_thread_only: bool = False) -> str
     global _process_language
     chosen = _normalise(language)
     if this_thread_only:
-        _chosen.value = chosen
+        _chosen.set(chosen)
     else:
         _process_language = chosen
     return current_language()
 
 
 def current_language() -> str:
-    return (getattr(_chosen, "value", None) or _process_language
+    return (_chosen.get() or _process_language
             or _normalise(os.environ.get(LANGUAGE_VARIABLE)) or DEFAULT_LANGUAGE)
 
 
 @contextmanager
 def language(code: str | None) -> Iterator[None]:
-    """Translate in ``code`` within the block, in this thread only (a console request, a test)."""
-    previous = getattr(_chosen, "value", None)
-    _chosen.value = _normalise(code)
+    """Translate in ``code`` within the block, in this thread or asyncio task only (a console request, a test);
+    None: the process's language (``set_language``, ``SAGESYNC_LANG``, French)."""
+    token = _chosen.set(_normalise(code))
     try:
         yield
     finally:
-        _chosen.value = previous
+        _chosen.reset(token)
 
 
 class Catalog(gettext.NullTranslations):

@@ -31,10 +31,11 @@ SAMPLE_FIRM = Path(sagesync.__file__).parent / "sandbox" / "data" / "sample_firm
 COMPANY = "ATELIER DEMO"
 
 
-
-
-
-
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The console tests read the English texts (the msgids); a French test sets SAGESYNC_LANG=fr itself, or uses
+    the FR / EN switch."""
+    monkeypatch.setenv("SAGESYNC_LANG", "en")
 
 
 @pytest.fixture

@@ -3,7 +3,9 @@
 The form edits the table as written in the file, so a setting the form does not
 show (a learned ``sage_format``) is kept as it was. Validation is the profile's
 own (``Profile.from_table``): its problems, each named by TOML path, are put
-back next to the field they are about. Passwords are not part of the table:
+back next to the field they are about (in the core's words, translated by the
+core). Labels, help and choices are English msgids of the console catalog,
+translated when the form is drawn (``|t``). Passwords are not part of the table:
 the form's two password fields go to the keyring and are never shown back.
 """
 
@@ -15,57 +17,65 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sagesync.i18n import N_
 from sagesync.profiles.model import LocationKind, location_kind
 
-FieldSpec = tuple[str, str, str]  # (TOML path, label, help)
+FieldSpec = tuple[str, str, str]  # (TOML path, label, help): the label and help in English, translated when shown
 
 SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
-    ("Sage", (
-        ("sage_company", "Sage company", "The company's name as Sage shows it."),
-        ("period_start", "Period start", "Documents dated before it are ignored, not errors."),
-        ("sage_user", "Sage user", "The Sage user sagesync logs in as, e.g. <Administrateur>."),
-        ("sage_location", "Company location", "The .mae file (C:\\Sage\\ACME.mae), an mssql+pyodbc:// URL, "
-                                              "or embedded:<path> for the embedded company."),
-        ("sage_target", "Posting to", "Automatic: the embedded company is posted to directly; "
-                                      "a .mae or SQL Server company gets an import file."),
-        ("sales_journal", "Sales journal", "The sales journal code in Sage, e.g. VTE."),
-        ("analytic_plan", "Project analytic plan", "The analytic plan projects become sections of, e.g. PROJET."),
-        ("analytic_level", "Analytic level", "The level of that plan, e.g. Production cost."),
-        ("siren", "SIREN", "Optional: 9 digits, used in the FEC file name."),
+    (N_("Sage"), (
+        ("sage_company", N_("Sage company"), N_("The company's name as Sage shows it.")),
+        ("period_start", N_("Period start"), N_("Documents dated before it are ignored, not errors.")),
+        ("sage_user", N_("Sage user"), N_("The Sage user sagesync logs in as, e.g. <Administrateur>.")),
+        ("sage_location", N_("Company location"), N_("The .mae file (C:\\Sage\\ACME.mae), an mssql+pyodbc:// URL, "
+                                                     "or embedded:<path> for the embedded company.")),
+        ("sage_target", N_("Posting to"), N_("Automatic: the embedded company is posted to directly; "
+                                             "a .mae or SQL Server company gets an import file.")),
+        ("sales_journal", N_("Sales journal"), N_("The sales journal code in Sage, e.g. VTE.")),
+        ("analytic_plan", N_("Project analytic plan"),
+         N_("The analytic plan projects become sections of, e.g. PROJET.")),
+        ("analytic_level", N_("Analytic level"), N_("The level of that plan, e.g. Production cost.")),
+        ("siren", N_("SIREN"), N_("Optional: 9 digits, used in the FEC file name.")),
     )),
-    ("Platform", (
-        ("platform.base_url", "Platform address", "The platform's API address, e.g. https://app.ooti.co/api/."),
-        ("platform.email", "Platform e-mail", "The login e-mail."),
-        ("platform.organization_id", "Organization id", "ORG ID: your name > settings > info."),
-        ("platform.team_id", "Team id", "TEAM ID: your name > settings > entities."),
-        ("platform.line_kind_when_missing", "Lines without a kind are",
-         "The platform's lines carry no fees / expenses / débours kind: how to post them. Empty: refused."),
+    (N_("Platform"), (
+        ("platform.base_url", N_("Platform address"),
+         N_("The platform's API address, e.g. https://app.ooti.co/api/.")),
+        ("platform.email", N_("Platform e-mail"), N_("The login e-mail.")),
+        ("platform.organization_id", N_("Organization id"), N_("ORG ID: your name > settings > info.")),
+        ("platform.team_id", N_("Team id"), N_("TEAM ID: your name > settings > entities.")),
+        ("platform.line_kind_when_missing", N_("Lines without a kind are"),
+         N_("The platform's lines carry no fees / expenses / débours kind: how to post them. Empty: refused.")),
     )),
-    ("Accounts", (
-        ("accounts.collective", "Clients collective account", "The account clients' tiers hang on, e.g. 411000."),
-        ("accounts.vat_regime", "VAT due on", "Receipts (encaissements) is the rule for services."),
-        ("accounts.revenue.fees", "Fees (honoraires)", "e.g. 706000"),
-        ("accounts.revenue.expenses", "Re-billed expenses (frais)", "e.g. 708500 (inside the VAT base)"),
-        ("accounts.revenue.disbursements", "Disbursements (débours)", "e.g. 467000 (outside the VAT base)"),
+    (N_("Accounts"), (
+        ("accounts.collective", N_("Clients collective account"),
+         N_("The account clients' tiers hang on, e.g. 411000.")),
+        ("accounts.vat_regime", N_("VAT due on"), N_("Receipts (encaissements) is the rule for services.")),
+        ("accounts.revenue.fees", N_("Fees (honoraires)"), N_("e.g. 706000")),
+        ("accounts.revenue.expenses", N_("Re-billed expenses (frais)"), N_("e.g. 708500 (inside the VAT base)")),
+        ("accounts.revenue.disbursements", N_("Disbursements (débours)"), N_("e.g. 467000 (outside the VAT base)")),
     )),
-    ("Write back", (
-        ("writeback.mode", "Tell the platform", "Off: the ledger alone records what was posted."),
-        ("writeback.field", "Platform field", "The invoice field set to the Sage piece number (patch field)."),
+    (N_("Write back"), (
+        ("writeback.mode", N_("Tell the platform"), N_("Off: the ledger alone records what was posted.")),
+        ("writeback.field", N_("Platform field"),
+         N_("The invoice field set to the Sage piece number (patch field).")),
     )),
 )
 FIELD_NAMES = frozenset(path for _title, specs in SECTIONS for path, _label, _help in specs)
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
-    "sage_target": (("auto", "automatic (from the location)"), ("embedded", "embedded company"),
-                    ("file", "import file for Sage")),
-    "accounts.vat_regime": (("receipts", "receipts (TVA sur les encaissements)"),
-                            ("debits", "debits (TVA sur les débits)")),
-    "writeback.mode": (("off", "off"), ("patch_field", "set a platform field (patch field)")),
-    "platform.line_kind_when_missing": (("", "refused (a finding)"), ("fees", "fees (honoraires)"),
-                                        ("expenses", "expenses (frais)"), ("disbursements", "disbursements (débours)")),
+    "sage_target": (("auto", N_("automatic (from the location)")), ("embedded", N_("embedded company")),
+                    ("file", N_("import file for Sage"))),
+    "accounts.vat_regime": (("receipts", N_("receipts (TVA sur les encaissements)")),
+                            ("debits", N_("debits (TVA sur les débits)"))),
+    "writeback.mode": (("off", N_("off")), ("patch_field", N_("set a platform field (patch field)"))),
+    "platform.line_kind_when_missing": (("", N_("refused (a finding)")), ("fees", N_("fees (honoraires)")),
+                                        ("expenses", N_("expenses (frais)")),
+                                        ("disbursements", N_("disbursements (débours)"))),
 }
 OPTIONAL = frozenset({"siren", "platform.organization_id", "platform.team_id", "platform.line_kind_when_missing",
                       "writeback.field"})
 VAT_COLUMNS = ("rate", "code_debits", "account_debits", "code_receipts", "account_receipts")
+VAT_TITLES = {"rate": N_("rate %"), "code_debits": N_("code on debits"), "account_debits": N_("account on debits"),
+              "code_receipts": N_("code on receipts"), "account_receipts": N_("account on receipts")}
 SECRET_FIELDS = {"sage": "secret-sage", "platform": "secret-platform"}
 
 

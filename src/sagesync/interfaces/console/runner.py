@@ -11,6 +11,11 @@ run reports to the pages.
 Pages follow a company through its ``CompanyChannel``: a snapshot of the current
 run (one line per step) and of the last outcome, and a notification each time it
 changes, delivered to the asyncio loop of each server-sent-events stream.
+
+A run is watched by pages in French and in English at once: what the runner says
+itself (who holds the company, why a run stopped) is kept as ``LazyText`` and
+translated when a page draws it. What the core says (its errors) is told in the
+language of the page that started the run: its thread runs in that language.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sagesync.errors import LockHeldError, SagesyncError
+from sagesync.i18n import N_, console_gettext, current_language, language
+from sagesync.interfaces.console.language import LazyText, console_lazy
 from sagesync.profiles.model import Profile
 from sagesync.sources.base import Source
 from sagesync.steps.events import ProgressEvent, RunReport
@@ -33,15 +40,21 @@ log = logging.getLogger(__name__)
 
 SourceFactory = Callable[[Profile], Source]
 
-STEP_BUTTONS: tuple[tuple[str, str], ...] = (*((step.name, step.title) for step in STEPS.values()),
-                                             ("sync", "Sync all"))
+# The buttons' words, the console's own (the registry's titles are the command line's).
+STEP_TITLES = {"customers": N_("Pull customers"), "projects": N_("Pull projects"), "check": N_("Check invoices"),
+               "invoices": N_("Pull invoices"), "writeback": N_("Write back"), "sync": N_("Sync all")}
+STEP_BUTTONS: tuple[tuple[str, str], ...] = (*((step.name, STEP_TITLES.get(step.name, step.title))
+                                               for step in STEPS.values()), ("sync", STEP_TITLES["sync"]))
 STEP_NAMES = frozenset(step for step, _ in STEP_BUTTONS)
+Text = str | LazyText  # what a page shows: the core's words as they came, or the console's, translated when shown
 # How long a click waits for the run to take the lock, so the answer can say "started" or "busy".
 START_WAIT_SECONDS = 15.0
 
 
 def step_title(step: str) -> str:
-    return dict(STEP_BUTTONS).get(step, step)
+    """The step's button title in the current language (an unknown step is shown by its name)."""
+    title = dict(STEP_BUTTONS).get(step)
+    return console_gettext(title) if title else step
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +68,21 @@ class Holder:
     user: str = ""  # the login that runs it, when the lock's holder file says
 
     def describe(self) -> str:
-        title = step_title(self.step) if self.step in STEP_NAMES else (self.step or "a run")
-        since = self.started_at.replace("T", " ") if self.started_at else "(time unknown)"
+        """Who runs the company, in the current language (called when a page is drawn)."""
+        title = step_title(self.step) if self.step in STEP_NAMES else (self.step or console_gettext("a run"))
+        since = self.started_at.replace("T", " ") if self.started_at else console_gettext("(time unknown)")
         if self.here:
-            return f"{title}, started {since} in this console (process {self.pid})"
-        who = f"process {self.pid}" if self.pid else "another process"
+            return console_gettext("{title}, started {since} in this console (process {pid})").format(
+                title=title, since=since, pid=self.pid)
+        who = (console_gettext("process {pid}").format(pid=self.pid) if self.pid
+               else console_gettext("another process"))
         if self.user:
             who = f"{self.user} ({who})"
-        return f"{title}, started {since} by {who} (the command line, a scheduled task or another console)"
+        return console_gettext("{title}, started {since} by {who} (the command line, a scheduled task or another "
+                               "console)").format(title=title, since=since, who=who)
+
+    def __str__(self) -> str:
+        return self.describe()
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +122,9 @@ class Snapshot:
     lines: tuple[StepLine, ...] = ()
     reports: tuple[ReportSummary, ...] = ()  # of the last finished run
     finished_at: str = ""
-    error: str = ""  # the last run failed: why, and what to do
+    error: Text = ""  # the last run failed: why, and what to do
     busy: Holder | None = None  # the last click was refused: who holds the company
-    busy_message: str = ""
+    busy_message: Text = ""
     busy_at: str = ""  # when the click was refused
 
 
@@ -182,10 +202,10 @@ class CompanyChannel:
         self._change("finished", running=None, reports=tuple(ReportSummary.of(report) for report in reports),
                      finished_at=datetime.now().isoformat(timespec="seconds"))
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: Text) -> None:
         self._change("finished", running=None, error=message, finished_at=datetime.now().isoformat(timespec="seconds"))
 
-    def refuse(self, holder: Holder, message: str) -> None:
+    def refuse(self, holder: Holder, message: Text) -> None:
         """A click was refused; what runs (if this console runs it) stays on the page."""
         self._change("progress", busy=holder, busy_message=message,
                      busy_at=datetime.now().isoformat(timespec="seconds"))
@@ -216,25 +236,31 @@ class StepRunner:
     def start(self, profile: Profile, step: str, *, wait_seconds: float = START_WAIT_SECONDS) -> Snapshot:
         """Start ``step`` for the profile's company, or say who holds it; return the snapshot to show."""
         if step not in STEP_NAMES:
-            raise ValueError(f"unknown step {step}")
+            raise ValueError(f"unknown step {step}")  # a programming error: the routes check first
         channel = self.channel(profile.name)
         opened = threading.Event()
         with self._lock:
             running = channel.thread is not None and channel.thread.is_alive()
             if not running:
-                channel.thread = threading.Thread(target=self._work, args=(channel, profile, step, opened),
+                channel.thread = threading.Thread(target=self._work,
+                                                  args=(channel, profile, step, opened, current_language()),
                                                   name=f"sagesync-console-{profile.name}-{step}", daemon=True)
                 channel.thread_step = step
                 channel.thread.start()
         if running:
             holder = channel.snapshot().running or Holder(channel.thread_step, "", os.getpid(), here=True)
-            channel.refuse(holder, f"{profile.sage_company} is busy: {holder.describe()}. "
-                           "Wait for it to finish; its progress is shown here.")
+            channel.refuse(holder, console_lazy("{company} is busy: {holder}. Wait for it to finish; its progress "
+                                                "is shown here.", company=profile.sage_company, holder=holder))
             return channel.snapshot()
         opened.wait(wait_seconds)
         return channel.snapshot()
 
-    def _work(self, channel: CompanyChannel, profile: Profile, step: str, opened: threading.Event) -> None:
+    def _work(self, channel: CompanyChannel, profile: Profile, step: str, opened: threading.Event,
+              code: str) -> None:
+        with language(code):  # the core's messages (errors, findings) in the language of the page that clicked
+            self._run(channel, profile, step, opened)
+
+    def _run(self, channel: CompanyChannel, profile: Profile, step: str, opened: threading.Event) -> None:
         def holding_the_lock() -> None:
             channel.begin(step)
             opened.set()
@@ -250,15 +276,15 @@ class StepRunner:
             # process, or another console, even if the holder file names this process.
             holder = Holder(str(record.get("step", "")), str(record.get("started_at", "")),
                             pid if isinstance(pid, int) else None, here=False, user=str(record.get("user", "")))
-            channel.refuse(holder, f"{profile.sage_company} is busy: {holder.describe()}. "
-                           "Wait for it to finish, then run the step again.")
+            channel.refuse(holder, console_lazy("{company} is busy: {holder}. Wait for it to finish, then run the "
+                                                "step again.", company=profile.sage_company, holder=holder))
         except SagesyncError as error:
             channel.fail(str(error))
         except Exception as error:  # a thread's exception would otherwise reach no one
             log.exception("console run of %s for profile %s failed", step, profile.name)
-            channel.fail(f"{step_title(step)} stopped on an unexpected {type(error).__name__}: {error}. "
-                         "Nothing half-done is kept (each batch is one transaction); see the console's log, "
-                         "then run the step again.")
+            channel.fail(console_lazy("{title} stopped on an unexpected {kind}: {error}. Nothing half-done is kept "
+                                      "(each batch is one transaction); see the console's log, then run the step "
+                                      "again.", title=_Title(step), kind=type(error).__name__, error=error))
         else:
             channel.finish(reports)
         finally:
@@ -277,3 +303,13 @@ class StepRunner:
             channel.notify_closing()
             if channel.thread is not None:
                 channel.thread.join(wait_seconds)
+
+
+@dataclass(frozen=True, slots=True)
+class _Title:
+    """A step's title inside a ``LazyText``: translated when shown, like the rest of it."""
+
+    step: str
+
+    def __str__(self) -> str:
+        return step_title(self.step)

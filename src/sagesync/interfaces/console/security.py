@@ -17,7 +17,8 @@ request before any route sees it:
   read here, checked, then replayed to the app unchanged.
 
 Every answer also carries headers that keep the pages out of frames, caches and
-referrers. Neither the key nor a token is ever logged or put in an error.
+referrers. Neither the key nor a token is ever logged or put in an error. The
+refusals are in the request's language (``LanguageMiddleware`` runs first).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from urllib.parse import parse_qs
 
 from starlette.datastructures import Headers, QueryParams
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from sagesync.i18n import N_, console_gettext
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -56,11 +59,12 @@ SECURITY_HEADERS = {
     "cache-control": "no-store",
 }
 
-NO_SESSION = ("Forbidden: this console only answers the browser that opened the address `sagesync console` "
-              "printed (it holds this console's key). Open that address again, or restart `sagesync console`.")
-BAD_KEY = "Forbidden: this key is not the key of this console. Use the address `sagesync console` printed last."
-BAD_CSRF = ("Forbidden: the form is missing its CSRF token or holds another session's (a stale page, or a request "
-            "from another site). Reload the page and try again.")
+NO_SESSION = N_("Forbidden: this console only answers the browser that opened the address `sagesync console` "
+                "printed (it holds this console's key). Open that address again, or restart `sagesync console`.")
+BAD_KEY = N_("Forbidden: this key is not the key of this console. Use the address `sagesync console` printed last.")
+BAD_CSRF = N_("Forbidden: the form is missing its CSRF token or holds another session's (a stale page, or a "
+              "request from another site). Reload the page and try again.")
+TOO_LARGE = N_("Request too large for the console.")
 
 
 class Sessions:
@@ -162,17 +166,17 @@ class SessionGuard:
             return
         csrf = self.sessions.csrf_token(_cookie(headers))
         if csrf is None:
-            await PlainTextResponse(NO_SESSION, status_code=403)(scope, receive, send)
+            await PlainTextResponse(console_gettext(NO_SESSION), status_code=403)(scope, receive, send)
             return
         scope.setdefault("state", {})["csrf_token"] = csrf
         if method not in SAFE_METHODS:
             body = await _read_body(receive)
             if body is None:
-                await PlainTextResponse("Request too large for the console.", status_code=413)(scope, receive, send)
+                await PlainTextResponse(console_gettext(TOO_LARGE), status_code=413)(scope, receive, send)
                 return
             given = headers.get(CSRF_HEADER) or _csrf_from_body(headers, body)
             if not given or not secrets.compare_digest(given.encode("utf-8"), csrf.encode("utf-8")):
-                await PlainTextResponse(BAD_CSRF, status_code=403)(scope, receive, send)
+                await PlainTextResponse(console_gettext(BAD_CSRF), status_code=403)(scope, receive, send)
                 return
             receive = _replay(body, receive)
         await self.app(scope, receive, send)
@@ -180,7 +184,7 @@ class SessionGuard:
     async def _login(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = QueryParams(scope.get("query_string", b"").decode("latin-1")).get("token", "")
         if not given or not self.sessions.key_matches(given):
-            await PlainTextResponse(BAD_KEY, status_code=403)(scope, receive, send)
+            await PlainTextResponse(console_gettext(BAD_KEY), status_code=403)(scope, receive, send)
             return
         response: Response = RedirectResponse(HOME_PATH, status_code=303)
         # No max_age: a browser-session cookie, gone when the browser closes; no Secure flag: plain http on loopback.

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
+from sagesync.i18n import console_gettext
 from sagesync.interfaces.console.state import console_state, load_profile, render
 from sagesync.ledger import views as ledger_views
 
@@ -97,8 +98,9 @@ def piece_page(request: Request, name: str, posting_id: int) -> Response:
     with state.readers.connect(state.ledger_path(name)) as connection:
         piece = ledger_views.piece(connection, profile.sage_company, posting_id)
     if piece is None:
-        return render(request, "error.html", {"message": f"No piece {posting_id} in the books of "
-                                                         f"{profile.sage_company}.", "name": name}, status_code=404)
+        message = console_gettext("No piece {posting_id} in the books of {company}.").format(
+            posting_id=posting_id, company=profile.sage_company)
+        return render(request, "error.html", {"message": message, "name": name}, status_code=404)
     return render(request, "piece.html", {"profile": profile, "name": name, "section": "documents", "piece": piece})
 
 

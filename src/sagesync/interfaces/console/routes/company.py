@@ -18,6 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
+from sagesync.i18n import console_gettext
 from sagesync.interfaces.console.runner import STEP_BUTTONS, STEP_NAMES
 from sagesync.interfaces.console.state import ConsoleState, console_state, load_profile, render
 from sagesync.ledger import views as ledger_views
@@ -61,7 +62,8 @@ def run_step(request: Request, name: str, step: str) -> Response:
     state = console_state(request)
     profile = load_profile(request, name)
     if step not in STEP_NAMES:
-        return render(request, "error.html", {"message": f"There is no step {step!r}."}, status_code=404)
+        message = console_gettext("There is no step {step}.").format(step=repr(step))
+        return render(request, "error.html", {"message": message}, status_code=404)
     state.runner.start(profile, step)
     return render(request, "_panel.html", _panel_context(state, profile))
 

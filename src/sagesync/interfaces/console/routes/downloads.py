@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sagesync.errors import SagesyncError
+from sagesync.i18n import console_gettext
 from sagesync.interfaces.console.formatting import OUTPUT_WORDS, output_word
 from sagesync.interfaces.console.state import ConsoleState, console_state, load_profile, render
 from sagesync.ledger import views as ledger_views
@@ -44,19 +45,20 @@ class Download:
 
 
 def _kind(output_name: str, path: Path) -> str:
-    """What a file is, for a person: from the run output's name, else from the file's name."""
+    """What a file is, for a person (in the request's language): from the run output's name, else from the
+    file's name."""
     if output_name in OUTPUT_WORDS:
-        return OUTPUT_WORDS[output_name]
+        return output_word(output_name)
     if "fec" in output_name.lower() or "FEC" in path.name:
         return "FEC"
     if "import" in output_name.lower() or path.suffix.lower() in (".pnm", ".txt"):
-        return "import file for Sage"
+        return console_gettext("import file for Sage")
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return OUTPUT_WORDS["report_csv"]
+        return output_word("report_csv")
     if suffix in (".html", ".htm"):
-        return OUTPUT_WORDS["report_html"]
-    return output_word(output_name) if output_name else suffix.lstrip(".") or "file"
+        return output_word("report_html")
+    return output_word(output_name) if output_name else suffix.lstrip(".") or console_gettext("file")
 
 
 def _download(path: Path, kind: str, run_id: int | None = None) -> Download | None:
@@ -113,9 +115,9 @@ def download_file(request: Request, name: str, path: str) -> Response:
     offered = {item.path: item for item in downloads_of(console_state(request), profile)}
     item = offered.get(wanted)
     if item is None:
-        return render(request, "error.html", {"message": "This file is not one the console offers for "
-                                                         f"{profile.sage_company}: see the Downloads page.",
-                                              "name": name}, status_code=404)
+        message = console_gettext("This file is not one the console offers for {company}: see the Downloads "
+                                  "page.").format(company=profile.sage_company)
+        return render(request, "error.html", {"message": message, "name": name}, status_code=404)
     inline = item.path.suffix.lower() in (".html", ".htm")
     return FileResponse(item.path, filename=item.name, content_disposition_type="inline" if inline else "attachment")
 
@@ -135,18 +137,22 @@ async def export_fec(request: Request, name: str) -> Response:
     try:
         start, end = date.fromisoformat(start_text), date.fromisoformat(end_text)
     except ValueError:
-        return _page(request, profile, error="Give the first and last entry dates of the FEC (e.g. 2025-01-01 and "
-                     "2025-12-31).", start=start_text, end=end_text, status_code=422)
+        return _page(request, profile, error=console_gettext("Give the first and last entry dates of the FEC "
+                                                             "(e.g. 01/01/2025 and 31/12/2025)."),
+                     start=start_text, end=end_text, status_code=422)
     if end < start:
-        return _page(request, profile, error="The last date is before the first one.", start=start_text,
+        return _page(request, profile, error=console_gettext("The last date is before the first one."),
+                     start=start_text,
                      end=end_text, status_code=422)
     exporter = _fec_exporter()
     if exporter is None:
-        return _page(request, profile, error="The FEC export is not available in this version: run "
-                     f"`sagesync export fec --profile {name}`.", start=start_text, end=end_text)
+        return _page(request, profile, error=console_gettext("The FEC export is not available in this version: "
+                                                             "run `{command}`.").format(
+                         command=f"sagesync export fec --profile {name}"), start=start_text, end=end_text)
     try:
         path = await run_in_threadpool(exporter, profile, start, end)
     except SagesyncError as error:
         return _page(request, profile, error=str(error), start=start_text, end=end_text)
     console_state(request).remember_export(name, path)
-    return _page(request, profile, notice=f"FEC written: {path.name}", start=start_text, end=end_text)
+    return _page(request, profile, notice=console_gettext("FEC written: {file}").format(file=path.name),
+                 start=start_text, end=end_text)

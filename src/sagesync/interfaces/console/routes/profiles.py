@@ -18,13 +18,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.i18n import N_, console_gettext
 from sagesync.interfaces.console import profile_form
 from sagesync.interfaces.console.state import console_state, load_profile, render
 from sagesync.profiles.model import Profile, defaults_table
 from sagesync.profiles.paths import validate_profile_name
-from sagesync.profiles.secrets import WHICH, KeyringSecrets, SecretSource, Which, env_variable, label, secret_source
+from sagesync.profiles.secrets import WHICH, KeyringSecrets, SecretSource, Which, env_variable, secret_source
 
 router = APIRouter()
+
+SECRET_LABELS: dict[Which, str] = {"sage": N_("Sage password"), "platform": N_("Platform password")}
+SAVED = N_("Saved.")
 
 
 class ConnectionLine(Protocol):
@@ -45,25 +49,27 @@ class ConnectionLine(Protocol):
 
 def _secret_status(name: str | None, which: Which) -> str:
     if name is None:
-        return "not set yet"
+        return console_gettext("not set yet")
     source = secret_source(name, which)
     if source is SecretSource.ENVIRONMENT:
-        return f"from the environment variable {env_variable(name, which)}"
+        return console_gettext("from the environment variable {variable}").format(variable=env_variable(name, which))
     if source is SecretSource.KEYRING:
-        return "stored in the OS keyring"
+        return console_gettext("stored in the OS keyring")
     if source is SecretSource.KEYRING_UNAVAILABLE:
-        return f"not set, and this machine has no keyring: set {env_variable(name, which)}"
-    return "not set"
+        return console_gettext("not set, and this machine has no keyring: set {variable}").format(
+            variable=env_variable(name, which))
+    return console_gettext("not set")
 
 
 def _form_page(request: Request, *, name: str, creating: bool, values: profile_form.FormValues,
                problems: profile_form.FormProblems | None = None, notice: str = "", status_code: int = 200) -> Response:
-    secrets = {which: {"label": label(which), "field": profile_form.SECRET_FIELDS[which],
+    secrets = {which: {"label": console_gettext(SECRET_LABELS[which]), "field": profile_form.SECRET_FIELDS[which],
                        "status": _secret_status(None if creating else name, which)} for which in WHICH}
     return render(request, "profile_form.html", {
         "name": name, "creating": creating, "values": values, "problems": problems or profile_form.FormProblems(),
         "sections": profile_form.SECTIONS, "choices": profile_form.CHOICES, "vat_columns": profile_form.VAT_COLUMNS,
-        "secrets": secrets, "notice": notice}, status_code=status_code)
+        "vat_titles": profile_form.VAT_TITLES,
+        "secrets": secrets, "notice": notice, "saved": notice == console_gettext(SAVED)}, status_code=status_code)
 
 
 @router.get("/")
@@ -92,7 +98,7 @@ def new_profile(request: Request) -> Response:
 @router.get("/profiles/{name}/edit")
 def edit_profile(request: Request, name: str, saved: int = 0) -> Response:
     table = console_state(request).profiles().table(name)
-    notice = "Saved." if saved else ""
+    notice = console_gettext(SAVED) if saved else ""
     problems = profile_form.FormProblems()
     try:
         Profile.from_table(name, table)
@@ -130,7 +136,8 @@ async def _save(request: Request, name: str, *, creating: bool) -> Response:
         if not creating:
             base = store.table(name)
         elif name in store.names():
-            problems.add("name", f"a profile named {name!r} already exists: pick another name, or edit that one")
+            problems.add("name", console_gettext("a profile named {name} already exists: pick another name, or "
+                                                 "edit that one").format(name=repr(name)))
     except ConfigurationError as error:
         problems.add("name", str(error))
     profile: Profile | None = None
@@ -141,19 +148,21 @@ async def _save(request: Request, name: str, *, creating: bool) -> Response:
             problems = profile_form.problems_from_error(str(error), name)
     if profile is None:
         return _form_page(request, name=name, creating=creating, values=values, problems=problems,
-                          notice="Not saved: fix the fields marked below (passwords are not kept: type them again).",
+                          notice=console_gettext("Not saved: fix the fields marked below (passwords are not kept: "
+                                                 "type them again)."),
                           status_code=422)
     try:
         await run_in_threadpool(store.add if creating else store.update, profile)
     except ConfigurationError as error:
         problems.general.append(str(error))
         return _form_page(request, name=name, creating=creating, values=values, problems=problems,
-                          notice="Not saved.", status_code=422)
+                          notice=console_gettext("Not saved."), status_code=422)
     # A keyring may ask the desktop to unlock it: never on the event loop, which serves every page.
     secret_problems = await run_in_threadpool(_store_secrets, name, get)
     if secret_problems:
         return _form_page(request, name=name, creating=False, values=values, problems=secret_problems,
-                          notice="The profile is saved, but a password was not stored: see below.")
+                          notice=console_gettext("The profile is saved, but a password was not stored: see "
+                                                 "below."))
     return RedirectResponse(f"/profiles/{name}/edit?saved=1", status_code=303)
 
 
