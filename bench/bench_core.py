@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -86,8 +86,11 @@ class GeneratedSource:
     def projects(self) -> Iterator[Project]:
         yield from projects()
 
-    def documents(self, since: datetime | None = None) -> Iterator[Document]:
-        return documents(self.count, self.stamped)
+    def documents(self, since: datetime | None = None, include: Collection[str] = ()) -> Iterator[Document]:
+        return documents(self.count, self.stamped)  # every document: what a full pass reads
+
+    def empty_scope_hint(self) -> str | None:
+        return None
 
     def close(self) -> None:
         return None
@@ -106,8 +109,8 @@ class TimedSource:
     def projects(self) -> Iterator[Any]:
         return self.source.projects()  # type: ignore[no-any-return]
 
-    def documents(self, since: datetime | None = None) -> Iterator[Any]:
-        produced = self.source.documents(since)
+    def documents(self, since: datetime | None = None, include: Collection[str] = ()) -> Iterator[Any]:
+        produced = self.source.documents(since, include)
         while True:
             started = time.perf_counter()
             document = next(produced, None)
@@ -115,6 +118,9 @@ class TimedSource:
             if document is None:
                 return
             yield document
+
+    def empty_scope_hint(self) -> str | None:
+        return None
 
     def close(self) -> None:
         return None

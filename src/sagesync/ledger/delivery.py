@@ -23,7 +23,7 @@ import json
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import Connection
@@ -124,7 +124,8 @@ class DeliveryDesk:
     # --- entries ------------------------------------------------------------------------------
 
     def submit_entries(self, connection: Connection, run_id: int,
-                       decided: Sequence[tuple[Document, str, JournalEntry]]) -> None:
+                       decided: Sequence[tuple[Document, str, JournalEntry]], *,
+                       validated_at: datetime | None = None) -> None:
         """Record the entries with their numbers; delivered now (shared transaction) or pending until ``flush``."""
         if not decided:
             return
@@ -140,7 +141,7 @@ class DeliveryDesk:
         store.record_postings(connection, self.company, run_id,
                               [(document, version, entry, where.get(document.source_id, ""))
                                for document, version, entry in decided],
-                              target=self.port.name, states=states)
+                              target=self.port.name, states=states, validated_at=validated_at)
 
     # --- delivering what is pending -------------------------------------------------------------
 

@@ -218,15 +218,17 @@ def _analytic_text(line: EntryLine) -> str:
 
 def record_postings(connection: Connection, company: str, run_id: int,
                     posted: Sequence[tuple[Document, str, JournalEntry, str]], *, target: str,
-                    states: Mapping[str, DeliveryState] | DeliveryState) -> int:
+                    states: Mapping[str, DeliveryState] | DeliveryState, validated_at: datetime | None = None) -> int:
     """Record decided entries; (document, version, entry, where) each, in their delivery state. Returns the count.
 
     EcritureNum is assigned here, continuous per journal in validation order, in
     the same transaction as the entry itself: a number is never reused or skipped.
+    ``validated_at`` is the run's validation time (one per run: ValidDate never goes back
+    when the run's numbers are put in date order); now when not given.
     """
     if not posted:
         return 0
-    now = _now()
+    now = validated_at.replace(microsecond=0) if validated_at is not None else _now()
     by_journal: dict[str, int] = {}
     posting_rows: list[dict[str, Any]] = []
     for document, version, entry, target_ref in posted:

@@ -292,7 +292,7 @@ def _process_batch(context: StepContext, tally: Tally, connection: Connection, d
     _numbers_from_the_company(context, connection, check_context, ready)
     ready = _numbers_kept_apart(check_context, tally, ready, states, found)
     if ready:
-        context.desk.submit_entries(connection, tally.main.run_id, ready)
+        context.desk.submit_entries(connection, tally.main.run_id, ready, validated_at=tally.main.started_at)
         for posted_document, version, _entry in ready:
             stamp = posted_document.updated_at.isoformat() if posted_document.updated_at else ""
             known[posted_document.source_id] = store.PostedInfo(
