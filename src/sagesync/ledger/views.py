@@ -128,6 +128,13 @@ def _page(query: Select[Any], count: Select[Any], connection: Connection, limit:
 # --- documents --------------------------------------------------------------------------------
 
 CHANGED_VERDICT = "changed_after_posting"
+ZERO = Decimal("0.00")
+
+
+def _sum(texts: str | None) -> Decimal:
+    """The exact sum of amounts ``group_concat`` joined with commas (never through SQLite's floats)."""
+    return sum((Decimal(text) for text in texts.split(",")), ZERO) if texts else ZERO
+
 _POSTING_STATES = frozenset(state.value for state in DeliveryState)
 
 
@@ -279,6 +286,26 @@ def iter_documents(connection: Connection, company: str, filters: DocumentFilter
     query = _documents_query(company).where(*_filter_conditions(company, filters)).order_by(*_page_order())
     for row in connection.execution_options(stream_results=True, yield_per=1000).execute(query).mappings():
         yield dict(row)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyTotals:
+    """The posted amounts of a list of documents (those not posted count nothing)."""
+
+    posted: int
+    ht: Decimal
+    vat: Decimal
+    ttc: Decimal
+
+
+def document_totals(connection: Connection, company: str, filters: DocumentFilters) -> MoneyTotals:
+    """HT, TVA and TTC summed over every document ``filters`` keeps (not a page's): exact, from the postings."""
+    posted, ht, vat, ttc = connection.execute(
+        select(func.count(postings.c.total_ttc), func.group_concat(postings.c.total_ht),
+               func.group_concat(postings.c.total_vat), func.group_concat(postings.c.total_ttc))
+        .select_from(_joined()).where(document_states.c.company == company,
+                                      *_filter_conditions(company, filters))).one()
+    return MoneyTotals(int(posted), _sum(ht), _sum(vat), _sum(ttc))
 
 
 def client_names(connection: Connection, company: str, codes: Iterable[str]) -> dict[str, str]:
@@ -504,14 +531,8 @@ def run_outputs(connection: Connection, company: str) -> list[tuple[int, str, st
 
 # --- the sales journal of a period ------------------------------------------------------------
 
-ZERO = Decimal("0.00")
 # The postings' delivery states in the journal's order (the console's words: in Sage, in an import file, to deliver).
 JOURNAL_STATES = ("confirmed", "delivered", "pending")
-
-
-def _sum(texts: str | None) -> Decimal:
-    """The exact sum of amounts ``group_concat`` joined with commas (never through SQLite's floats)."""
-    return sum((Decimal(text) for text in texts.split(",")), ZERO) if texts else ZERO
 
 
 @dataclass(frozen=True, slots=True)
