@@ -212,7 +212,7 @@ def test_the_journal_and_brouillard_export_to_xlsx(synced: Console, ledger: sqli
     accounts = by_table["per account"]
     assert sum((Decimal(str(row[7] or 0)) for row in accounts), Decimal(0)).quantize(CENT) == expected["debit"]
     assert sum((Decimal(str(row[8] or 0)) for row in accounts), Decimal(0)).quantize(CENT) == expected["credit"]
-    assert by_table["check"][0][1] == "balanced"
+    assert by_table["check"][0][1] == "in balance"
     sheet, rows = workbook_rows(synced.client.get(f"/company/demo/brouillard.xlsx?{period}").content)
     lines = ledger.execute("SELECT count(*) FROM entry_lines JOIN postings ON postings.id = posting_id "
                            "WHERE entry_date BETWEEN '2025-01-01' AND '2026-12-31'").fetchone()[0]

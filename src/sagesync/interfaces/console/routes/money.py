@@ -183,7 +183,7 @@ def journal_rows(journal: ledger_views.Journal, rates: dict[str, Decimal]) -> It
            journal.postings_ttc, None, None]
     yield [total, console_gettext("from the entry lines"), "", None, journal.lines_ht, journal.lines_vat,
            journal.lines_ttc, journal.total_debit, journal.total_credit]
-    check = console_gettext("balanced") if journal.balanced else console_gettext("not balanced")
+    check = console_gettext("in balance") if journal.balanced else console_gettext("out of balance")
     yield [console_gettext("check"), check, "", None, journal.postings_ht - journal.lines_ht,
            journal.postings_vat - journal.lines_vat, journal.postings_ttc - journal.lines_ttc,
            journal.total_debit - journal.total_credit, None]
