@@ -233,6 +233,27 @@ def measure(ledger: Path, repeat: int) -> list[tuple[str, float, float]]:
     read("documents page reads: text '12' (many matches)", page(text="12"))
     read("documents alone, no counts given: state=pending", lambda c: views.documents(c, COMPANY, state="pending"))
     read("documents alone, no counts given: text 'F0004321'", lambda c: views.documents(c, COMPANY, text="F0004321"))
+
+    from datetime import date as day
+
+    def filtered(**filters: Any) -> Callable[[Any], Any]:
+        # The money columns' page: the page and its total, then the totals of every document kept.
+        kept = views.DocumentFilters(**filters)
+        return lambda c: (views.filtered_documents(c, COMPANY, kept, limit=200, counts=views.state_counts(c, COMPANY)),
+                          views.document_totals(c, COMPANY, kept))
+    read("money: documents page + totals of all", filtered())
+    read("money: documents, a month (period)", filtered(date_from=day(2025, 3, 1), date_to=day(2025, 3, 31)))
+    read("money: documents, credit notes", filtered(kind="credit_note"))
+    read("money: documents, a client (code)", filtered(client="C00042"))
+    read("money: documents, a month of confirmed invoices", filtered(
+        state="confirmed", kind="invoice", date_from=day(2025, 3, 1), date_to=day(2025, 3, 31)))
+    read("money: sales journal, a month", lambda c: views.journal(c, COMPANY, day(2025, 3, 1), day(2025, 3, 31)))
+    read("money: sales journal, the whole period", lambda c: views.journal(c, COMPANY, day(2024, 1, 1),
+                                                                            day(2026, 12, 31)))
+    read("money: brouillard, first page (100 entries)", lambda c: views.brouillard_entries(
+        c, COMPANY, day(2024, 1, 1), day(2026, 12, 31), limit=100))
+    read("money: every document streamed (the export's reads)", lambda c: sum(
+        1 for _ in views.iter_documents(c, COMPANY, views.DocumentFilters())))
     readers.dispose()
     return figures
 
@@ -261,7 +282,14 @@ def measure_http(data: Path, repeat: int) -> list[tuple[str, float, float]]:
                            ("HTTP documents page", "/company/bench/documents"),
                            ("HTTP documents page, state=blocked", "/company/bench/documents?state=blocked"),
                            ("HTTP documents page, q=F0004321", "/company/bench/documents?q=F0004321"),
-                           ("HTTP company page", "/company/bench")):
+                           ("HTTP company page", "/company/bench"),
+                           ("HTTP documents page, a month", "/company/bench/documents?from=2025-03-01&to=2025-03-31"),
+                           ("HTTP sales journal, a month", "/company/bench/journal?from=2025-03-01&to=2025-03-31"),
+                           ("HTTP brouillard, first page", "/company/bench/brouillard?from=2025-03-01&to=2025-03-31"),
+                           ("HTTP documents.csv, a month", "/company/bench/documents.csv?from=2025-03-01&"
+                            "to=2025-03-31"),
+                           ("HTTP documents.xlsx, a month", "/company/bench/documents.xlsx?from=2025-03-01&"
+                            "to=2025-03-31")):
             def get(url: str = url) -> None:
                 answer = client.get(url)
                 assert answer.status_code == 200, (url, answer.status_code, answer.text[:500])

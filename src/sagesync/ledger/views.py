@@ -133,7 +133,7 @@ ZERO = Decimal("0.00")
 
 def _sum(texts: str | None) -> Decimal:
     """The exact sum of amounts ``group_concat`` joined with commas (never through SQLite's floats)."""
-    return sum((Decimal(text) for text in texts.split(",")), ZERO) if texts else ZERO
+    return sum(map(Decimal, texts.split(",")), ZERO) if texts else ZERO
 
 _POSTING_STATES = frozenset(state.value for state in DeliveryState)
 

@@ -88,15 +88,25 @@ def xlsx_file(sheet: str, columns: Sequence[Column], rows: Iterable[Sequence[Any
         worksheet.column_dimensions[get_column_letter(index)].width = column.width
     worksheet.append([console_gettext(column.title) for column in columns])
 
+    # One styled cell per formatted column, reused row after row (a write-only sheet writes a cell's value and
+    # style as it is appended): text and counts go in as plain values, the cheap way.
+    styled: dict[int, WriteOnlyCell] = {}
+    for index, column in enumerate(columns):
+        if column.kind in ("amount", "date"):
+            cell = WriteOnlyCell(worksheet)
+            cell.number_format = AMOUNT_FORMAT if column.kind == "amount" else DATE_FORMAT
+            styled[index] = cell
+
     def cells(row: Sequence[Any]) -> list[Any]:
-        out = []
-        for value, column in zip(row, columns, strict=True):
-            cell = WriteOnlyCell(worksheet, value=_cell_value(value, column.kind))
-            if column.kind == "amount":
-                cell.number_format = AMOUNT_FORMAT
-            elif column.kind == "date":
-                cell.number_format = DATE_FORMAT
-            out.append(cell)
+        out: list[Any] = []
+        for index, (value, column) in enumerate(zip(row, columns, strict=True)):
+            converted = _cell_value(value, column.kind)
+            cell = styled.get(index)
+            if cell is None or converted is None:
+                out.append(converted)
+            else:
+                cell.value = converted
+                out.append(cell)
         return out
 
     for row in rows:
