@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from starlette.responses import StreamingResponse
 
@@ -90,7 +90,7 @@ def xlsx_file(sheet: str, columns: Sequence[Column], rows: Iterable[Sequence[Any
 
     # One styled cell per formatted column, reused row after row (a write-only sheet writes a cell's value and
     # style as it is appended): text and counts go in as plain values, the cheap way.
-    styled: dict[int, WriteOnlyCell] = {}
+    styled: dict[int, Cell] = {}
     for index, column in enumerate(columns):
         if column.kind in ("amount", "date"):
             cell = WriteOnlyCell(worksheet)
