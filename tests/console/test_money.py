@@ -85,7 +85,7 @@ def test_the_documents_list_pages_through_every_document_with_its_client_and_amo
     assert len(seen) == len(everything) and set(seen) == everything  # no cap, no row twice
     # a posted invoice's row: its client and its HT, TVA and TTC from the ledger's entry
     source_id, tiers, ht, tva, ttc = ledger.execute(
-        "SELECT source_id, tiers, total_ht, total_vat, total_ttc FROM postings WHERE company = ? AND kind = 'invoice' "
+        "SELECT source_id, client, total_ht, total_vat, total_ttc FROM postings WHERE company = ? AND kind = 'invoice' "
         "AND CAST(total_vat AS REAL) > 0 LIMIT 1", (COMPANY,)).fetchone()
     number = ledger.execute("SELECT number FROM postings WHERE source_id = ?", (source_id,)).fetchone()[0]
     page = synced.client.get(f"/company/demo/documents?q={number}").text
@@ -113,7 +113,7 @@ def test_the_filters_period_client_kind_and_state(synced: Console, ledger: sqlit
     ttcs = [french(text) for text in re.findall(r'<td class="num ttc">([^<]+)</td>', page)]
     assert ttcs and all(value < 0 for value in ttcs)
     # a client, by its tiers code, and by (part of) its name
-    tiers, posted = ledger.execute("SELECT tiers, count(*) FROM postings WHERE company = ? GROUP BY tiers "
+    tiers, posted = ledger.execute("SELECT client, count(*) FROM postings WHERE company = ? GROUP BY client "
                                    "ORDER BY count(*) DESC LIMIT 1", (COMPANY,)).fetchone()
     page = synced.client.get(f"/company/demo/documents?client={tiers}").text
     assert count_of(page) >= posted
@@ -264,21 +264,21 @@ def test_an_older_ledger_gets_its_totals_backfilled(synced: Console, tmp_path: P
         source.backup(copy)
     with sqlite3.connect(path) as raw:
         kept = {row[0]: row[1:] for row in raw.execute(
-            "SELECT id, tiers, total_ht, total_vat, total_ttc FROM postings")}
+            "SELECT id, client, total_ht, total_vat, total_ttc FROM postings")}
         assert kept and all(values[3] is not None for values in kept.values())
-        for index in ("ix_postings_tiers", "ix_postings_date"):
+        for index in ("ix_postings_client", "ix_postings_date"):
             raw.execute(f"DROP INDEX {index}")
-        for column in ("tiers", "total_ht", "total_vat", "total_ttc"):
+        for column in ("client", "total_ht", "total_vat", "total_ttc"):
             raw.execute(f"ALTER TABLE postings DROP COLUMN {column}")
         raw.execute("UPDATE ledger_info SET value = '2' WHERE key = 'schema_version'")
     Ledger(path).dispose()
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT value FROM ledger_info WHERE key = 'schema_version'").fetchone()[0] == "3"
         backfilled = {row[0]: row[1:] for row in raw.execute(
-            "SELECT id, tiers, total_ht, total_vat, total_ttc FROM postings")}
+            "SELECT id, client, total_ht, total_vat, total_ttc FROM postings")}
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert backfilled == kept
-    assert {"ix_postings_tiers", "ix_postings_date"} <= indexes
+    assert {"ix_postings_client", "ix_postings_date"} <= indexes
 
 
 def test_amounts_keep_their_cents_exactly() -> None:
@@ -290,3 +290,21 @@ def test_amounts_keep_their_cents_exactly() -> None:
         from sagesync.interfaces.console.routes.money import kind_word
 
         assert kind_word("credit_note") == "avoir"
+
+
+def test_the_postings_client_column_leaves_each_entry_lines_tiers_alone(ledger: sqlite3.Connection) -> None:
+    """``store.posted_entries`` joins postings and entry lines by name: the posting's client is not a line's tiers."""
+    from sagesync.ledger import store
+
+    opened = Ledger(profile_paths("demo").ledger)
+    try:
+        with opened.connect() as connection:
+            entries = list(store.posted_entries(connection, COMPANY, date(2000, 1, 1), date(2100, 1, 1)))
+    finally:
+        opened.dispose()
+    read = [[line.tiers for line in entry.lines] for entry, _number, _at in entries]
+    expected: dict[str, list[str]] = {}
+    for piece, tiers in ledger.execute("SELECT piece, entry_lines.tiers FROM entry_lines JOIN postings ON "
+                                       "postings.id = posting_id ORDER BY journal, postings.id, line_no"):
+        expected.setdefault(piece, []).append(tiers)
+    assert read == list(expected.values()) and any("" in lines for lines in read)

@@ -70,12 +70,12 @@ def _posting_totals(connection: Connection) -> Iterator[tuple[str, str, str, str
 
 
 def _to_3(connection: Connection) -> None:
-    for column in ("tiers VARCHAR(17)", "total_ht VARCHAR(24)", "total_vat VARCHAR(24)", "total_ttc VARCHAR(24)"):
+    for column in ("client VARCHAR(17)", "total_ht VARCHAR(24)", "total_vat VARCHAR(24)", "total_ttc VARCHAR(24)"):
         name, declaration = column.split(" ")
         _add(connection, "postings", name, declaration)
     rows = list(_posting_totals(connection))  # read every line before writing (one cursor at a time)
     for start in range(0, len(rows), 5000):
-        connection.exec_driver_sql("UPDATE postings SET tiers = ?, total_ht = ?, total_vat = ?, total_ttc = ? "
+        connection.exec_driver_sql("UPDATE postings SET client = ?, total_ht = ?, total_vat = ?, total_ttc = ? "
                                    "WHERE id = ?", rows[start:start + 5000])
 
 

@@ -100,9 +100,10 @@ postings = Table(
     Column("run_id", Integer, nullable=False),
     Column("validated_at", DateTime, nullable=False),
     # What the entry says, kept with it at posting time so the lists never sum entry lines: the client's tiers
-    # code (its customer line) and the totals, exact Decimal text signed by side (a credit note's are negative):
-    # HT the revenue lines, TVA the VAT lines, TTC the customer line. NULL only on a row no entry line backs.
-    Column("tiers", String(17)),
+    # code (its customer line; not named ``tiers``, which a join with entry_lines would make ambiguous) and the
+    # totals, exact Decimal text signed by side (a credit note's are negative): HT the revenue lines, TVA the VAT
+    # lines, TTC the customer line. NULL only on a row no entry line backs.
+    Column("client", String(17)),
     Column("total_ht", String(24)),
     Column("total_vat", String(24)),
     Column("total_ttc", String(24)),
@@ -112,7 +113,7 @@ postings = Table(
     Index("ix_postings_state", "company", "state"),
     Index("ix_postings_reference", "company", "reference"),
     Index("ix_postings_number", "company", "number"),
-    Index("ix_postings_tiers", "company", "tiers"),  # the documents of a client
+    Index("ix_postings_client", "company", "client"),  # the documents of a client
     Index("ix_postings_date", "company", "entry_date"),  # the sales journal of a period
 )
 

@@ -33,7 +33,7 @@ class EntryTotals:
 
     def columns(self) -> dict[str, str]:
         """The postings table's columns of these totals."""
-        return {"tiers": self.tiers, "total_ht": str(self.ht), "total_vat": str(self.vat),
+        return {"client": self.tiers, "total_ht": str(self.ht), "total_vat": str(self.vat),
                 "total_ttc": str(self.ttc)}
 
 

@@ -162,7 +162,8 @@ def _documents_query(company: str) -> Select[Any]:
                    document_states.c.issue_date, document_states.c.verdict, document_states.c.run_id,
                    document_states.c.seen_at, _state_expression().label("state"), postings.c.id.label("posting_id"),
                    postings.c.piece, postings.c.entry_number, postings.c.entry_date, postings.c.journal,
-                   postings.c.tiers, postings.c.total_ht, postings.c.total_vat, postings.c.total_ttc)
+                   postings.c.client.label("tiers"), postings.c.total_ht, postings.c.total_vat,
+                   postings.c.total_ttc)
             .select_from(_joined()).where(document_states.c.company == company))
 
 
@@ -237,7 +238,7 @@ def _client_filter(company: str, client: str) -> ColumnElement[bool]:
         synced_records.c.company == company, synced_records.c.kind == "customer",
         or_(synced_records.c.name.like(pattern, escape="\\"), synced_records.c.sage_code.like(pattern, escape="\\")))
     by_client = select(postings.c.source_id).where(postings.c.company == company, or_(
-        postings.c.tiers.like(pattern, escape="\\"), postings.c.tiers.in_(codes)))
+        postings.c.client.like(pattern, escape="\\"), postings.c.client.in_(codes)))
     return document_states.c.source_id.in_(by_client)
 
 
