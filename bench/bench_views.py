@@ -67,6 +67,16 @@ def _state_of(index: int, chance: float) -> str:
     return "confirmed"
 
 
+def _totals(lines: list[tuple[Any, ...]]) -> tuple[str, str, str, str]:
+    """A posting's tiers and totals (HT, TVA, TTC) from its entry lines, as ``record_postings`` keeps them."""
+    from decimal import Decimal
+
+    from sagesync.ledger.totals import totals_of
+
+    totals = totals_of((line[2], line[6], Decimal(line[7]), line[4]) for line in lines)
+    return totals.tiers, str(totals.ht), str(totals.vat), str(totals.ttc)
+
+
 def build_ledger(path: Path, count: int, *, seed: int = 7, company: str = COMPANY) -> dict[str, int]:
     """A ledger of ``count`` documents at ``path``; returns the expected state counts (and "findings")."""
     from sagesync.ledger.store import Ledger
@@ -113,10 +123,6 @@ def build_ledger(path: Path, count: int, *, seed: int = 7, company: str = COMPAN
         if state in ("confirmed", "delivered", "pending", "changed"):
             entry += 1
             posting_id = entry
-            posting_rows.append((posting_id, company, source_id, f"v{index:x}", None, number, kind, "VTE",
-                                 f"VTE{entry:06d}", number[:13], issued.isoformat(), "",
-                                 "confirmed" if state == "changed" else state, "embedded",
-                                 f"{entry * 4 - 3}-{entry * 4}", f"OO{source_id}", run_id, now))
             amount = 1000 + index % 9000
             for line_no, (role, account, side, value) in enumerate((
                     ("customer", "41100000", "debit", amount * 1.2), ("revenue", "70610000", "credit", amount * 0.7),
@@ -127,6 +133,11 @@ def build_ledger(path: Path, count: int, *, seed: int = 7, company: str = COMPAN
                                   "C20" if role != "customer" else "", issued.isoformat() if line_no == 1 else None,
                                   "EUR", "", f"PROJET|PRJ{index % PROJECTS:05d}|{value:.2f}"
                                   if role == "revenue" else ""))
+            posting_rows.append((posting_id, company, source_id, f"v{index:x}", None, number, kind, "VTE",
+                                 f"VTE{entry:06d}", number[:13], issued.isoformat(), "",
+                                 "confirmed" if state == "changed" else state, "embedded",
+                                 f"{entry * 4 - 3}-{entry * 4}", f"OO{source_id}", run_id, now,
+                                 *_totals(line_rows[-4:])))
             outbox_rows.append((company, source_id, number[:13], now, 1, "", None,
                                 now if state == "confirmed" else None, "platform" if state == "confirmed" else ""))
         if state == "blocked":
@@ -158,9 +169,9 @@ def build_ledger(path: Path, count: int, *, seed: int = 7, company: str = COMPAN
         entry += 1
         posting_rows.append((entry, company, f"R{rebuilt}", "rebuilt:100.00", None, f"OLD{rebuilt:05d}", "invoice",
                              "VTE", f"VTE{entry:06d}", f"OLD{rebuilt:05d}", "2024-10-01", "", "confirmed", "embedded",
-                             "", f"OOR{rebuilt}", 1, now))
+                             "", f"OOR{rebuilt}", 1, now, None, None, None, None))
     connection.executemany("INSERT INTO document_states VALUES (?,?,?,?,?,?,?,?,?)", states)
-    connection.executemany("INSERT INTO postings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", posting_rows)
+    connection.executemany("INSERT INTO postings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", posting_rows)
     connection.executemany("INSERT INTO entry_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
     connection.executemany("INSERT INTO outbox (company, source_id, piece, posted_at, attempts, last_error, "
                            "failed_run_id, acknowledged_at, acknowledged_by) VALUES (?,?,?,?,?,?,?,?,?)", outbox_rows)
@@ -222,6 +233,27 @@ def measure(ledger: Path, repeat: int) -> list[tuple[str, float, float]]:
     read("documents page reads: text '12' (many matches)", page(text="12"))
     read("documents alone, no counts given: state=pending", lambda c: views.documents(c, COMPANY, state="pending"))
     read("documents alone, no counts given: text 'F0004321'", lambda c: views.documents(c, COMPANY, text="F0004321"))
+
+    from datetime import date as day
+
+    def filtered(**filters: Any) -> Callable[[Any], Any]:
+        # The money columns' page: the page and its total, then the totals of every document kept.
+        kept = views.DocumentFilters(**filters)
+        return lambda c: (views.filtered_documents(c, COMPANY, kept, limit=200, counts=views.state_counts(c, COMPANY)),
+                          views.document_totals(c, COMPANY, kept))
+    read("money: documents page + totals of all", filtered())
+    read("money: documents, a month (period)", filtered(date_from=day(2025, 3, 1), date_to=day(2025, 3, 31)))
+    read("money: documents, credit notes", filtered(kind="credit_note"))
+    read("money: documents, a client (code)", filtered(client="C00042"))
+    read("money: documents, a month of confirmed invoices", filtered(
+        state="confirmed", kind="invoice", date_from=day(2025, 3, 1), date_to=day(2025, 3, 31)))
+    read("money: sales journal, a month", lambda c: views.journal(c, COMPANY, day(2025, 3, 1), day(2025, 3, 31)))
+    read("money: sales journal, the whole period", lambda c: views.journal(c, COMPANY, day(2024, 1, 1),
+                                                                            day(2026, 12, 31)))
+    read("money: brouillard, first page (100 entries)", lambda c: views.brouillard_entries(
+        c, COMPANY, day(2024, 1, 1), day(2026, 12, 31), limit=100))
+    read("money: every document streamed (the export's reads)", lambda c: sum(
+        1 for _ in views.iter_documents(c, COMPANY, views.DocumentFilters())))
     readers.dispose()
     return figures
 
@@ -250,7 +282,14 @@ def measure_http(data: Path, repeat: int) -> list[tuple[str, float, float]]:
                            ("HTTP documents page", "/company/bench/documents"),
                            ("HTTP documents page, state=blocked", "/company/bench/documents?state=blocked"),
                            ("HTTP documents page, q=F0004321", "/company/bench/documents?q=F0004321"),
-                           ("HTTP company page", "/company/bench")):
+                           ("HTTP company page", "/company/bench"),
+                           ("HTTP documents page, a month", "/company/bench/documents?from=2025-03-01&to=2025-03-31"),
+                           ("HTTP sales journal, a month", "/company/bench/journal?from=2025-03-01&to=2025-03-31"),
+                           ("HTTP brouillard, first page", "/company/bench/brouillard?from=2025-03-01&to=2025-03-31"),
+                           ("HTTP documents.csv, a month", "/company/bench/documents.csv?from=2025-03-01&"
+                            "to=2025-03-31"),
+                           ("HTTP documents.xlsx, a month", "/company/bench/documents.xlsx?from=2025-03-01&"
+                            "to=2025-03-31")):
             def get(url: str = url) -> None:
                 answer = client.get(url)
                 assert answer.status_code == 200, (url, answer.status_code, answer.text[:500])

@@ -15,11 +15,13 @@ it), and to ``docs/screenshots/`` (shown in the README) when
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from sagesync.i18n import language, translations
 from sagesync.interfaces.console import formatting
@@ -213,6 +215,24 @@ def test_an_accountant_creates_a_profile_checks_and_posts_the_invoices(
     expect(page.locator("#entry-lines tfoot")).to_contain_text(t("balanced"))
     shot(page, "piece.png", lang)
     on_a_phone(page, "piece.png", lang, page.get_by_role("link", name=t("Back to the documents")))
+
+    # The sales journal of the period: balanced to the cent, its totals downloaded as a workbook, its brouillard.
+    page.locator("nav.company-nav").get_by_role("link", name=t("Sales journal")).click()
+    expect(page.locator("#journal-check")).to_have_class(re.compile(r"\bbalanced\b"))
+    expect(page.locator("#journal-check")).to_contain_text(t("in balance"))
+    expect(page.locator("#journal-debit")).to_have_text(page.locator("#journal-credit").inner_text())
+    shot(page, "journal.png", lang)
+    on_a_phone(page, "journal.png", lang, page.get_by_role("button", name=t("Show")))
+    with page.expect_download() as download_info:
+        page.locator("#journal-xlsx").click()
+    assert download_info.value.suggested_filename.endswith(".xlsx")
+    with download_info.value.path().open("rb") as downloaded:
+        workbook = load_workbook(downloaded)
+    checks = [row for row in workbook.worksheets[0].iter_rows(values_only=True) if row[0] == t("check")]
+    assert checks and checks[0][1] == t("in balance")
+    page.locator("#brouillard-link").click()
+    expect(page.locator("table.brouillard tbody.entry").first).to_be_visible()
+    on_a_phone(page, "brouillard.png", lang)
 
     page.locator("nav.company-nav").get_by_role("link", name=t("Run history")).click()
     expect(page.locator("#runs tbody tr")).to_have_count(4)

@@ -12,6 +12,8 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +94,45 @@ def test_document_pages_are_the_documents_in_page_order(connection: Connection, 
         assert rows == expected[offset:offset + 200]
 
 
+@pytest.mark.parametrize("filters", [
+    {"date_from": date(2025, 3, 1), "date_to": date(2025, 3, 31)}, {"kind": "credit_note"},
+    {"client": "C0004"}, {"client": "C00042", "state": "confirmed"},
+    {"kind": "invoice", "state": "blocked", "date_from": date(2025, 1, 1)},
+    {"date_to": date(2025, 2, 1), "text": "F0000"}])
+def test_filtered_document_pages_and_totals_are_the_plain_definition(connection: Connection,
+                                                                      filters: dict[str, Any]) -> None:
+    chosen = views.DocumentFilters(**filters)
+    rows = all_documents(connection)
+    expected = [row for row in expected_documents(rows, chosen.state, chosen.text)
+                if (chosen.date_from is None or row["issue_date"] >= chosen.date_from)
+                and (chosen.date_to is None or row["issue_date"] <= chosen.date_to)
+                and (not chosen.kind or row["kind"] == chosen.kind)
+                and (not chosen.client or contains(row["tiers"], chosen.client))]
+    assert expected
+    for offset in (0, 200):
+        page, total = views.filtered_documents(connection, COMPANY, chosen, limit=200, offset=offset)
+        assert total == len(expected) and page == expected[offset:offset + 200]
+    assert list(views.iter_documents(connection, COMPANY, chosen)) == expected
+    totals = views.document_totals(connection, COMPANY, chosen)
+    posted = [row for row in expected if row["total_ttc"] is not None]
+    assert totals.posted == len(posted)
+    assert totals.ttc == sum((Decimal(row["total_ttc"]) for row in posted), Decimal(0))
+    assert totals.ht + totals.vat == totals.ttc
+
+
+def test_the_journal_of_a_period_is_its_entry_lines(connection: Connection) -> None:
+    start, end = date(2025, 2, 1), date(2025, 4, 30)
+    journal = views.journal(connection, COMPANY, start, end)
+    lines = list(views.iter_brouillard_lines(connection, COMPANY, start, end))
+    assert lines and journal.balanced
+    assert journal.total_debit == sum((line["amount"] for line in lines if line["side"] == "debit"), Decimal(0))
+    assert journal.count == len({line["posting_id"] for line in lines})
+    pieces, total = views.brouillard_entries(connection, COMPANY, start, end, limit=50)
+    assert total == journal.count and len(pieces) == 50
+    assert [line["posting_id"] for line in lines][:len(pieces[0].lines)] == [pieces[0].posting["id"]] * len(
+        pieces[0].lines)
+
+
 def finding_order(row: dict[str, Any]) -> tuple[Any, ...]:
     return ({"blocking": 0, "warning": 1}.get(row["severity"], 2), row["document"], row["field"], row["id"])
 
@@ -162,6 +203,12 @@ FIRST_PAGES: dict[str, Callable[[Connection], object]] = {
     "documents, changed": lambda c: views.documents(c, COMPANY, state="changed", limit=200),
     "documents, text": lambda c: views.documents(c, COMPANY, text="F0000123", limit=200),
     "documents, blocked and text": lambda c: views.documents(c, COMPANY, state="blocked", text="1", limit=200),
+    "documents, a month": lambda c: views.filtered_documents(c, COMPANY, views.DocumentFilters(
+        date_from=date(2025, 3, 1), date_to=date(2025, 3, 31)), limit=200),
+    "documents, a client": lambda c: views.filtered_documents(c, COMPANY, views.DocumentFilters(client="C00042"),
+                                                              limit=200),
+    "sales journal, a month": lambda c: views.journal(c, COMPANY, date(2025, 3, 1), date(2025, 3, 31)),
+    "brouillard, a month": lambda c: views.brouillard_entries(c, COMPANY, date(2025, 3, 1), date(2025, 3, 31)),
 }
 
 

@@ -4,13 +4,21 @@ Schema 1 (sagesync 0.1) -> 2: delivery states become one typed machine
 (posted and in_sage -> confirmed, written -> delivered), postings carry the
 source reference Sage keeps, customers and projects carry their delivery state,
 and findings become one current set per record (the latest run's).
+
+Schema 2 -> 3: postings keep their entry's client (tiers code) and totals HT / TVA / TTC (exact
+Decimal text, signed: a credit note's are negative), so the documents list and the sales journal
+show money without summing entry lines; existing postings get them from their lines here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from decimal import Decimal
+
 from sqlalchemy import Connection
 
 from sagesync.core.delivery import source_reference
+from sagesync.ledger.totals import totals_of
 
 
 def _columns(connection: Connection, table: str) -> set[str]:
@@ -43,7 +51,35 @@ def _to_2(connection: Connection) -> None:
         "AND f.kind = findings.kind AND f.source_id = findings.source_id)")
 
 
-STEPS = {1: _to_2}
+def _posting_totals(connection: Connection) -> Iterator[tuple[str, str, str, str, int]]:
+    """(tiers, HT, TVA, TTC, posting id) of every posting with lines, read once in posting order."""
+    cursor = connection.exec_driver_sql("SELECT posting_id, role, side, amount, tiers FROM entry_lines "
+                                        "ORDER BY posting_id, line_no")
+    current: int | None = None
+    lines: list[tuple[str, str, Decimal, str]] = []
+    for posting_id, role, side, amount, tiers in cursor:
+        if posting_id != current and current is not None:
+            totals = totals_of(lines)
+            yield totals.tiers, str(totals.ht), str(totals.vat), str(totals.ttc), current
+            lines = []
+        current = int(posting_id)
+        lines.append((str(role), str(side), Decimal(amount), str(tiers)))
+    if current is not None:
+        totals = totals_of(lines)
+        yield totals.tiers, str(totals.ht), str(totals.vat), str(totals.ttc), current
+
+
+def _to_3(connection: Connection) -> None:
+    for column in ("client VARCHAR(17)", "total_ht VARCHAR(24)", "total_vat VARCHAR(24)", "total_ttc VARCHAR(24)"):
+        name, declaration = column.split(" ")
+        _add(connection, "postings", name, declaration)
+    rows = list(_posting_totals(connection))  # read every line before writing (one cursor at a time)
+    for start in range(0, len(rows), 5000):
+        connection.exec_driver_sql("UPDATE postings SET client = ?, total_ht = ?, total_vat = ?, total_ttc = ? "
+                                   "WHERE id = ?", rows[start:start + 5000])
+
+
+STEPS = {1: _to_2, 2: _to_3}
 
 
 def migrate(connection: Connection, found: int) -> None:

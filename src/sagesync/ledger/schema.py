@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 SCHEMA = "ledger"
-SCHEMA_VERSION = 2  # raise it with a migration (ledger/migrations.py) when a table changes
+SCHEMA_VERSION = 3  # raise it with a migration (ledger/migrations.py) when a table changes
 metadata = MetaData(schema=SCHEMA)
 
 ledger_info = Table(
@@ -99,12 +99,22 @@ postings = Table(
     Column("reference", String(17), nullable=False, default=""),  # EC_Reference: the identity Sage keeps
     Column("run_id", Integer, nullable=False),
     Column("validated_at", DateTime, nullable=False),
+    # What the entry says, kept with it at posting time so the lists never sum entry lines: the client's tiers
+    # code (its customer line; not named ``tiers``, which a join with entry_lines would make ambiguous) and the
+    # totals, exact Decimal text signed by side (a credit note's are negative): HT the revenue lines, TVA the VAT
+    # lines, TTC the customer line. NULL only on a row no entry line backs.
+    Column("client", String(17)),
+    Column("total_ht", String(24)),
+    Column("total_vat", String(24)),
+    Column("total_ttc", String(24)),
     UniqueConstraint("company", "source_id", "version", name="uq_posting_version"),
     UniqueConstraint("company", "source_id", name="uq_posting_once"),
     UniqueConstraint("company", "journal", "entry_number", name="uq_entry_number"),
     Index("ix_postings_state", "company", "state"),
     Index("ix_postings_reference", "company", "reference"),
     Index("ix_postings_number", "company", "number"),
+    Index("ix_postings_client", "company", "client"),  # the documents of a client
+    Index("ix_postings_date", "company", "entry_date"),  # the sales journal of a period
 )
 
 entry_lines = Table(

@@ -39,6 +39,7 @@ from sagesync.ledger.schema import (
     runs,
     synced_records,
 )
+from sagesync.ledger.totals import entry_totals
 from sagesync.sqlite import sqlite_engine
 from sagesync.storage_errors import LEDGER_HINT, guard_storage
 
@@ -245,7 +246,7 @@ def record_postings(connection: Connection, company: str, run_id: int,
             "entry_date": entry.entry_date, "original_source_id": document.original_source_id,
             "state": (states if isinstance(states, DeliveryState) else states[document.source_id]).value,
             "target": target, "target_ref": target_ref, "reference": source_reference(document.source_id),
-            "run_id": run_id, "validated_at": now})
+            "run_id": run_id, "validated_at": now, **entry_totals(entry)})
     bulk_insert(connection, postings, posting_rows)
     for journal, last in by_journal.items():
         _store_entry_number(connection, company, journal, last)

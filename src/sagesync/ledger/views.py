@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -57,8 +57,10 @@ from sagesync.ledger.schema import (
     findings,
     postings,
     runs,
+    synced_records,
 )
 from sagesync.ledger.store import Ledger
+from sagesync.ledger.totals import signed
 
 # (state, label): the labels are English, marked for translation where they are shown (``_(label)``).
 DOCUMENT_STATES: tuple[tuple[str, str], ...] = (
@@ -126,6 +128,13 @@ def _page(query: Select[Any], count: Select[Any], connection: Connection, limit:
 # --- documents --------------------------------------------------------------------------------
 
 CHANGED_VERDICT = "changed_after_posting"
+ZERO = Decimal("0.00")
+
+
+def _sum(texts: str | None) -> Decimal:
+    """The exact sum of amounts ``group_concat`` joined with commas (never through SQLite's floats)."""
+    return sum(map(Decimal, texts.split(",")), ZERO) if texts else ZERO
+
 _POSTING_STATES = frozenset(state.value for state in DeliveryState)
 
 
@@ -152,7 +161,9 @@ def _documents_query(company: str) -> Select[Any]:
     return (select(document_states.c.source_id, document_states.c.number, document_states.c.kind,
                    document_states.c.issue_date, document_states.c.verdict, document_states.c.run_id,
                    document_states.c.seen_at, _state_expression().label("state"), postings.c.id.label("posting_id"),
-                   postings.c.piece, postings.c.entry_number, postings.c.entry_date, postings.c.journal)
+                   postings.c.piece, postings.c.entry_number, postings.c.entry_date, postings.c.journal,
+                   postings.c.client.label("tiers"), postings.c.total_ht, postings.c.total_vat,
+                   postings.c.total_ttc)
             .select_from(_joined()).where(document_states.c.company == company))
 
 
@@ -204,6 +215,110 @@ def _text_filter(company: str, text: str) -> ColumnElement[bool]:
     by_piece = select(postings.c.source_id).where(postings.c.company == company,
                                                   postings.c.piece.like(pattern, escape="\\"))
     return or_(document_states.c.source_id.in_(by_document), document_states.c.source_id.in_(by_piece))
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilters:
+    """What the documents list is narrowed to: a state, a text (number, source id, piece), a client (its tiers
+    code or name, posted documents only: the client is the posted entry's), a kind and a period (issue dates,
+    both ends included)."""
+
+    state: str = ""
+    text: str = ""
+    client: str = ""
+    kind: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _client_filter(company: str, client: str) -> ColumnElement[bool]:
+    """The posted entry's client has a tiers code or a name (as pulled) containing ``client``."""
+    pattern = _like(client)
+    codes = select(synced_records.c.sage_code).where(
+        synced_records.c.company == company, synced_records.c.kind == "customer",
+        or_(synced_records.c.name.like(pattern, escape="\\"), synced_records.c.sage_code.like(pattern, escape="\\")))
+    by_client = select(postings.c.source_id).where(postings.c.company == company, or_(
+        postings.c.client.like(pattern, escape="\\"), postings.c.client.in_(codes)))
+    return document_states.c.source_id.in_(by_client)
+
+
+def _filter_conditions(company: str, filters: DocumentFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.date_from is not None:
+        conditions.append(document_states.c.issue_date >= filters.date_from)
+    if filters.date_to is not None:
+        conditions.append(document_states.c.issue_date <= filters.date_to)
+    if filters.kind:
+        conditions.append(document_states.c.kind == filters.kind)
+    if filters.state:
+        conditions.append(_state_filter(filters.state, keep_outer_join=True))
+    if filters.text:
+        conditions.append(_text_filter(company, filters.text))
+    if filters.client:
+        conditions.append(_client_filter(company, filters.client))
+    return conditions
+
+
+def filtered_documents(connection: Connection, company: str, filters: DocumentFilters, *, limit: int = 200,
+                       offset: int = 0, counts: Mapping[str, int] | None = None) -> tuple[list[dict[str, Any]], int]:
+    """A page of the documents ``filters`` keeps, newest first, and how many they are.
+
+    Without a client, kind or period this is ``documents``. A period or a kind alone is read in page order
+    from the date index (its range), counted on the same range; a client or a text search reads the keys
+    of every match once, as ``documents`` does for a text.
+    """
+    if not (filters.client or filters.kind or filters.date_from or filters.date_to):
+        return documents(connection, company, state=filters.state, text=filters.text, limit=limit, offset=offset,
+                         counts=counts)
+    query = _documents_query(company)
+    conditions = _filter_conditions(company, filters)
+    if filters.client or filters.text:
+        return _keyed_page(connection, company, query, conditions, limit, offset)
+    total = int(connection.execute(select(func.count()).select_from(_joined()).where(
+        document_states.c.company == company, *conditions)).scalar_one())
+    if total == 0:
+        return [], 0
+    rows = connection.execute(query.where(*conditions).order_by(*_page_order()).limit(limit).offset(offset))
+    return [dict(row) for row in rows.mappings()], total
+
+
+def iter_documents(connection: Connection, company: str, filters: DocumentFilters) -> Iterator[dict[str, Any]]:
+    """Every document ``filters`` keeps, newest first, streamed (the exports): never all in memory at once."""
+    query = _documents_query(company).where(*_filter_conditions(company, filters)).order_by(*_page_order())
+    for row in connection.execution_options(stream_results=True, yield_per=1000).execute(query).mappings():
+        yield dict(row)
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyTotals:
+    """The posted amounts of a list of documents (those not posted count nothing)."""
+
+    posted: int
+    ht: Decimal
+    vat: Decimal
+    ttc: Decimal
+
+
+def document_totals(connection: Connection, company: str, filters: DocumentFilters) -> MoneyTotals:
+    """HT, TVA and TTC summed over every document ``filters`` keeps (not a page's): exact, from the postings."""
+    posted, ht, vat, ttc = connection.execute(
+        select(func.count(postings.c.total_ttc), func.group_concat(postings.c.total_ht),
+               func.group_concat(postings.c.total_vat), func.group_concat(postings.c.total_ttc))
+        .select_from(_joined()).where(document_states.c.company == company,
+                                      *_filter_conditions(company, filters))).one()
+    return MoneyTotals(int(posted), _sum(ht), _sum(vat), _sum(ttc))
+
+
+def client_names(connection: Connection, company: str, codes: Iterable[str]) -> dict[str, str]:
+    """Tiers code -> the client's name as pulled from the platform, for the codes given (a page's)."""
+    wanted = sorted({code for code in codes if code})
+    names: dict[str, str] = {}
+    for start in range(0, len(wanted), 500):
+        names.update((str(code), str(name)) for code, name in connection.execute(
+            select(synced_records.c.sage_code, synced_records.c.name).where(
+                synced_records.c.company == company, synced_records.c.kind == "customer",
+                synced_records.c.sage_code.in_(wanted[start:start + 500]))))
+    return names
 
 
 def documents(connection: Connection, company: str, *, state: str = "", text: str = "", limit: int = 200,
@@ -413,3 +528,164 @@ def run_outputs(connection: Connection, company: str) -> list[tuple[int, str, st
         for name, path in json.loads(row.outputs or "{}").items():
             found.append((int(row.id), str(row.step), str(name), str(path)))
     return found
+
+
+# --- the sales journal of a period ------------------------------------------------------------
+
+# The postings' delivery states in the journal's order (the console's words: in Sage, in an import file, to deliver).
+JOURNAL_STATES = ("confirmed", "delivered", "pending")
+
+
+@dataclass(frozen=True, slots=True)
+class VatTotal:
+    code: str
+    base: Decimal  # HT: the revenue lines carrying the code, signed (a credit note's count negative)
+    vat: Decimal  # TVA: the VAT lines carrying the code, signed
+
+
+@dataclass(frozen=True, slots=True)
+class AccountTotal:
+    account: str
+    debit: Decimal
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.debit - self.credit
+
+
+@dataclass(frozen=True, slots=True)
+class StateTotal:
+    state: str
+    count: int
+    ht: Decimal
+    vat: Decimal
+    ttc: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Journal:
+    """The period's entries summed two ways: the totals kept with each posting, and their entry lines."""
+
+    start: date
+    end: date
+    by_vat: tuple[VatTotal, ...]
+    by_account: tuple[AccountTotal, ...]
+    by_state: tuple[StateTotal, ...]
+    lines_ht: Decimal  # from the entry lines, by role and side
+    lines_vat: Decimal
+    lines_ttc: Decimal
+
+    @property
+    def count(self) -> int:
+        return sum(state.count for state in self.by_state)
+
+    @property
+    def total_debit(self) -> Decimal:
+        return sum((account.debit for account in self.by_account), ZERO)
+
+    @property
+    def total_credit(self) -> Decimal:
+        return sum((account.credit for account in self.by_account), ZERO)
+
+    @property
+    def postings_ht(self) -> Decimal:
+        return sum((state.ht for state in self.by_state), ZERO)
+
+    @property
+    def postings_vat(self) -> Decimal:
+        return sum((state.vat for state in self.by_state), ZERO)
+
+    @property
+    def postings_ttc(self) -> Decimal:
+        return sum((state.ttc for state in self.by_state), ZERO)
+
+    @property
+    def differences(self) -> dict[str, Decimal]:
+        """What does not balance, to the cent: debit - credit, and each total per posting - the same from lines."""
+        found = {"debit_credit": self.total_debit - self.total_credit, "ht": self.postings_ht - self.lines_ht,
+                 "vat": self.postings_vat - self.lines_vat, "ttc": self.postings_ttc - self.lines_ttc,
+                 "ht_vat_ttc": self.lines_ht + self.lines_vat - self.lines_ttc}
+        return {name: difference for name, difference in found.items() if difference != 0}
+
+    @property
+    def balanced(self) -> bool:
+        return not self.differences
+
+
+def _period(company: str, start: date, end: date) -> list[ColumnElement[bool]]:
+    return [postings.c.company == company, postings.c.entry_date >= start, postings.c.entry_date <= end]
+
+
+def journal(connection: Connection, company: str, start: date, end: date) -> Journal:
+    """The sales journal of the entries dated in [start, end]: totals per VAT code, per account and per state.
+
+    Two grouped reads (the period's range of the postings' date index, their lines by key); amounts are
+    summed here as Decimals from their exact text.
+    """
+    lines = connection.execute(
+        select(entry_lines.c.role, entry_lines.c.account, entry_lines.c.side, entry_lines.c.vat_code,
+               func.group_concat(entry_lines.c.amount))
+        .select_from(postings.join(entry_lines, entry_lines.c.posting_id == postings.c.id))
+        .where(*_period(company, start, end))
+        .group_by(entry_lines.c.role, entry_lines.c.account, entry_lines.c.side, entry_lines.c.vat_code))
+    accounts: dict[str, list[Decimal]] = {}
+    vat: dict[str, list[Decimal]] = {}
+    roles = {"customer": ZERO, "revenue": ZERO, "vat": ZERO}
+    for role, account, side, vat_code, amounts in lines:
+        total = _sum(amounts)
+        sums = accounts.setdefault(str(account), [ZERO, ZERO])
+        sums[0 if side == "debit" else 1] += total
+        value = signed(str(role), str(side), total)
+        if role in roles:
+            roles[str(role)] += value
+        if role in ("revenue", "vat"):
+            per_code = vat.setdefault(str(vat_code), [ZERO, ZERO])
+            per_code[0 if role == "revenue" else 1] += value
+    states = connection.execute(
+        select(postings.c.state, func.count(), func.group_concat(postings.c.total_ht),
+               func.group_concat(postings.c.total_vat), func.group_concat(postings.c.total_ttc))
+        .where(*_period(company, start, end)).group_by(postings.c.state))
+    by_state = {str(state): StateTotal(str(state), int(count), _sum(ht), _sum(tva), _sum(ttc))
+                for state, count, ht, tva, ttc in states}
+    ordered = [by_state.pop(state) for state in JOURNAL_STATES if state in by_state] + list(by_state.values())
+    return Journal(start, end, tuple(VatTotal(code, base, tax) for code, (base, tax) in sorted(vat.items())),
+                   tuple(AccountTotal(account, debit, credit) for account, (debit, credit) in sorted(accounts.items())),
+                   tuple(ordered), roles["revenue"], roles["vat"], roles["customer"])
+
+
+def _brouillard_query(company: str, start: date, end: date) -> Select[Any]:
+    """The period's entry lines in the brouillard's order: date, then validation order (the date index's own)."""
+    return (select(postings.c.id.label("posting_id"), postings.c.journal, postings.c.entry_number, postings.c.piece,
+                   postings.c.entry_date, postings.c.number, postings.c.kind, postings.c.state, entry_lines.c.line_no,
+                   entry_lines.c.role, entry_lines.c.account, entry_lines.c.tiers, entry_lines.c.label,
+                   entry_lines.c.side, entry_lines.c.amount, entry_lines.c.vat_code, entry_lines.c.due_date)
+            .select_from(postings.join(entry_lines, entry_lines.c.posting_id == postings.c.id))
+            .where(*_period(company, start, end))
+            .order_by(postings.c.entry_date, postings.c.id, entry_lines.c.line_no))
+
+
+def brouillard_entries(connection: Connection, company: str, start: date, end: date, *, limit: int = 200,
+                       offset: int = 0) -> tuple[list[Piece], int]:
+    """A page of the period's entries (date, then validation order), each with its lines, and how many there are."""
+    total = int(connection.execute(select(func.count()).select_from(postings).where(
+        *_period(company, start, end))).scalar_one())
+    ids = [int(posting_id) for (posting_id,) in connection.execute(
+        select(postings.c.id).where(*_period(company, start, end)).order_by(postings.c.entry_date, postings.c.id)
+        .limit(limit).offset(offset))]
+    pieces = []
+    for posting_id in ids:
+        found = piece(connection, company, posting_id)
+        if found is not None:
+            pieces.append(found)
+    return pieces, total
+
+
+def iter_brouillard_lines(connection: Connection, company: str, start: date, end: date) -> Iterator[dict[str, Any]]:
+    """Every entry line of the period with its entry's facts, streamed (the exports); the amount as a Decimal."""
+    result = connection.execution_options(stream_results=True, yield_per=2000).execute(
+        _brouillard_query(company, start, end))
+    for row in result.mappings():
+        line = dict(row)
+        line["amount"] = Decimal(line["amount"])
+        yield line

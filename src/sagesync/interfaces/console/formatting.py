@@ -65,14 +65,14 @@ STATUS_WORDS = {
     "blocking": N_("blocking"), "warning": N_("warning"), "info": N_("info"),
     "confirmed": N_("posted in Sage"), "delivered": N_("written to an import file"),
     "pending": N_("import file to write"),
-    "ignored": N_("ignored"), "ready": N_("ready"), "changed": N_("changed after posting"),
+    "ignored": N_("ignored"), "ready": N_("ready"), "changed": N_("changed after posting"), "draft": N_("draft"),
 }
 # The ledger's document states (``ledger.views.DOCUMENT_STATES``), in the console's words.
 STATE_WORDS = {
     "confirmed": N_("posted in Sage"), "delivered": N_("written to an import file, not imported yet"),
     "pending": N_("decided, import file not written yet"), "ready": N_("ready (checked, not posted yet)"),
     "blocked": N_("blocked"), "changed": N_("changed after posting"),
-    "ignored": N_("ignored (before the period start)"),
+    "ignored": N_("ignored (before the period start)"), "draft": N_("draft"),
 }
 
 # The kinds of findings (``core.findings.FindingCode``), for the findings page's filter; an unknown code is shown

@@ -11,11 +11,12 @@ import io
 from collections.abc import Iterator
 from datetime import date
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.responses import Response
 
 from sagesync.i18n import console_gettext
+from sagesync.interfaces.console.routes import money
 from sagesync.interfaces.console.state import console_state, load_profile, render
 from sagesync.ledger import views as ledger_views
 
@@ -76,18 +77,29 @@ def findings_csv(request: Request, name: str, severity: str = "", code: str = ""
 
 
 @router.get("/company/{name}/documents")
-def documents_page(request: Request, name: str, state: str = "", q: str = "", page: int = 1) -> Response:
+def documents_page(request: Request, name: str, state: str = "", q: str = "", client: str = "", kind: str = "",
+                   date_from: str = Query("", alias="from"), date_to: str = Query("", alias="to"),
+                   page: int = 1) -> Response:
+    """Every document, a page at a time (no cap: the pager goes through them all), with its client and amounts;
+    narrowed by state, period, client, kind and a text; the totals are those of every document kept."""
     console = console_state(request)
     profile = load_profile(request, name)
-    wanted = state if state in dict(ledger_views.DOCUMENT_STATES) else ""
+    filters = money.document_filters(state, q, client, kind, date_from, date_to)
     page = _page_number(page)
     with console.readers.connect(console.ledger_path(name)) as connection:
         counts = ledger_views.state_counts(connection, profile.sage_company)
-        rows, total = ledger_views.documents(connection, profile.sage_company, state=wanted, text=q.strip(),
-                                             limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, counts=counts)
+        rows, total = ledger_views.filtered_documents(connection, profile.sage_company, filters, limit=PAGE_SIZE,
+                                                      offset=(page - 1) * PAGE_SIZE, counts=counts)
+        names = ledger_views.client_names(connection, profile.sage_company, (row["tiers"] or "" for row in rows))
+        totals = ledger_views.document_totals(connection, profile.sage_company, filters)
+    query = money.filters_query(filters)
     return render(request, "documents.html", {
         "profile": profile, "name": name, "section": "documents", "rows": rows, "total": total, "counts": counts,
-        "states": ledger_views.DOCUMENT_STATES, "filters": {"state": wanted, "q": q}, "page": page,
+        "states": ledger_views.DOCUMENT_STATES, "page": page, "names": names, "totals": totals,
+        "filters": {"state": filters.state, "q": q, "client": client, "kind": filters.kind,
+                    "from": filters.date_from.isoformat() if filters.date_from else "",
+                    "to": filters.date_to.isoformat() if filters.date_to else ""},
+        "query": query, "and_query": f"{query}&" if query else "",
         "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)})
 
 
