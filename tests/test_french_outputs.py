@@ -6,16 +6,28 @@ matters to a script or a support engineer, in English too.
 
 from __future__ import annotations
 
+import copy
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from sagesync import i18n
 from sagesync.core.findings import FindingCode
 from sagesync.core.labels import FINDING_LABELS, finding_label, status_label
+from sagesync.errors import ConfigurationError
 from sagesync.interfaces.cli.render import headline
+from sagesync.ledger.delivery import DeliveryDesk, LedgerMismatchError
+from sagesync.ledger.store import Ledger
+from sagesync.profiles.check import PlatformAnswer, check_profile
+from sagesync.profiles.defaults import default_mapping
+from sagesync.profiles.model import Profile
+from sagesync.sage.company import init_company
+from sagesync.sage.embedded_port import EmbeddedCompany
 from sagesync.steps.events import RunReport, Step
+from tests.builders import company
+from tests.profiles.conftest import acme_table
 
 
 @pytest.fixture
@@ -60,3 +72,57 @@ def test_the_headline_in_english(french: None) -> None:
     assert lines == ["[green]207 entries posted[/], [red]5 documents to fix[/]",
                      "207 statuses kept in sagesync (write-back to the platform turned off)"]
     assert checked == ["1 invoice ready to post"]
+
+
+def test_a_ledger_of_another_company_is_refused_in_french(french: None, tmp_path: Path) -> None:
+    init_company(tmp_path / "company.sqlite", "ACME").dispose()
+    port = EmbeddedCompany(tmp_path / "company.sqlite", default_mapping())
+    ledger = Ledger(tmp_path / "ledger.sqlite")
+    try:
+        DeliveryDesk(ledger, port, "ACME", analytic_plan="PROJET", company_key="embedded:other",
+                     company_label="AUTRE SOCIETE").verify()
+        mine = DeliveryDesk(ledger, port, "ACME", analytic_plan="PROJET", company_key="embedded:acme",
+                            company_label="ACME")
+        with pytest.raises(LedgerMismatchError) as caught:
+            mine.verify()
+        assert str(caught.value).startswith(f"le registre {ledger.path} est celui d'une autre société (AUTRE SOCIETE), "
+                                            "pas de ACME : rien n'a été écrit.")
+        assert "`sagesync ledger rebuild`" in str(caught.value)  # a command is never translated
+        with i18n.language("en"), pytest.raises(LedgerMismatchError, match="is the book of another company"):
+            mine.verify()
+    finally:
+        ledger.dispose()
+
+
+def test_a_profile_validation_error_is_french(french: None) -> None:
+    table = copy.deepcopy(acme_table())
+    table["accounts"]["collective"] = "512000"
+    table["sales_journal"] = "vente journal"
+    with pytest.raises(ConfigurationError) as caught:
+        Profile.from_table("acme", table)
+    message = str(caught.value)
+    assert message.startswith("le profil 'acme' a 2 problèmes (corrigez profiles.toml ou lancez "
+                              "`sagesync profile edit acme`) :")
+    # the setting's name stays as it is, what is wrong and what is expected are French
+    assert ("profiles.acme.accounts.collective: '512000' n'est pas un compte client (attendu : un compte collectif "
+            "clients de la classe 41, par exemple 411000)") in message
+    assert "profiles.acme.sales_journal: 'VENTE JOURNAL' n'est pas un code journal" in message
+    table = copy.deepcopy(acme_table())
+    table["vat"][0]["rate"] = 5.5
+    with pytest.raises(ConfigurationError, match="le profil 'acme' a 1 problème "):
+        Profile.from_table("acme", table)
+
+
+def test_profile_check_lines_are_french(french: None) -> None:
+    profile = Profile.from_table("acme", acme_table())
+    answer = PlatformAnswer("compta@acme.fr", ())
+    lines = check_profile(profile, company_reference=company, platform_probe=lambda: answer)
+    assert [line.what for line in lines][:5] == [
+        "société Sage ACME ARCHITECTES", "journal des ventes VTE", "plan analytique PROJET", "comptes (9)",
+        "codes taxe de TVA sur les encaissements (5)"]
+    assert lines[1].detail == "existe et est un journal des ventes"
+    organization = lines[-1]
+    assert (organization.what, organization.ok) == ("organisation sur la plateforme", False)
+    assert organization.detail == ("12 n'est pas une organisation de compta@acme.fr ; l'identifiant ne voit aucune "
+                                   "organisation")
+    assert organization.fix == "Corrigez-la : `sagesync profile edit acme --organization-id ID`."
