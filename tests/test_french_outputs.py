@@ -126,3 +126,24 @@ def test_profile_check_lines_are_french(french: None) -> None:
     assert organization.detail == ("12 n'est pas une organisation de compta@acme.fr ; l'identifiant ne voit aucune "
                                    "organisation")
     assert organization.fix == "Corrigez-la : `sagesync profile edit acme --organization-id ID`."
+
+
+def test_the_fec_checkers_report_is_french(french: None, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from sagesync.interfaces.cli.app import app
+    from tests.fec.test_fec_check import fec, setter
+
+    path = fec(tmp_path, setter(3, "Credit", "900,00"))  # VTE000001 and the file no longer balance
+    result = CliRunner().invoke(app, ["export", "fec", "--check", str(path)])
+    assert result.exit_code == 1, result.output
+    assert result.output.splitlines() == [
+        f"{path} : encodage iso-8859-15, séparateur tabulation, 5 lignes, 2 écritures, débit 1291,37, crédit 1191,37.",
+        "ligne 2 EcritureNum : l'écriture VTE000001 du journal VTE (lignes 2 à 4) n'est pas équilibrée : "
+        "débit 1200,00, crédit 1100,00 [entry_unbalanced]",
+        "fichier : le fichier n'est pas équilibré : débit 1291,37, crédit 1191,37 [file_unbalanced]",
+        "2 problèmes.",
+    ]
+    english = CliRunner().invoke(app, ["--lang", "en", "export", "fec", "--check", str(path)])
+    assert english.output.splitlines()[-1] == "2 problems."
+    assert "entry VTE000001 of journal VTE (lines 2-4) does not balance" in english.output
