@@ -126,6 +126,11 @@ def test_profile_check_lines_are_french(french: None) -> None:
     assert organization.detail == ("12 n'est pas une organisation de compta@acme.fr ; l'identifiant ne voit aucune "
                                    "organisation")
     assert organization.fix == "Corrigez-la : `sagesync profile edit acme --organization-id ID`."
+    from sagesync.interfaces.cli.profile_commands import _render
+
+    assert _render(organization).splitlines() == [
+        "[!!] organisation sur la plateforme : 12 n'est pas une organisation de compta@acme.fr ; l'identifiant ne voit "
+        "aucune organisation", "     à faire : Corrigez-la : `sagesync profile edit acme --organization-id ID`."]
 
 
 def test_the_fec_checkers_report_is_french(french: None, tmp_path: Path) -> None:
