@@ -63,6 +63,8 @@ def test_the_headline_says_what_the_run_did_in_french(french: None) -> None:
     assert sent[1] == "207 statuts envoyés à la plateforme, [red]1 non envoyé (nouvel essai au prochain traitement)[/]"
     one = headline([RunReport(Step.INVOICES, "ACME", counts=Counter(posted=1))])
     assert one == ["[green]1 écriture comptabilisée[/]"]  # singular, and no red when nothing blocks
+    again = headline([RunReport(Step.INVOICES, "ACME", counts=Counter(already_posted=207))])
+    assert again == ["aucune nouvelle écriture comptabilisée (207 déjà en comptabilité)"]
 
 
 def test_the_headline_in_english(french: None) -> None:

@@ -112,7 +112,11 @@ def headline(reports: Sequence[RunReport]) -> list[str]:
     ready = sum(report.counts.get("ready", 0) for report in counted if report.step == Step.CHECK)
     to_fix = sum(report.blocked for report in counted)
     parts: list[str] = []
-    if Step.INVOICES in steps:
+    already = sum(report.counts.get("already_posted", 0) for report in counted if report.step == Step.INVOICES)
+    if Step.INVOICES in steps and not posted and already:
+        parts.append(ngettext("no new entry posted ({count} already in the books)",
+                              "no new entry posted ({count} already in the books)", already).format(count=already))
+    elif Step.INVOICES in steps:
         text = ngettext("{count} entry posted", "{count} entries posted", posted).format(count=posted)
         parts.append(f"[green]{text}[/]" if posted else text)
     elif Step.CHECK in steps:
