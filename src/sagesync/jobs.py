@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
 from sagesync.fec.writer import FecEntrySource, FecOptions
+from sagesync.i18n import _, ngettext
 from sagesync.ledger.delivery import DeliveryDesk
 from sagesync.ledger.lock import CompanyLock
 from sagesync.ledger.rebuild import RebuildResult
@@ -55,8 +56,8 @@ def writeback_action(profile: Profile, source: Source) -> WritebackAction:
     from sagesync.sources.ooti.writeback import PatchFieldWriteback
 
     if not isinstance(source, OotiClient):
-        raise ConfigurationError(f"profiles.{profile.name}.writeback.mode is patch_field but the source "
-                                 "is not the platform: set it to off")
+        raise ConfigurationError(_("{setting} is patch_field but the source is not the platform: set it to "
+                                   "off").format(setting=f"profiles.{profile.name}.writeback.mode"))
     action: WritebackAction = PatchFieldWriteback(source, profile.writeback.field)
     return action
 
@@ -75,8 +76,8 @@ def embedded_port(profile: Profile, paths: ProfilePaths, base: Path | None) -> S
 
     company_path = profile.embedded_company_path(base)
     if company_path is None:
-        raise ConfigurationError(f"profiles.{profile.name}.sage_target is embedded but sage_location is not an "
-                                 "embedded company: set sage_target = \"file\"")
+        raise ConfigurationError(_("{setting} is embedded but sage_location is not an embedded company: set "
+                                   "sage_target = \"file\"").format(setting=f"profiles.{profile.name}.sage_target"))
     return EmbeddedCompany(company_path, profile.mapping())
 
 
@@ -161,9 +162,10 @@ def company_reference_for(profile: Profile, base: Path | None = None) -> Company
     if path is None and profile.location_kind is LocationKind.MAE_FILE:
         if not profile.sage_export:
             raise ConfigurationError(
-                f"profiles.{profile.name}.sage_export is empty: a .mae company cannot be read from here, so "
-                "sagesync reads a Sage export of its settings instead (in Sage: Fichier > Exporter > Format "
-                "Sage, with the chart of accounts, tax codes, journals, analytic plans, tiers and sections)")
+                _("{setting} is empty: a .mae company cannot be read from here, so sagesync reads a Sage export of "
+                  "its settings instead (in Sage: Fichier > Exporter > Format Sage, with the chart of accounts, tax "
+                  "codes, journals, analytic plans, tiers and sections)").format(
+                    setting=f"profiles.{profile.name}.sage_export"))
         from sagesync.sage.export_reader import read_export_reference
 
         return read_export_reference(Path(profile.sage_export), journal=profile.sales_journal,
@@ -173,8 +175,9 @@ def company_reference_for(profile: Profile, base: Path | None = None) -> Company
         with engine.connect() as connection:
             return read_company_reference(connection, journal=profile.sales_journal, plan=profile.analytic_plan)
     except OperationalError as error:
-        raise SageUnreachableError(f"Sage company {profile.sage_company} cannot be read at "
-                                   f"{path or 'its SQL Server'}: {type(error.orig).__name__}") from None
+        raise SageUnreachableError(_("Sage company {company} cannot be read at {place}: {error}").format(
+            company=profile.sage_company, place=path or _("its SQL Server"),
+            error=type(error.orig).__name__)) from None
     finally:
         engine.dispose()
 
@@ -191,8 +194,9 @@ def fec_source_for(profile_name: str, source: str) -> FecEntrySource:
 
         path = profile.embedded_company_path()
         if path is None:
-            raise ConfigurationError("--source company exports the embedded company only; "
-                                     f"profile {profile_name} points at {profile.sage_location}")
+            raise ConfigurationError(_("--source company exports the embedded company only; profile {profile} "
+                                       "points at {location}").format(profile=profile_name,
+                                                                      location=profile.sage_location))
         return CompanyFecSource(open_company(str(path)), siren=profile.siren or "")
     ledger = Ledger(profile_paths(profile.name).ledger)
     return LedgerFecSource(ledger, profile.sage_company, company_reference_for(profile), profile.siren or "")
@@ -204,8 +208,8 @@ def export_fec(profile: Profile, start: date, end: date, *, output: Path | None 
     from sagesync.fec.export import export_fec_file
 
     if not profile.siren:
-        raise ConfigurationError(f"profiles.{profile.name}.siren is empty: the FEC file is named after the "
-                                 "company's SIREN (9 digits)")
+        raise ConfigurationError(_("{setting} is empty: the FEC file is named after the company's SIREN (9 "
+                                   "digits)").format(setting=f"profiles.{profile.name}.siren"))
     folder = output or profile_paths(profile.name).folder / "exports"
     folder.mkdir(parents=True, exist_ok=True)
     source = fec_source_for(profile.name, "ledger")
@@ -240,10 +244,12 @@ def _sample_document(source: Source) -> tuple[bool, str] | None:
         return None
     if isinstance(first, Rejected):
         return False, f"{first.label}: " + "; ".join(f"{finding.field} {finding.message}" for finding in first.findings)
-    return True, (f"{first.display_name} of {first.issue_date:%d/%m/%Y}: HT {first.total_excl_vat}, "
-                  f"TVA {first.total_vat}, TTC {first.total_incl_vat} {first.currency}"
-                  + (f", {len(first.lines)} line(s)" if first.lines else "")
-                  + (f", changed {first.updated_at:%d/%m/%Y %H:%M}" if first.updated_at else ""))
+    return True, (_("{document} of {date}: HT {net}, TVA {vat}, TTC {gross} {currency}").format(
+        document=first.display_name, date=f"{first.issue_date:%d/%m/%Y}", net=first.total_excl_vat,
+        vat=first.total_vat, gross=first.total_incl_vat, currency=first.currency)
+        + (", " + ngettext("{count} line", "{count} lines", len(first.lines)).format(count=len(first.lines))
+           if first.lines else "")
+        + (", " + _("changed {when}").format(when=f"{first.updated_at:%d/%m/%Y %H:%M}") if first.updated_at else ""))
 
 
 def check_connections(profile: Profile) -> list[CheckLine]:
@@ -269,15 +275,16 @@ def confirm_written(profile: Profile) -> tuple[int, int]:
     """`sage confirm`: mark delivered pieces Sage now holds as confirmed; returns (confirmed, still waiting)."""
     path = profile.embedded_company_path()
     if path is None and profile.location_kind is not LocationKind.SQL_SERVER:
-        raise ConfigurationError(f"profiles.{profile.name}: confirming needs read access to the company's SQL "
-                                 "database (sage_location = mssql+pyodbc://...); without it, check the import in Sage")
+        raise ConfigurationError(_("{setting}: confirming needs read access to the company's SQL database "
+                                   "(sage_location = mssql+pyodbc://...); without it, check the import in "
+                                   "Sage").format(setting=f"profiles.{profile.name}"))
     paths = profile_paths(profile.name).create()
     with company_lock(profile, "confirm"), _desk(profile, paths) as desk:
         try:
             answer = desk.confirm()
         except OperationalError as error:
-            raise SageUnreachableError(f"Sage company {profile.sage_company} cannot be read: "
-                                       f"{type(error.orig).__name__}") from None
+            raise SageUnreachableError(_("Sage company {company} cannot be read: {error}").format(
+                company=profile.sage_company, error=type(error.orig).__name__)) from None
         return answer if answer is not None else (0, 0)
 
 
@@ -301,8 +308,8 @@ def reissue_file(profile: Profile, run_id: int) -> Path:
     Sage is left out, so re-importing the file cannot post it twice.
     """
     if profile.target != "file":
-        raise ConfigurationError(f"profiles.{profile.name} posts into the embedded company: "
-                                 "there is no import file to re-issue")
+        raise ConfigurationError(_("{setting} posts into the embedded company: there is no import file to "
+                                   "re-issue").format(setting=f"profiles.{profile.name}"))
     paths = profile_paths(profile.name).create()
     with company_lock(profile, "reissue"), _desk(profile, paths) as desk:
         return Path(desk.redeliver(run_id).outputs["import file"])

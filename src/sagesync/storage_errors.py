@@ -33,6 +33,7 @@ from pathlib import Path
 from sqlalchemy.exc import DBAPIError
 
 from sagesync.errors import ConfigurationError, SagesyncError, UnreachableError
+from sagesync.i18n import N_, _
 
 __all__ = [
     "LEDGER_HINT",
@@ -49,10 +50,22 @@ Location = Path | str
 
 def ledger_hint(profile: str = "NAME") -> str:
     """What to do about a damaged ledger, for the ledger's own ``guard_storage(..., hint=...)`` calls."""
-    return f"then `sagesync ledger rebuild --profile {profile}` reconstructs it from the company"
+    return _("then `{command}` reconstructs it from the company").format(
+        command=f"sagesync ledger rebuild --profile {profile}")
 
 
-LEDGER_HINT = ledger_hint()
+LEDGER_HINT = "then `sagesync ledger rebuild --profile NAME` reconstructs it from the company"  # English; see below
+
+# What callers call a file ("ledger") -> how a sentence names it: "the ledger", « le registre ».
+SUBJECTS = {
+    "ledger": N_("the ledger"), "demo ledger": N_("the demo ledger"), "profiles file": N_("the profiles file"),
+    "Sage company": N_("the Sage company"), "new Sage company": N_("the new Sage company"),
+    "demo Sage company": N_("the demo Sage company"), "Sage file": N_("the Sage file"),
+    "data folder": N_("the data folder"), "database file": N_("the database file"), "file": N_("the file"),
+    "check report (CSV)": N_("the check report (CSV)"), "check report (HTML)": N_("the check report (HTML)"),
+    "FEC file": N_("the FEC file"), "FEC file to check": N_("the FEC file to check"),
+    "FEC description file": N_("the FEC description file"),
+}
 
 _NOT_A_DATABASE = ("file is not a database", "file is encrypted or is not a database", "not a database",
                    "database disk image is malformed", "malformed database schema")
@@ -71,11 +84,18 @@ _READ_ONLY_ERRNOS = frozenset((errno.EACCES, errno.EPERM, errno.EROFS))
 
 def _describe(what: str, location: Location | None) -> str:
     """"the ledger /data/acme/ledger.sqlite" (or "the ledger" when the place is unknown)."""
-    noun = f"the {what}" if what and not what.startswith(("the ", "a ", "an ")) else what or "a file"
+    if what in SUBJECTS:
+        noun = _(SUBJECTS[what])
+    elif what and not what.startswith(("the ", "a ", "an ")):
+        noun = _("the {what}").format(what=what)
+    else:
+        noun = what or _("a file")
     return f"{noun} {location}" if location is not None and str(location) else noun
 
 
 def _with_hint(message: str, hint: str) -> str:
+    if hint == LEDGER_HINT:
+        hint = ledger_hint()  # translated now, not when the module was imported
     return f"{message}; {hint}" if hint else message
 
 
@@ -86,22 +106,23 @@ def _os_error(error: OSError, location: Location | None, what: str, hint: str) -
     if isinstance(error, NotADirectoryError | FileExistsError):
         culprit = _file_in_the_way(Path(culprit)) if culprit is not None else culprit
         return ConfigurationError(
-            f"cannot use {subject}: {culprit} is a file where a folder is expected. "
-            "Move that file away, or point sagesync elsewhere (SAGESYNC_DATA_DIR / SAGESYNC_CONFIG_DIR, "
-            "or the path in the profile)")
+            _("cannot use {subject}: {culprit} is a file where a folder is expected. Move that file away, or point "
+              "sagesync elsewhere (SAGESYNC_DATA_DIR / SAGESYNC_CONFIG_DIR, or the path in the profile)").format(
+                subject=subject, culprit=culprit))
     if isinstance(error, IsADirectoryError):
-        return ConfigurationError(f"{subject}: {culprit} is a folder, a file is expected: give the path of the file "
-                                  "itself, or move the folder away")
+        return ConfigurationError(_("{subject}: {culprit} is a folder, a file is expected: give the path of the file "
+                                    "itself, or move the folder away").format(subject=subject, culprit=culprit))
     if isinstance(error, FileNotFoundError):
-        return ConfigurationError(_with_hint(f"{subject}: {culprit} does not exist: check the path "
-                                             "(profile, command line or SAGESYNC_DATA_DIR / SAGESYNC_CONFIG_DIR)",
-                                             hint))
+        return ConfigurationError(_with_hint(_(
+            "{subject}: {culprit} does not exist: check the path (profile, command line or SAGESYNC_DATA_DIR / "
+            "SAGESYNC_CONFIG_DIR)").format(subject=subject, culprit=culprit), hint))
     if error.errno in _FULL_ERRNOS:
         return _disk_full(subject)
     if isinstance(error, PermissionError) or error.errno in _READ_ONLY_ERRNOS:
         return _read_only(subject, culprit)
-    return ConfigurationError(f"cannot read or write {subject} ({reason}): check that the disk or network share is "
-                              "available and the file not damaged, then run again")
+    return ConfigurationError(_("cannot read or write {subject} ({reason}): check that the disk or network share is "
+                                "available and the file not damaged, then run again").format(
+        subject=subject, reason=reason))
 
 
 def _file_in_the_way(path: Path) -> Path:
@@ -116,15 +137,16 @@ def _file_in_the_way(path: Path) -> Path:
 
 
 def _disk_full(subject: str) -> ConfigurationError:
-    return ConfigurationError(f"the disk is full: cannot write {subject}. Free some space on that disk "
-                              "(or move sagesync's data folder with SAGESYNC_DATA_DIR), then run again: "
-                              "nothing was half-written")
+    return ConfigurationError(_("the disk is full: cannot write {subject}. Free some space on that disk (or move "
+                                "sagesync's data folder with SAGESYNC_DATA_DIR), then run again: nothing was "
+                                "half-written").format(subject=subject))
 
 
 def _read_only(subject: str, culprit: Location | None) -> ConfigurationError:
     return ConfigurationError(
-        f"cannot write {subject}: {culprit} is read-only or not yours (permission denied). Give this user write "
-        "access to the folder, or point sagesync at a folder it may write (SAGESYNC_DATA_DIR / SAGESYNC_CONFIG_DIR)")
+        _("cannot write {subject}: {culprit} is read-only or not yours (permission denied). Give this user write "
+          "access to the folder, or point sagesync at a folder it may write (SAGESYNC_DATA_DIR / "
+          "SAGESYNC_CONFIG_DIR)").format(subject=subject, culprit=culprit))
 
 
 def _database_message(error: BaseException) -> str:
@@ -138,31 +160,33 @@ def _database_error(error: BaseException, location: Location | None, what: str, 
     subject = _describe(what, location)
     if any(text in message for text in _NOT_A_DATABASE):
         return ConfigurationError(_with_hint(
-            f"{subject} is not a SQLite database (damaged, or another kind of file): restore it from a backup "
-            "or move it away", hint))
+            _("{subject} is not a SQLite database (damaged, or another kind of file): restore it from a backup or "
+              "move it away").format(subject=subject), hint))
     if any(text in message for text in _FOREIGN):
         expected = f" ({', '.join(sorted(tables)[:6])}...)" if tables else ""
-        return ConfigurationError(_with_hint(
-            f"{subject} is a SQLite database without sagesync's tables{expected}: it belongs to another "
-            f"application or another version ({message}). Point the profile at the right file, or move this one "
-            "away", hint))
+        return ConfigurationError(_with_hint(_(
+            "{subject} is a SQLite database without sagesync's tables{expected}: it belongs to another application "
+            "or another version ({message}). Point the profile at the right file, or move this one away").format(
+            subject=subject, expected=expected, message=message), hint))
     if any(text in message for text in _FULL):
         return _disk_full(subject)
     if any(text in message for text in _READ_ONLY):
         return _read_only(subject, location)
     if any(text in message for text in _BUSY):
-        return UnreachableError(f"{subject} is busy: another program holds it (Sage, a backup, another sagesync). "
-                                "Wait for it to finish, then run again")
+        return UnreachableError(_("{subject} is busy: another program holds it (Sage, a backup, another sagesync). "
+                                  "Wait for it to finish, then run again").format(subject=subject))
     if any(text in message for text in _CANNOT_OPEN):
-        return ConfigurationError(f"cannot open {subject}: its folder must exist and this user must be able to "
-                                  "read and write it (check the path and the folder's permissions)")
+        return ConfigurationError(_("cannot open {subject}: its folder must exist and this user must be able to "
+                                    "read and write it (check the path and the folder's permissions)").format(
+            subject=subject))
     if any(text in message for text in _IO):
-        return ConfigurationError(f"the disk failed while reading or writing {subject} (I/O error): check the disk "
-                                  "or network share, then run again")
+        return ConfigurationError(_("the disk failed while reading or writing {subject} (I/O error): check the disk "
+                                    "or network share, then run again").format(subject=subject))
     if isinstance(error, DBAPIError) and not isinstance(error.orig, sqlite3.Error) and (
             error.connection_invalidated or type(error).__name__ in ("OperationalError", "InterfaceError")):
-        return UnreachableError(f"cannot reach {subject}: {type(error.orig).__name__}. Check that the database "
-                                "server answers from this machine and the login is right, then run again")
+        return UnreachableError(_("cannot reach {subject}: {error}. Check that the database server answers from this "
+                                  "machine and the login is right, then run again").format(
+            subject=subject, error=type(error.orig).__name__))
     return None
 
 
@@ -218,19 +242,20 @@ def probe_sqlite(path: Path, what: str, *, tables: Collection[str] = (), hint: s
     """
     try:
         if not path.exists():
-            return ConfigurationError(f"{_describe(what, path)} does not exist: check the path")
+            return ConfigurationError(_("{subject} does not exist: check the path").format(
+                subject=_describe(what, path)))
         if path.is_dir():
             return storage_error(IsADirectoryError(errno.EISDIR, "Is a directory", str(path)), path, what)
         with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as connection:
             present = {str(row[0]) for row in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except (OSError, sqlite3.Error) as error:
         return storage_error(error, path, what, hint=hint, tables=tables) or ConfigurationError(
-            f"{_describe(what, path)} cannot be read as a SQLite database ({error}): restore it from a backup or "
-            "move it away")
+            _("{subject} cannot be read as a SQLite database ({error}): restore it from a backup or move it "
+              "away").format(subject=_describe(what, path), error=error))
     missing = [table for table in tables if table not in present]
     if missing:
         return ConfigurationError(_with_hint(
-            f"{_describe(what, path)} is a SQLite database without sagesync's tables ({', '.join(missing[:6])} "
-            "missing): it belongs to another application or another version. Point the profile at the right "
-            "file, or move this one away", hint))
+            _("{subject} is a SQLite database without sagesync's tables ({tables} missing): it belongs to another "
+              "application or another version. Point the profile at the right file, or move this one away").format(
+                subject=_describe(what, path), tables=", ".join(missing[:6])), hint))
     return None

@@ -42,6 +42,7 @@ from sagesync.fec.fields import (
 )
 from sagesync.fec.numbering import JournalNumbering
 from sagesync.fec.writer import fec_amount
+from sagesync.i18n import _
 from sagesync.storage_errors import guard_storage
 
 __all__ = ["FecProblem", "FecReport", "ProblemCode", "check_fec", "inspect_fec"]
@@ -60,9 +61,9 @@ class FecProblem:
     message: str
 
     def __str__(self) -> str:
-        where = f"line {self.line}" if self.line else "file"
+        where = _("line {line}").format(line=self.line) if self.line else _("file")
         column = f" {self.column}" if self.column else ""
-        return f"{where}{column}: {self.message} [{self.code}]"
+        return _("{where}: {message} [{code}]").format(where=where + column, message=self.message, code=self.code)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +100,7 @@ def inspect_fec_stream(raw: BinaryIO) -> FecReport:
     if header.startswith(UTF8_BOM):
         encoding, header = UTF_8_BOM, header[len(UTF8_BOM) :]
     if not header.strip():
-        report(1, "", ProblemCode.FILE_EMPTY, "the first line is empty: it must hold the 18 column names")
+        report(1, "", ProblemCode.FILE_EMPTY, _("the first line is empty: it must hold the 18 column names"))
         return FecReport(encoding if header else "", "", 0, 0, ZERO, ZERO, problems)
     encoding, header_text = decode_line(header, encoding, 1, report)
     columns = read_header(header_text, report)
@@ -161,7 +162,7 @@ class _LineChecker:
 
     def check(self, line: int, text: str) -> None:
         if not text.strip():
-            self.report(line, "", ProblemCode.EMPTY_LINE, "empty line: remove it")
+            self.report(line, "", ProblemCode.EMPTY_LINE, _("empty line: remove it"))
             return
         self.data_lines += 1
         fields = self._fields(line, text)
@@ -172,10 +173,12 @@ class _LineChecker:
 
         for name in REQUIRED:
             if value(name) == "":
-                self.report(line, name, ProblemCode.REQUIRED_EMPTY, f"{name} is empty: it is mandatory")
+                self.report(line, name, ProblemCode.REQUIRED_EMPTY, _("{column} is empty: it is mandatory").format(
+                    column=name))
         for name in LABELS:
             if value(name) == "":
-                self.report(line, name, ProblemCode.LABEL_EMPTY, f"{name} is empty: every label must be filled")
+                self.report(line, name, ProblemCode.LABEL_EMPTY,
+                            _("{column} is empty: every label must be filled").format(column=name))
         dates = {name: self._date(line, name, value(name)) for name in DATES}
         sides = self._sides(line, value)
         account = value("CompteNum")
@@ -184,7 +187,7 @@ class _LineChecker:
                 line,
                 "CompteNum",
                 ProblemCode.ACCOUNT_NUMBER,
-                f"account '{account}' does not start with 3 digits (Plan comptable général)",
+                _("account '{account}' does not start with 3 digits (Plan comptable général)").format(account=account),
             )
         self._pair(line, value, "CompAuxNum", "CompAuxLib", ProblemCode.AUXILIARY_PAIR)
         self._pair(line, value, "Montantdevise", "Idevise", ProblemCode.CURRENCY_PAIR)
@@ -194,7 +197,8 @@ class _LineChecker:
                 line,
                 "ValidDate",
                 ProblemCode.VALID_BEFORE_ENTRY_DATE,
-                f"validated on {value('ValidDate')}, before its entry date {value('EcritureDate')}",
+                _("validated on {valid_date}, before its entry date {entry_date}").format(
+                    valid_date=value("ValidDate"), entry_date=value("EcritureDate")),
             )
         if sides is None:
             self.totals_complete = False
@@ -212,15 +216,17 @@ class _LineChecker:
             return fields
         other = "|" if separator == "\t" else "\t"
         if len(text.split(other)) == count:
-            names = {"\t": "tabs", "|": "'|'"}
+            names = {"\t": _("tabs"), "|": "'|'"}
             self.report(
                 line,
                 "",
                 ProblemCode.SEPARATOR_INCONSISTENT,
-                f"this line is separated by {names[other]} while the header uses {names[separator]}",
+                _("this line is separated by {found} while the header uses {expected}").format(
+                    found=names[other], expected=names[separator]),
             )
             return text.split(other)
-        self.report(line, "", ProblemCode.FIELD_COUNT, f"{len(fields)} fields where the header has {count}")
+        self.report(line, "", ProblemCode.FIELD_COUNT, _("{count} fields where the header has {expected}").format(
+            count=len(fields), expected=count))
         # The line's amounts are unknown: the balances it belongs to can no longer be judged.
         self.totals_complete = False
         self.next_entry_complete = False
@@ -236,7 +242,8 @@ class _LineChecker:
         if day is None:
             self.report(line, name, ProblemCode.DATE_INVALID, why)
         elif not 1900 <= day.year <= 2099:
-            self.report(line, name, ProblemCode.DATE_OUT_OF_RANGE, f"year {day.year} is outside 1900-2099")
+            self.report(line, name, ProblemCode.DATE_OUT_OF_RANGE, _("year {year} is outside 1900-2099").format(
+                year=day.year))
         return day
 
     def _amount(self, line: int, name: str, text: str | None) -> Decimal | None:
@@ -260,22 +267,24 @@ class _LineChecker:
                 line,
                 "Credit",
                 ProblemCode.DEBIT_AND_CREDIT,
-                "both Debit and Credit are filled: one amount per line, the other 0,00",
+                _("both Debit and Credit are filled: one amount per line, the other 0,00"),
             )
         elif not debit and not credit:
-            self.report(line, "Debit", ProblemCode.ZERO_AMOUNT, "Debit and Credit are both zero: a line says an amount")
+            self.report(line, "Debit", ProblemCode.ZERO_AMOUNT,
+                        _("Debit and Credit are both zero: a line says an amount"))
         return debit, credit
 
     def _montant_sens(self, line: int, value: ValueOf) -> tuple[Decimal, Decimal] | None:
         amount = self._amount(line, "Montant", value("Montant"))
         sens = (value("Sens") or "").upper()
         if sens and sens not in ("D", "C", "+1", "-1", "1"):
-            self.report(line, "Sens", ProblemCode.SENS_INVALID, f"Sens '{sens}' is not D, C, +1 or -1")
+            self.report(line, "Sens", ProblemCode.SENS_INVALID, _("Sens '{sens}' is not D, C, +1 or -1").format(
+                sens=sens))
             return None
         if amount is None or not sens:
             return None
         if not amount:
-            self.report(line, "Montant", ProblemCode.ZERO_AMOUNT, "Montant is zero: a line says an amount")
+            self.report(line, "Montant", ProblemCode.ZERO_AMOUNT, _("Montant is zero: a line says an amount"))
         return (amount, ZERO) if sens in ("D", "+1", "1") else (ZERO, amount)
 
     def _pair(self, line: int, value: ValueOf, first: str, second: str, code: ProblemCode) -> None:
@@ -283,7 +292,8 @@ class _LineChecker:
         if first_value is None or second_value is None or bool(first_value) == bool(second_value):
             return
         filled, empty = (first, second) if first_value else (second, first)
-        self.report(line, empty, code, f"{filled} is filled but {empty} is empty: they go in pairs")
+        self.report(line, empty, code, _("{filled} is filled but {empty} is empty: they go in pairs").format(
+            filled=filled, empty=empty))
 
     def _track(
         self,
@@ -315,16 +325,18 @@ class _LineChecker:
     def _close(self, journal_code: str, entry: _OpenEntry) -> None:
         if entry.complete and entry.debit != entry.credit:
             lines = (
-                f"line {entry.first_line}"
+                _("line {line}").format(line=entry.first_line)
                 if entry.first_line == entry.last_line
-                else (f"lines {entry.first_line}-{entry.last_line}")
+                else _("lines {first}-{last}").format(first=entry.first_line, last=entry.last_line)
             )
             self.report(
                 entry.first_line,
                 "EcritureNum",
                 ProblemCode.ENTRY_UNBALANCED,
-                f"entry {entry.number} of journal {journal_code} ({lines}) does not balance: debit "
-                f"{fec_amount(entry.debit)}, credit {fec_amount(entry.credit)}",
+                _("entry {entry} of journal {journal} ({lines}) does not balance: debit {debit}, credit "
+                  "{credit}").format(
+                    entry=entry.number, journal=journal_code, lines=lines, debit=fec_amount(entry.debit),
+                    credit=fec_amount(entry.credit)),
             )
 
     def finish(self) -> None:
@@ -336,6 +348,6 @@ class _LineChecker:
                 0,
                 "",
                 ProblemCode.FILE_UNBALANCED,
-                f"the file does not balance: debit {fec_amount(self.total_debit)}, credit "
-                f"{fec_amount(self.total_credit)}",
+                _("the file does not balance: debit {debit}, credit {credit}").format(
+                    debit=fec_amount(self.total_debit), credit=fec_amount(self.total_credit)),
             )

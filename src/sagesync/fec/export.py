@@ -17,6 +17,7 @@ from sagesync.core.siren import EXAMPLE_SIREN
 from sagesync.errors import ConfigurationError
 from sagesync.fec.check import FecReport, inspect_fec
 from sagesync.fec.writer import FEC_COLUMNS, FecEntrySource, FecOptions, FecSummary, fec_file_name, write_fec
+from sagesync.i18n import _
 from sagesync.storage_errors import guard_storage
 
 FIELD_MEANINGS = (
@@ -73,13 +74,14 @@ def export_fec_file(source: FecEntrySource, start: date, end: date, folder: Path
     """Write the FEC of ``source`` for [start, end] into ``folder``, with its description, and check it."""
     options = options or FecOptions()
     if end < start:
-        raise ConfigurationError(f"the period ends ({end}) before it starts ({start}): give the first date first")
+        raise ConfigurationError(_("the period ends ({end}) before it starts ({start}): give the first date "
+                                   "first").format(end=end, start=start))
     if not folder.is_dir():
-        raise ConfigurationError(f"{folder}: no such folder; create it or choose another one")
+        raise ConfigurationError(_("{folder}: no such folder; create it or choose another one").format(folder=folder))
     company_siren = siren or source.siren
     if not company_siren:
-        raise ConfigurationError("the FEC file is named after the company's SIREN: pass --siren with its 9 digits "
-                                 f"(e.g. {EXAMPLE_SIREN}) or add siren to the profile")
+        raise ConfigurationError(_("the FEC file is named after the company's SIREN: pass --siren with its 9 digits "
+                                   "(e.g. {example}) or add siren to the profile").format(example=EXAMPLE_SIREN))
     path = folder / fec_file_name(company_siren, end)
     summary = write_fec(source.fec_entries(start, end), path, account_labels=source.account_labels(),
                         tiers_names=source.tiers_names(), options=options)

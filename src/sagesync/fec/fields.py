@@ -17,6 +17,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 from sagesync.fec.writer import FEC_COLUMNS
+from sagesync.i18n import _
 
 
 class ProblemCode(StrEnum):
@@ -98,8 +99,9 @@ def decode_line(raw: bytes, encoding: str, line: int, report: Report) -> tuple[s
                 line,
                 "",
                 ProblemCode.ENCODING_INVALID,
-                f"byte 0x{raw[error.start]:02x} at position {error.start + 1} is not UTF-8 while the file is "
-                "UTF-8 up to here: the file mixes encodings; save it again in one encoding",
+                _("byte {byte} at position {position} is not UTF-8 while the file is UTF-8 up to here: the file mixes "
+                  "encodings; save it again in one encoding").format(byte=f"0x{raw[error.start]:02x}",
+                                                                     position=error.start + 1),
             )
             return encoding, raw.decode(ISO_8859_15)
     _report_c1_bytes(raw, line, report)
@@ -119,8 +121,8 @@ def _report_c1_bytes(raw: bytes, line: int, report: Report) -> bool:
         line,
         "",
         ProblemCode.ENCODING_INVALID,
-        f"byte 0x{raw[position]:02x} at position {position + 1} is no character in ISO-8859-15 (a Windows-1252 "
-        "file?): save the file as ISO-8859-15 or UTF-8",
+        _("byte {byte} at position {position} is no character in ISO-8859-15 (a Windows-1252 file?): save the file "
+          "as ISO-8859-15 or UTF-8").format(byte=f"0x{raw[position]:02x}", position=position + 1),
     )
     return True
 
@@ -165,27 +167,31 @@ def read_header(text: str, report: Report) -> Columns | None:
     positions: dict[str, int] = {}
     for index, (name, known) in enumerate(zip(names, canonical, strict=True)):
         if known is None or (known not in expected and known not in OPTIONAL_COLUMNS):
-            shown = f"'{name.strip()}'" if name.strip() else "with no name"
-            report(1, name.strip(), ProblemCode.COLUMN_EXTRA, f"column {index + 1} {shown} is not an FEC column")
+            shown = f"'{name.strip()}'" if name.strip() else _("with no name")
+            report(1, name.strip(), ProblemCode.COLUMN_EXTRA, _("column {number} {name} is not an FEC column").format(
+                number=index + 1, name=shown))
         elif known in positions:
             report(
                 1,
                 known,
                 ProblemCode.COLUMN_DUPLICATE,
-                f"column {known} appears twice (columns {positions[known] + 1} and {index + 1})",
+                _("column {column} appears twice (columns {first} and {second})").format(
+                    column=known, first=positions[known] + 1, second=index + 1),
             )
         else:
             positions[known] = index
     for name in expected:
         if name not in positions:
-            report(1, name, ProblemCode.COLUMN_MISSING, f"the mandatory column {name} is missing from the header")
+            report(1, name, ProblemCode.COLUMN_MISSING,
+                   _("the mandatory column {column} is missing from the header").format(column=name))
     found = [name for name in sorted(positions, key=positions.__getitem__) if name in expected]
     if found != [name for name in expected if name in positions]:
         report(
             1,
             "",
             ProblemCode.COLUMN_ORDER,
-            f"columns are out of order: found {', '.join(found)}; the order is {', '.join(expected)}",
+            _("columns are out of order: found {found}; the order is {expected}").format(
+                found=", ".join(found), expected=", ".join(expected)),
         )
     return Columns(separator, len(names), positions, montant_sens)
 
@@ -194,18 +200,22 @@ def _header_separator(text: str, report: Report) -> str | None:
     tabs, pipes = text.count("\t"), text.count("|")
     if tabs and pipes:
         separator = "\t" if tabs >= pipes else "|"
-        shown = "tab" if separator == "\t" else "'|'"
+        shown = _("tab") if separator == "\t" else "'|'"
         report(
             1,
             "",
             ProblemCode.SEPARATOR_AMBIGUOUS,
-            f"the header holds both tabs and '|': read with {shown}; use one separator only",
+            _("the header holds both tabs and '|': read with {separator}; use one separator only").format(
+                separator=shown),
         )
         return separator
     if tabs or pipes:
         return "\t" if tabs else "|"
-    hint = " (';' is a common cause of rejection)" if ";" in text else ""
-    report(1, "", ProblemCode.SEPARATOR_UNKNOWN, f"the header has no tab and no '|' separator{hint}")
+    if ";" in text:
+        report(1, "", ProblemCode.SEPARATOR_UNKNOWN, _("the header has no tab and no '|' separator (';' is a common "
+                                                       "cause of rejection)"))
+    else:
+        report(1, "", ProblemCode.SEPARATOR_UNKNOWN, _("the header has no tab and no '|' separator"))
     return None
 
 
@@ -219,11 +229,11 @@ _DATE = re.compile(r"\d{8}")
 def parse_fec_date(text: str) -> tuple[date | None, str]:
     """(the date, "") or (None, why not): AAAAMMJJ, a calendar date."""
     if not _DATE.fullmatch(text):
-        return None, f"'{text}' is not a date written AAAAMMJJ (8 digits, no separator)"
+        return None, _("'{text}' is not a date written AAAAMMJJ (8 digits, no separator)").format(text=text)
     try:
         return date(int(text[:4]), int(text[4:6]), int(text[6:])), ""
     except ValueError:
-        return None, f"'{text}' is not a calendar date"
+        return None, _("'{text}' is not a calendar date").format(text=text)
 
 
 def parse_fec_amount(text: str) -> tuple[Decimal | None, str]:
@@ -231,7 +241,8 @@ def parse_fec_amount(text: str) -> tuple[Decimal | None, str]:
     if _AMOUNT.fullmatch(text):
         return Decimal(text.replace(",", ".")), ""
     if any(space in text for space in (" ", "\u00a0", "\u202f")):
-        return None, f"'{text}' holds spaces: write amounts without thousands separator (1234,56)"
+        return None, _("'{text}' holds spaces: write amounts without thousands separator (1234,56)").format(text=text)
     if "." in text:
-        return None, f"'{text}' holds a '.': amounts take a decimal comma and no thousands separator (1234,56)"
-    return None, f"'{text}' is not an amount (digits, a decimal comma, the sign first: -1234,56)"
+        return None, _("'{text}' holds a '.': amounts take a decimal comma and no thousands separator "
+                       "(1234,56)").format(text=text)
+    return None, _("'{text}' is not an amount (digits, a decimal comma, the sign first: -1234,56)").format(text=text)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sagesync.fec.fields import ProblemCode, Report
+from sagesync.i18n import _, ngettext
 
 _NUMBER = re.compile(r"(.*?)(\d+)")
 
@@ -51,8 +52,8 @@ class JournalNumbering:
                     line,
                     "EcritureNum",
                     ProblemCode.NUMBER_UNREADABLE,
-                    f"EcritureNum '{number}' does not end with a number: the continuity of journal "
-                    f"{self.journal_code} cannot be checked",
+                    _("EcritureNum '{number}' does not end with a number: the continuity of journal {journal} cannot "
+                      "be checked").format(number=number, journal=self.journal_code),
                 )
             return
         prefix, sequence = match.group(1), int(match.group(2))
@@ -66,8 +67,9 @@ class JournalNumbering:
                 line,
                 "EcritureNum",
                 ProblemCode.NUMBER_ORDER,
-                f"entry {number} comes after {series.number} in journal {self.journal_code}: numbers must "
-                "increase, and the lines of one entry must be together",
+                _("entry {entry} comes after {previous} in journal {journal}: numbers must increase, and the lines "
+                  "of one entry must be together").format(entry=number, previous=series.number,
+                                                          journal=self.journal_code),
             )
             return
         if sequence > series.sequence + 1:
@@ -76,8 +78,10 @@ class JournalNumbering:
                 line,
                 "EcritureNum",
                 ProblemCode.NUMBER_GAP,
-                f"entry {number} follows {series.number} in journal {self.journal_code}: {missing} "
-                f"number{'s' if missing > 1 else ''} missing",
+                ngettext("entry {entry} follows {previous} in journal {journal}: {count} number missing",
+                         "entry {entry} follows {previous} in journal {journal}: {count} numbers missing",
+                         missing).format(entry=number, previous=series.number, journal=self.journal_code,
+                                         count=missing),
             )
         self._follow_dates(line, series, number, entry_date, valid_date)
         series.sequence, series.number = sequence, number
@@ -97,14 +101,17 @@ class JournalNumbering:
                 line,
                 "EcritureDate",
                 ProblemCode.DATE_ORDER,
-                f"entry {number} is dated {entry_date:%Y%m%d}, before {previous.number} "
-                f"({previous.entry_date:%Y%m%d}) which has a lower number in journal {self.journal_code}",
+                _("entry {entry} is dated {date}, before {previous} ({previous_date}) which has a lower number in "
+                  "journal {journal}").format(entry=number, date=f"{entry_date:%Y%m%d}", previous=previous.number,
+                                              previous_date=f"{previous.entry_date:%Y%m%d}",
+                                              journal=self.journal_code),
             )
         if valid_date and previous.valid_date and valid_date < previous.valid_date:
             self.report(
                 line,
                 "ValidDate",
                 ProblemCode.VALIDATION_ORDER,
-                f"entry {number} was validated on {valid_date:%Y%m%d}, before {previous.number} "
-                f"({previous.valid_date:%Y%m%d}): numbers follow the order of validation",
+                _("entry {entry} was validated on {date}, before {previous} ({previous_date}): numbers follow the "
+                  "order of validation").format(entry=number, date=f"{valid_date:%Y%m%d}", previous=previous.number,
+                                                previous_date=f"{previous.valid_date:%Y%m%d}"),
             )

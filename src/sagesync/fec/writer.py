@@ -40,6 +40,7 @@ from sagesync.core.model import EURO, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.money import ZERO, to_cents
 from sagesync.core.siren import compact_siren, siren_problem
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.ledger.numbering import format_entry_number
 from sagesync.storage_errors import guard_storage
 
@@ -88,9 +89,11 @@ class FecOptions:
 
     def __post_init__(self) -> None:
         if self.separator not in ("\t", "|"):
-            raise ConfigurationError(f"FEC separator {self.separator!r} is not allowed: use a tab or '|'")
+            raise ConfigurationError(_("FEC separator {separator} is not allowed: use a tab or '|'").format(
+                separator=repr(self.separator)))
         if self.encoding not in (ISO_8859_15, UTF_8):
-            raise ConfigurationError(f"FEC encoding {self.encoding!r} is not allowed: use iso-8859-15 or utf-8")
+            raise ConfigurationError(_("FEC encoding {encoding} is not allowed: use iso-8859-15 or utf-8").format(
+                encoding=repr(self.encoding)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ from sagesync.core.delivery import Delivery, DeliveryReport, DeliveryState, Item
 from sagesync.core.model import Customer, Document, JournalEntry, Project
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _, ngettext
 from sagesync.ledger import store
 from sagesync.ledger.store import Ledger, SyncedRecord
 from sagesync.sage.port import SagePort
@@ -231,19 +232,25 @@ class DeliveryDesk:
             places = store.delivery_places(connection, self.company)
         if bound and self.company_key and bound != self.company_key:
             raise LedgerMismatchError(
-                f"the ledger {self.ledger.path} is the book of another company ({label}), not of "
-                f"{self.company_label}: nothing was written. Point the profile at the right company, or run "
-                "`sagesync ledger rebuild` to make this company's ledger (the other one is kept aside)")
+                _("the ledger {path} is the book of another company ({other}), not of {company}: nothing was "
+                  "written. Point the profile at the right company, or run `sagesync ledger rebuild` to make this "
+                  "company's ledger (the other one is kept aside)").format(
+                    path=self.ledger.path, other=label, company=self.company_label))
         held = self.port.sagesync_references(places)
         if held is not None:
             unknown = sorted(held - known)
             if unknown:
                 shown = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
                 raise LedgerMismatchError(
-                    f"the company {self.company_label} holds {len(unknown)} piece(s) posted by sagesync that the "
-                    f"ledger {self.ledger.path} does not know ({shown}): the ledger is empty, lost or older than "
-                    "the company (restored from a backup?). Nothing was written, so nothing is posted twice. "
-                    "Run `sagesync ledger rebuild` to reconstruct it from the company, then sync again")
+                    ngettext("the company {company} holds {count} piece posted by sagesync that the ledger {path} "
+                             "does not know ({shown}): the ledger is empty, lost or older than the company (restored "
+                             "from a backup?). Nothing was written, so nothing is posted twice. Run `sagesync ledger "
+                             "rebuild` to reconstruct it from the company, then sync again",
+                             "the company {company} holds {count} pieces posted by sagesync that the ledger {path} "
+                             "does not know ({shown}): the ledger is empty, lost or older than the company (restored "
+                             "from a backup?). Nothing was written, so nothing is posted twice. Run `sagesync ledger "
+                             "rebuild` to reconstruct it from the company, then sync again", len(unknown)).format(
+                        company=self.company_label, count=len(unknown), path=self.ledger.path, shown=shown))
         if self.company_key and not bound:
             with self.ledger.engine.begin() as connection:
                 store.set_info(connection, COMPANY_KEY, self.company_key)

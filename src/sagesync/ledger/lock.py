@@ -24,6 +24,7 @@ from types import TracebackType
 from typing import IO, Any
 
 from sagesync.errors import LockHeldError
+from sagesync.i18n import _
 
 
 def _user() -> str:
@@ -89,13 +90,16 @@ class CompanyLock:
         if not _try_lock(handle):
             handle.close()
             holder = self.holder()
-            who = f"{holder['user']} (process {holder.get('pid', '?')})" if holder.get("user") else \
-                f"process {holder.get('pid', '?')}"
-            by_profile = f" (profile {holder['profile']})" if holder.get("profile") else ""
+            pid = holder.get("pid", "?")
+            who = _("{user} (process {pid})").format(user=holder["user"], pid=pid) if holder.get("user") else \
+                _("process {pid}").format(pid=pid)
+            by_profile = " " + _("(profile {profile})").format(profile=holder["profile"]) \
+                if holder.get("profile") else ""
             raise LockHeldError(
-                f"company {self.company} is busy: {holder.get('step', 'a run')}{by_profile} started "
-                f"{holder.get('started_at', '(time unknown)')} by {who}; "
-                "wait for it to finish, then run again")
+                _("company {company} is busy: {step}{by_profile} started {started_at} by {who}; wait for it to "
+                  "finish, then run again").format(
+                    company=self.company, step=holder.get("step", _("a run")), by_profile=by_profile,
+                    started_at=holder.get("started_at", _("(time unknown)")), who=who))
         self._handle = handle
         self.holder_path.write_text(json.dumps({
             "company": self.company, "profile": self.profile, "pid": os.getpid(), "user": _user(),

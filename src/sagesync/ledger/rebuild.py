@@ -66,11 +66,13 @@ def rebuild(ledger_path: Path, port: SagePort, company: str, company_key: str, c
         held = port.held_pieces()
         if held is None:
             from sagesync.errors import ConfigurationError
+            from sagesync.i18n import _
 
             raise ConfigurationError(
-                f"the company {company_label} cannot be read from here and no import file of sagesync is in the "
-                "profile's outbox folder: give sagesync SQL read access to the company (sage_location = "
-                "mssql+pyodbc://...), or put the import files back in the outbox folder, then rebuild again")
+                _("the company {company} cannot be read from here and no import file of sagesync is in the "
+                  "profile's outbox folder: give sagesync SQL read access to the company (sage_location = "
+                  "mssql+pyodbc://...), or put the import files back in the outbox folder, then rebuild "
+                  "again").format(company=company_label))
         with ledger.connect() as connection:
             known = store.references(connection, company)
         seen = added = 0

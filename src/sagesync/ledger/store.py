@@ -23,6 +23,7 @@ from sagesync.core.delivery import DeliveryState, ItemKind, Receipt, source_refe
 from sagesync.core.findings import Finding, FindingCode, Severity
 from sagesync.core.model import AnalyticSplit, Document, DocumentKind, EntryLine, JournalEntry, LineRole, Side
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.ledger.migrations import migrate
 from sagesync.ledger.numbering import format_entry_number
 from sagesync.ledger.schema import (
@@ -74,12 +75,13 @@ class Ledger:
                     ledger_info.c.key == "schema_version")).scalar()
             elif tables:
                 raise ConfigurationError(
-                    f"{self.path} is a SQLite file but not a sagesync ledger (it holds "
-                    f"{', '.join(sorted(tables)[:5])}): move it away, or point SAGESYNC_DATA_DIR elsewhere; "
-                    "`sagesync ledger rebuild` makes a new ledger from the company")
+                    _("{path} is a SQLite file but not a sagesync ledger (it holds {tables}): move it away, or "
+                      "point SAGESYNC_DATA_DIR elsewhere; `sagesync ledger rebuild` makes a new ledger from the "
+                      "company").format(path=self.path, tables=", ".join(sorted(tables)[:5])))
             if found is not None and int(found) > SCHEMA_VERSION:
-                raise ConfigurationError(f"the ledger {self.path} was written by a newer sagesync (schema {found}, "
-                                         f"this one knows {SCHEMA_VERSION}): upgrade sagesync before using it")
+                raise ConfigurationError(_("the ledger {path} was written by a newer sagesync (schema {found}, this "
+                                           "one knows {known}): upgrade sagesync before using it").format(
+                    path=self.path, found=found, known=SCHEMA_VERSION))
             if found is not None and int(found) < SCHEMA_VERSION:
                 migrate(connection, int(found))
             metadata.create_all(connection)

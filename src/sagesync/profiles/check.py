@@ -20,6 +20,7 @@ from typing import Any
 from sagesync.core.checks import check_setup
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, LoginRefusedError, SagesyncError, SecretMissingError, UnreachableError
+from sagesync.i18n import N_, _
 from sagesync.profiles.model import Profile
 from sagesync.profiles.secrets import KeyringUnavailableError, set_secret_command
 
@@ -79,6 +80,10 @@ def platform_answer_from_whoami(profile: Mapping[str, Any], organizations: Seque
                           number(profile.get("selected_team")))
 
 
+# "VAT codes on receipts (5)": the regime stays a word of the profile in English, a phrase in French.
+VAT_CODES_ON = {"debits": N_("VAT codes on debits ({count})"), "receipts": N_("VAT codes on receipts ({count})")}
+
+
 def _failure(what: str, error: SagesyncError, fix: str) -> CheckLine:
     return CheckLine(what, False, str(error), fix, unreachable=isinstance(error, UnreachableError))
 
@@ -87,29 +92,31 @@ def _company_lines(profile: Profile, company_reference: Callable[[], CompanyRefe
     try:
         company = company_reference()
     except (UnreachableError, ConfigurationError) as error:
-        return [_failure(f"Sage company {profile.sage_company}", error,
-                         "Check sage_location in the profile, that the company is reachable from this machine, "
-                         "and that Sage is not holding it open; then run the check again.")]
+        return [_failure(_("Sage company {company}").format(company=profile.sage_company), error,
+                         _("Check sage_location in the profile, that the company is reachable from this machine, "
+                           "and that Sage is not holding it open; then run the check again."))]
     mapping = profile.mapping()
     findings = check_setup(mapping, company)
-    lines = [CheckLine(f"Sage company {profile.sage_company}", True, f"read from {profile.location_kind.value}")]
-    labels = {"sales_journal": f"sales journal {mapping.journal}", "analytic_plan": f"analytic plan "
-              f"{mapping.analytic_plan}", "accounts": "accounts", "vat_codes": "VAT codes"}
+    lines = [CheckLine(_("Sage company {company}").format(company=profile.sage_company), True,
+                       _("read from {location}").format(location=profile.location_kind.value))]
+    journal = _("sales journal {journal}").format(journal=mapping.journal)
+    plan = _("analytic plan {plan}").format(plan=mapping.analytic_plan)
+    labels = {"sales_journal": journal, "analytic_plan": plan, "accounts": _("accounts"), "vat_codes": _("VAT codes")}
     by_field: dict[str, list[CheckLine]] = {}
     for finding in findings:
         what = labels.get(finding.field, finding.field.replace("_", " "))
         by_field.setdefault(finding.field, []).append(CheckLine(what, False, finding.message, finding.fix))
     lines += by_field.get("sales_journal") or [
-        CheckLine(f"sales journal {mapping.journal}", True, "exists and is a sales journal")]
+        CheckLine(journal, True, _("exists and is a sales journal"))]
     lines += by_field.get("analytic_plan") or [
-        CheckLine(f"analytic plan {mapping.analytic_plan}", True,
-                  f"exists; its level {profile.analytic_level!r} is not read by sagesync: "
-                  "check it once in Sage (Paramètres société > Analytique)")]
+        CheckLine(plan, True, _("exists; its level {level} is not read by sagesync: check it once in Sage "
+                                "(Paramètres société > Analytique)").format(level=repr(profile.analytic_level)))]
     accounts = mapping.accounts_in_use()
-    lines += by_field.get("accounts") or [CheckLine(f"accounts ({len(accounts)})", True, ", ".join(accounts))]
+    lines += by_field.get("accounts") or [CheckLine(_("accounts ({count})").format(count=len(accounts)), True,
+                                                   ", ".join(accounts))]
     codes = [vat.code(mapping.vat_regime) for vat in mapping.vat_rates.values()]
     lines += by_field.get("vat_codes") or [
-        CheckLine(f"VAT codes on {mapping.vat_regime.value} ({len(codes)})", True, ", ".join(codes))]
+        CheckLine(_(VAT_CODES_ON[mapping.vat_regime.value]).format(count=len(codes)), True, ", ".join(codes))]
     for field_name, extra in by_field.items():
         if field_name not in ("sales_journal", "analytic_plan", "accounts", "vat_codes"):
             lines += extra  # a rule added to check_setup later is still reported
@@ -118,12 +125,13 @@ def _company_lines(profile: Profile, company_reference: Callable[[], CompanyRefe
 
 def _choices(answer: PlatformAnswer) -> str:
     if not answer.organizations:
-        return "the login sees no organization"
+        return _("the login sees no organization")
     parts = []
     for organization in answer.organizations:
-        teams = ", ".join(f"{team.id} {team.title}".strip() for team in organization.teams) or "no team"
-        parts.append(f"organization {organization.id} {organization.name}".rstrip() + f" (teams: {teams})")
-    return "the login sees " + "; ".join(parts)
+        teams = ", ".join(f"{team.id} {team.title}".strip() for team in organization.teams) or _("no team")
+        parts.append(_("organization {id} {name} (teams: {teams})").format(
+            id=organization.id, name=organization.name, teams=teams).replace("  (", " ("))
+    return _("the login sees {organizations}").format(organizations="; ".join(parts))
 
 
 def _platform_lines(profile: Profile, platform_probe: Callable[[], PlatformAnswer]) -> list[CheckLine]:
@@ -131,40 +139,46 @@ def _platform_lines(profile: Profile, platform_probe: Callable[[], PlatformAnswe
     try:
         answer = platform_probe()
     except LoginRefusedError as error:
-        return [_failure("platform login", error, f"Check platform.email ({settings.email}) and store the right "
-                         f"password with `{set_secret_command(profile.name, 'platform')}`.")]
+        return [_failure(_("platform login"), error, _(
+            "Check platform.email ({email}) and store the right password with `{command}`.").format(
+            email=settings.email, command=set_secret_command(profile.name, "platform")))]
     except (SecretMissingError, KeyringUnavailableError) as error:
-        return [_failure("platform password", error, f"Store it with `{set_secret_command(profile.name, 'platform')}`"
-                         " or set the environment variable named above.")]
+        return [_failure(_("platform password"), error, _(
+            "Store it with `{command}` or set the environment variable named above.").format(
+            command=set_secret_command(profile.name, "platform")))]
     except ConfigurationError as error:
-        return [_failure("platform settings", error, "Fix the setting named above in the profile.")]
+        return [_failure(_("platform settings"), error, _("Fix the setting named above in the profile."))]
     except UnreachableError as error:
-        return [_failure("platform", error, f"Check platform.base_url ({settings.base_url}) and the network; "
-                         "if the platform is down, run the check again later.")]
-    lines = [CheckLine("platform login", True, f"accepted for {answer.login}")]
+        return [_failure(_("platform"), error, _(
+            "Check platform.base_url ({url}) and the network; if the platform is down, run the check again "
+            "later.").format(url=settings.base_url))]
+    lines = [CheckLine(_("platform login"), True, _("accepted for {login}").format(login=answer.login))]
     edit = f"sagesync profile edit {profile.name}"
     organization = next((o for o in answer.organizations if o.id == settings.organization_id), None)
     if settings.organization_id is None:
-        lines.append(CheckLine("platform organization", False, f"not set in the profile; {_choices(answer)}",
-                               f"Pick one: `{edit} --organization-id ID`."))
+        lines.append(CheckLine(_("platform organization"), False, _("not set in the profile; {choices}").format(
+            choices=_choices(answer)), _("Pick one: `{command}`.").format(command=f"{edit} --organization-id ID")))
         return lines
     if organization is None:
-        lines.append(CheckLine("platform organization", False, f"{settings.organization_id} is not an organization "
-                               f"of {answer.login}; {_choices(answer)}", f"Fix it: `{edit} --organization-id ID`."))
+        lines.append(CheckLine(_("platform organization"), False, _(
+            "{id} is not an organization of {login}; {choices}").format(
+            id=settings.organization_id, login=answer.login, choices=_choices(answer)),
+            _("Fix it: `{command}`.").format(command=f"{edit} --organization-id ID")))
         return lines
-    lines.append(CheckLine("platform organization", True, f"{organization.id} {organization.name}".rstrip()))
+    lines.append(CheckLine(_("platform organization"), True, f"{organization.id} {organization.name}".rstrip()))
     team = next((t for t in organization.teams if t.id == settings.team_id), None)
     if settings.team_id is None or team is None:
-        state = "not set in the profile" if settings.team_id is None else f"{settings.team_id} is not a team of it"
-        lines.append(CheckLine("platform team", False, f"{state}; {_choices(answer)}",
-                               f"Pick one: `{edit} --team-id ID`."))
+        state = _("not set in the profile") if settings.team_id is None else _("{id} is not a team of it").format(
+            id=settings.team_id)
+        lines.append(CheckLine(_("platform team"), False, f"{state}; {_choices(answer)}",
+                               _("Pick one: `{command}`.").format(command=f"{edit} --team-id ID")))
     else:
-        lines.append(CheckLine("platform team", True, f"{team.id} {team.title}".rstrip()))
+        lines.append(CheckLine(_("platform team"), True, f"{team.id} {team.title}".rstrip()))
     if answer.sample is not None:
         readable, detail = answer.sample
-        lines.append(CheckLine("platform document (field names)", readable, detail, "" if readable else
-                               "Set the platform's names for these facts in the profile: [profiles."
-                               f"{profile.name}.platform.fields], e.g. invoice_number = [\"legal_number\"]."))
+        lines.append(CheckLine(_("platform document (field names)"), readable, detail, "" if readable else _(
+            "Set the platform's names for these facts in the profile: [{table}], e.g. {example}.").format(
+            table=f"profiles.{profile.name}.platform.fields", example='invoice_number = ["legal_number"]')))
     return lines
 
 

@@ -22,6 +22,7 @@ from typing import Any
 
 from sagesync.core.mapping import rate_key
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.profiles.validation import is_secret_key
 
 
@@ -30,7 +31,8 @@ def parse_assignment(text: str) -> tuple[str, str]:
     key, equals, value = text.partition("=")
     key = key.strip()
     if not equals or not key:
-        raise ConfigurationError(f"--set {text!r}: expected key=value, e.g. --set accounts.collective=411100")
+        raise ConfigurationError(_("--set {text}: expected key=value, e.g. --set accounts.collective=411100").format(
+            text=repr(text)))
     return key, value.strip()
 
 
@@ -43,18 +45,19 @@ def _same_rate(left: object, right: str) -> bool:
 
 def _set_vat(table: dict[str, Any], rest: str, value: str, key: str) -> None:
     entries: list[dict[str, Any]] = table.setdefault("vat", [])
-    rate, _, field = rest.rpartition(".")
+    rate, _dot, field = rest.rpartition(".")
     if not rate or not field[:1].isalpha():  # "vat.2.1=" : the whole entry
         rate, field = rest, ""
     try:
         Decimal(rate.replace(",", "."))
     except InvalidOperation:
-        raise ConfigurationError(f"--set {key}: {rate!r} is not a rate (expected e.g. vat.20.code_debits=C20 "
-                                 "or vat.5.5.account_receipts=445745)") from None
+        raise ConfigurationError(_("--set {key}: {rate} is not a rate (expected e.g. vat.20.code_debits=C20 or "
+                                   "vat.5.5.account_receipts=445745)").format(key=key, rate=repr(rate))) from None
     index = next((i for i, entry in enumerate(entries) if _same_rate(entry.get("rate"), rate)), None)
     if not field:
         if value:
-            raise ConfigurationError(f"--set {key}={value}: name the field, e.g. {key}.code_debits={value}")
+            raise ConfigurationError(_("--set {key}={value}: name the field, e.g. {key}.code_debits={value}").format(
+                key=key, value=value))
         if index is not None:
             del entries[index]
         return
@@ -72,7 +75,7 @@ def _set_nested(table: dict[str, Any], parts: list[str], value: str, key: str) -
     for part in parts[:-1]:
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
-            raise ConfigurationError(f"--set {key}: {part} is a single value, not a table")
+            raise ConfigurationError(_("--set {key}: {part} is a single value, not a table").format(key=key, part=part))
         node = child
     if value:
         node[parts[-1]] = value
@@ -85,10 +88,10 @@ def apply_settings(table: Mapping[str, Any], settings: Iterable[tuple[str, str]]
     result = copy.deepcopy(dict(table))
     for key, value in settings:
         if any(is_secret_key(part) for part in key.split(".")):
-            raise ConfigurationError(f"--set {key}: passwords never go in the profile file; use "
-                                     "`sagesync profile set-secret NAME sage|platform` or the environment variable")
+            raise ConfigurationError(_("--set {key}: passwords never go in the profile file; use `sagesync profile "
+                                       "set-secret NAME sage|platform` or the environment variable").format(key=key))
         if key == "name":
-            raise ConfigurationError("--set name: a profile's name is its table key; create a new profile instead")
+            raise ConfigurationError(_("--set name: a profile's name is its table key; create a new profile instead"))
         if key.startswith("vat."):
             _set_vat(result, key[len("vat."):], value, key)
         elif key.startswith("accounts.revenue_by_rate."):

@@ -23,6 +23,7 @@ from pathlib import Path
 from platformdirs import user_config_dir, user_data_dir
 
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.storage_errors import guard_storage
 
 CONFIG_DIR_VARIABLE = "SAGESYNC_CONFIG_DIR"
@@ -39,13 +40,12 @@ def validate_profile_name(name: str) -> str:
     """Return ``name`` if it can be a profile name, else say what would be accepted."""
     if _NAME.fullmatch(name) and name not in _WINDOWS_DEVICE_NAMES:
         return name
-    problem = "is a device name Windows reserves" if name in _WINDOWS_DEVICE_NAMES else "is not allowed"
+    problem = _("is a device name Windows reserves") if name in _WINDOWS_DEVICE_NAMES else _("is not allowed")
     suggestion = suggest_profile_name(name)
-    hint = f", e.g. {suggestion}" if suggestion and suggestion != name else ""
+    hint = _(", e.g. {suggestion}").format(suggestion=suggestion) if suggestion and suggestion != name else ""
     raise ConfigurationError(
-        f"profile name {name!r} {problem}: use 1 to 40 lower-case letters, digits, '-' or '_', "
-        f"starting with a letter or digit{hint}."
-    )
+        _("profile name {name} {problem}: use 1 to 40 lower-case letters, digits, '-' or '_', starting with a letter "
+          "or digit{hint}.").format(name=repr(name), problem=problem, hint=hint))
 
 
 def suggest_profile_name(text: str) -> str:

@@ -31,14 +31,15 @@ import keyring
 import keyring.errors
 
 from sagesync.errors import ConfigurationError, SecretMissingError
+from sagesync.i18n import N_, _
 
 Which = Literal["sage", "platform", "platform_token"]
 WHICH: tuple[Which, ...] = ("sage", "platform")  # the two passwords every profile has
 SECRET_KINDS: tuple[Which, ...] = (*WHICH, "platform_token")  # and the optional API token
 KEYRING_SERVICE = "sagesync"
 
-_LABEL: dict[Which, str] = {"sage": "Sage password", "platform": "platform password",
-                            "platform_token": "platform API token"}
+_LABEL: dict[Which, str] = {"sage": N_("Sage password"), "platform": N_("platform password"),
+                            "platform_token": N_("platform API token")}
 
 
 class KeyringUnavailableError(ConfigurationError):
@@ -63,7 +64,7 @@ def set_secret_command(profile: str, which: Which) -> str:
 
 
 def label(which: Which) -> str:
-    return _LABEL[which]
+    return _(_LABEL[which])
 
 
 class SecretStore(Protocol):
@@ -85,12 +86,12 @@ class EnvironmentSecrets:
         return self._environ.get(env_variable(profile, which))
 
     def set(self, profile: str, which: Which, secret: str) -> None:
-        raise ConfigurationError(f"sagesync does not set environment variables: set {env_variable(profile, which)} "
-                                 "in the environment that starts sagesync")
+        raise ConfigurationError(_("sagesync does not set environment variables: set {variable} in the environment "
+                                   "that starts sagesync").format(variable=env_variable(profile, which)))
 
     def delete(self, profile: str, which: Which) -> None:
-        raise ConfigurationError(f"sagesync does not unset environment variables: remove "
-                                 f"{env_variable(profile, which)} from the environment that starts sagesync")
+        raise ConfigurationError(_("sagesync does not unset environment variables: remove {variable} from the "
+                                   "environment that starts sagesync").format(variable=env_variable(profile, which)))
 
 
 def _unusable_backend_reason(backend: object) -> str | None:
@@ -98,13 +99,13 @@ def _unusable_backend_reason(backend: object) -> str | None:
     module = type(backend).__module__
     name = type(backend).__name__
     if module == "keyring.backends.fail":
-        return "no OS keyring backend is available on this machine"
+        return _("no OS keyring backend is available on this machine")
     if module == "keyring.backends.null":
-        return "the keyring backend is the null one, which forgets every password"
+        return _("the keyring backend is the null one, which forgets every password")
     if "plaintext" in name.lower() or "plaintext" in module.lower():
-        return f"the keyring backend {module}.{name} stores passwords in plain text"
+        return _("the keyring backend {backend} stores passwords in plain text").format(backend=f"{module}.{name}")
     if module.startswith("keyring.backends.chainer") and not getattr(backend, "backends", None):
-        return "no OS keyring backend is available on this machine"
+        return _("no OS keyring backend is available on this machine")
     return None
 
 
@@ -120,10 +121,9 @@ class KeyringSecrets:
 
     def _unavailable(self, profile: str, which: Which, reason: str) -> KeyringUnavailableError:
         return KeyringUnavailableError(
-            f"{reason}, so the {label(which)} of profile {profile!r} cannot be kept in a keyring. "
-            f"Set the environment variable {env_variable(profile, which)} instead "
-            "(sagesync never writes passwords to a file)."
-        )
+            _("{reason}, so the {secret} of profile {profile} cannot be kept in a keyring. Set the environment "
+              "variable {variable} instead (sagesync never writes passwords to a file).").format(
+                reason=reason, secret=label(which), profile=repr(profile), variable=env_variable(profile, which)))
 
     def _check_backend(self, profile: str, which: Which) -> None:
         reason = _unusable_backend_reason(keyring.get_keyring())
@@ -132,7 +132,8 @@ class KeyringSecrets:
 
     def _backend_failed(self, profile: str, which: Which, error: Exception) -> KeyringUnavailableError:
         # The type name only: a backend's message is not ours to vouch for.
-        return self._unavailable(profile, which, f"the OS keyring refused the request ({type(error).__name__})")
+        return self._unavailable(profile, which, _("the OS keyring refused the request ({error})").format(
+            error=type(error).__name__))
 
     def get(self, profile: str, which: Which) -> str | None:
         self._check_backend(profile, which)
@@ -186,12 +187,14 @@ def resolve_secret(profile: object, which: Which, *, environ: Mapping[str, str] 
     try:
         from_keyring = store.get(name, which)
     except KeyringUnavailableError as error:
-        raise SecretMissingError(f"the {label(which)} of profile {name!r} is not set: {error}") from None
+        raise SecretMissingError(_("the {secret} of profile {profile} is not set: {error}").format(
+            secret=label(which), profile=repr(name), error=error)) from None
     if from_keyring is None:
         raise SecretMissingError(
-            f"the {label(which)} of profile {name!r} is not set: store it in the OS keyring with "
-            f"`{set_secret_command(name, which)}`, or set the environment variable {env_variable(name, which)}."
-        )
+            _("the {secret} of profile {profile} is not set: store it in the OS keyring with `{command}`, or set the "
+              "environment variable {variable}.").format(secret=label(which), profile=repr(name),
+                                                         command=set_secret_command(name, which),
+                                                         variable=env_variable(name, which)))
     return from_keyring
 
 

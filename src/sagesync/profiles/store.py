@@ -23,6 +23,7 @@ from typing import Any
 import tomli_w
 
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profiles_file, validate_profile_name
 from sagesync.profiles.secrets import WHICH, Which, env_variable, set_secret_command
@@ -60,30 +61,33 @@ class ProfileStore:
             return {}
         except OSError as error:
             raise storage_error(error, self.path, "profiles file") or ConfigurationError(
-                f"cannot read the profiles file {self.path} ({error.strerror}): check its permissions") from None
+                _("cannot read the profiles file {path} ({error}): check its permissions").format(
+                    path=self.path, error=error.strerror)) from None
         try:
             document = tomllib.loads(data.decode("utf-8-sig"))
         except UnicodeDecodeError:
-            raise ConfigurationError(f"the profiles file {self.path} is not UTF-8 text: open it in a text editor and "
-                                     "save it again as UTF-8") from None
+            raise ConfigurationError(_("the profiles file {path} is not UTF-8 text: open it in a text editor and save "
+                                       "it again as UTF-8").format(path=self.path)) from None
         except tomllib.TOMLDecodeError as error:
-            raise ConfigurationError(f"the profiles file {self.path} is not valid TOML: {error}. Correct that line "
-                                     "in a text editor, or move the file away and create the profiles again "
-                                     "with `sagesync profile new`") from None
+            raise ConfigurationError(_("the profiles file {path} is not valid TOML: {error}. Correct that line in a "
+                                       "text editor, or move the file away and create the profiles again with "
+                                       "`sagesync profile new`").format(path=self.path, error=error)) from None
         except (RecursionError, MemoryError, ValueError):
             # Tables or arrays nested thousands deep, or a number of thousands of digits: no profile looks like that.
-            raise ConfigurationError(f"the profiles file {self.path} cannot be read: it holds values nested too deep "
-                                     "or numbers too long to be settings (damaged or not a profiles file). Restore "
-                                     "it from a backup, or move it away and create the profiles again with "
-                                     "`sagesync profile new`") from None
+            raise ConfigurationError(_("the profiles file {path} cannot be read: it holds values nested too deep or "
+                                       "numbers too long to be settings (damaged or not a profiles file). Restore it "
+                                       "from a backup, or move it away and create the profiles again with `sagesync "
+                                       "profile new`").format(path=self.path)) from None
         self._refuse_plain_secrets(document)
         unknown = [key for key in document if key != "profiles"]
         if unknown:
-            raise ConfigurationError(f"{self.path}: {', '.join(map(repr, unknown))} is not a table sagesync knows: "
-                                     "the file holds only [profiles.<name>] tables (did you write [profile.x]?)")
+            raise ConfigurationError(_("{path}: {tables} is not a table sagesync knows: the file holds only "
+                                       "[profiles.<name>] tables (did you write [profile.x]?)").format(
+                path=self.path, tables=", ".join(map(repr, unknown))))
         profiles = document.get("profiles", {})
         if not isinstance(profiles, dict) or not all(isinstance(table, dict) for table in profiles.values()):
-            raise ConfigurationError(f"{self.path}: 'profiles' must hold one [profiles.<name>] table per company")
+            raise ConfigurationError(_("{path}: 'profiles' must hold one [profiles.<name>] table per company").format(
+                path=self.path))
         return document
 
     def _refuse_plain_secrets(self, document: Mapping[str, Any]) -> None:
@@ -92,17 +96,16 @@ class ProfileStore:
             return
         lines = [f"  - {toml_path(loc)}: {self._how_to_move(loc)}" for loc in found]
         raise ConfigurationError(
-            f"{self.path} holds a password in plain text; sagesync refuses to read it until it is moved "
-            "(the value is not shown here). Delete the line, then:\n" + "\n".join(lines)
-        )
+            _("{path} holds a password in plain text; sagesync refuses to read it until it is moved (the value is "
+              "not shown here). Delete the line, then:").format(path=self.path) + "\n" + "\n".join(lines))
 
     @staticmethod
     def _how_to_move(loc: tuple[str | int, ...]) -> str:
         name = str(loc[1]) if len(loc) > 2 and loc[0] == "profiles" else "NAME"
         words = " ".join(str(part).lower() for part in loc[2:])
         whiches: tuple[Which, ...] = tuple(which for which in WHICH if which in words) or WHICH
-        return " or ".join(f"`{set_secret_command(name, which)}` (OS keyring) or the environment variable "
-                           f"{env_variable(name, which)}" for which in whiches)
+        return _(" or ").join(_("`{command}` (OS keyring) or the environment variable {variable}").format(
+            command=set_secret_command(name, which), variable=env_variable(name, which)) for which in whiches)
 
     def tables(self) -> dict[str, dict[str, Any]]:
         """Every profile table as written in the file, unvalidated."""
@@ -115,9 +118,10 @@ class ProfileStore:
     def table(self, name: str) -> dict[str, Any]:
         tables = self.tables()
         if name not in tables:
-            known = ", ".join(sorted(tables)) or "none yet"
-            raise ConfigurationError(f"no profile named {name!r} in {self.path} (profiles: {known}); "
-                                     f"create it with `sagesync profile new {name}`")
+            known = ", ".join(sorted(tables)) or _("none yet")
+            raise ConfigurationError(_("no profile named {name} in {path} (profiles: {known}); create it with "
+                                       "`sagesync profile new {profile}`").format(
+                name=repr(name), path=self.path, known=known, profile=name))
         return tables[name]
 
     def get(self, name: str) -> Profile:
@@ -137,8 +141,9 @@ class ProfileStore:
     def add(self, profile: Profile) -> None:
         document = self._read_document()
         if profile.name in document.get("profiles", {}):
-            raise ConfigurationError(f"profile {profile.name!r} already exists in {self.path}: "
-                                     f"change it with `sagesync profile edit {profile.name}`")
+            raise ConfigurationError(_("profile {name} already exists in {path}: change it with `sagesync profile "
+                                       "edit {profile}`").format(name=repr(profile.name), path=self.path,
+                                                                 profile=profile.name))
         self._write_with(document, profile)
 
     def update(self, profile: Profile) -> None:

@@ -26,50 +26,52 @@ from pydantic_core import PydanticCustomError
 
 from sagesync.core.siren import EXAMPLE_SIREN, compact_siren, siren_problem
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import N_, _, ngettext
 from sagesync.profiles.paths import PROFILES_FILE_NAME
 
-FLOAT_REFUSED = ("is a TOML number with a decimal point, which is a binary float and may not keep its digits: "
-                 'write it as a string, e.g. "5.5"')
+FLOAT_REFUSED = N_("is a TOML number with a decimal point, which is a binary float and may not keep its digits: "
+                   'write it as a string, e.g. "5.5"')
 
 # The form each setting takes, by TOML path below [profiles.<name>] ("[]" = any list index).
+assert EXAMPLE_SIREN == "732829320"  # the example of EXPECTED["siren"]
 EXPECTED: dict[str, str] = {
-    "sage_company": "the company's name as Sage shows it, e.g. ACME",
-    "period_start": "a date such as 2025-01-01 or 01/01/2025",
-    "sage_user": "a Sage user name, e.g. <Administrateur>",
-    "sage_location": "a .mae file path, an mssql+pyodbc:// URL, embedded:<path> or a .sqlite path",
-    "sage_target": '"embedded" or "file"',
-    "sales_journal": "a Sage journal code of 1 to 6 capitals or digits, e.g. VTE",
-    "analytic_plan": "the name of a Sage analytic plan, e.g. PROJET",
-    "analytic_level": 'an analytic level of that plan, e.g. "Production cost"',
-    "siren": f"the 9 digits of the company's SIREN, e.g. {EXAMPLE_SIREN}",
-    "sage_format": "a table written by `sagesync sage learn-format`",
-    "platform": "a table [profiles.<name>.platform] with at least email",
-    "platform.kind": '"ooti"',
-    "platform.base_url": "an http(s) address such as https://app.ooti.co/api/",
-    "platform.email": "the platform login e-mail, e.g. compta@agence.fr",
-    "platform.organization_id": "a whole number, the ORG ID (platform: your name > settings > info), e.g. 1234",
-    "platform.team_id": "a whole number, the TEAM ID (platform: your name > settings > entities), e.g. 5678",
-    "platform.request_budget_seconds": "a whole number of seconds one platform request may take, retries "
-                                       "included, e.g. 300",
-    "platform.api_token_scheme": "the word sent before an API token in the Authorization header, e.g. Bearer",
-    "accounts": "a table [profiles.<name>.accounts] with collective, revenue and vat_regime",
-    "accounts.collective": "a client collective account of class 41, e.g. 411000",
-    "accounts.revenue": "a table with fees, expenses and disbursements accounts",
-    "accounts.revenue.fees": "a Sage account number of up to 13 digits or capitals, e.g. 706000",
-    "accounts.revenue.expenses": "a Sage account number of up to 13 digits or capitals, e.g. 708500",
-    "accounts.revenue.disbursements": "a Sage account number of up to 13 digits or capitals, e.g. 467000",
-    "accounts.revenue_by_rate": 'a table of "rate" = "account", e.g. { "0" = "706300" }',
-    "accounts.vat_regime": '"debits" (TVA sur les débits) or "receipts" (TVA sur les encaissements)',
-    "vat": "at least one [[profiles.<name>.vat]] table, one per VAT rate",
-    "vat[]": "a table with rate, code_debits, account_debits, code_receipts, account_receipts",
-    "vat[].rate": 'a VAT rate in percent written as a string, e.g. "20" or "5.5"',
-    "vat[].code_debits": "a Sage tax code of 1 to 5 capitals or digits, e.g. C20",
-    "vat[].code_receipts": "a Sage tax code of 1 to 5 capitals or digits, e.g. E20",
-    "vat[].account_debits": "a Sage VAT account, e.g. 445712 (empty for a 0 % rate)",
-    "vat[].account_receipts": "a Sage VAT account, e.g. 445742 (empty for a 0 % rate)",
-    "writeback": 'a table with mode = "off" or "patch_field"',
-    "writeback.mode": '"off" (the ledger alone records what was posted) or "patch_field"',
-    "writeback.field": "the platform invoice field to set, e.g. accounting_reference",
+    "sage_company": N_("the company's name as Sage shows it, e.g. ACME"),
+    "period_start": N_("a date such as 2025-01-01 or 01/01/2025"),
+    "sage_user": N_("a Sage user name, e.g. <Administrateur>"),
+    "sage_location": N_("a .mae file path, an mssql+pyodbc:// URL, embedded:<path> or a .sqlite path"),
+    "sage_target": N_('"embedded" or "file"'),
+    "sales_journal": N_("a Sage journal code of 1 to 6 capitals or digits, e.g. VTE"),
+    "analytic_plan": N_("the name of a Sage analytic plan, e.g. PROJET"),
+    "analytic_level": N_('an analytic level of that plan, e.g. "Production cost"'),
+    "siren": N_("the 9 digits of the company's SIREN, e.g. 732829320"),  # EXAMPLE_SIREN
+    "sage_format": N_("a table written by `sagesync sage learn-format`"),
+    "platform": N_("a table [profiles.<name>.platform] with at least email"),
+    "platform.kind": N_('"ooti"'),
+    "platform.base_url": N_("an http(s) address such as https://app.ooti.co/api/"),
+    "platform.email": N_("the platform login e-mail, e.g. compta@agence.fr"),
+    "platform.organization_id": N_("a whole number, the ORG ID (platform: your name > settings > info), e.g. 1234"),
+    "platform.team_id": N_("a whole number, the TEAM ID (platform: your name > settings > entities), e.g. 5678"),
+    "platform.request_budget_seconds": N_("a whole number of seconds one platform request may take, retries "
+                                       "included, e.g. 300"),
+    "platform.api_token_scheme": N_("the word sent before an API token in the Authorization header, e.g. Bearer"),
+    "accounts": N_("a table [profiles.<name>.accounts] with collective, revenue and vat_regime"),
+    "accounts.collective": N_("a client collective account of class 41, e.g. 411000"),
+    "accounts.revenue": N_("a table with fees, expenses and disbursements accounts"),
+    "accounts.revenue.fees": N_("a Sage account number of up to 13 digits or capitals, e.g. 706000"),
+    "accounts.revenue.expenses": N_("a Sage account number of up to 13 digits or capitals, e.g. 708500"),
+    "accounts.revenue.disbursements": N_("a Sage account number of up to 13 digits or capitals, e.g. 467000"),
+    "accounts.revenue_by_rate": N_('a table of "rate" = "account", e.g. { "0" = "706300" }'),
+    "accounts.vat_regime": N_('"debits" (TVA sur les débits) or "receipts" (TVA sur les encaissements)'),
+    "vat": N_("at least one [[profiles.<name>.vat]] table, one per VAT rate"),
+    "vat[]": N_("a table with rate, code_debits, account_debits, code_receipts, account_receipts"),
+    "vat[].rate": N_('a VAT rate in percent written as a string, e.g. "20" or "5.5"'),
+    "vat[].code_debits": N_("a Sage tax code of 1 to 5 capitals or digits, e.g. C20"),
+    "vat[].code_receipts": N_("a Sage tax code of 1 to 5 capitals or digits, e.g. E20"),
+    "vat[].account_debits": N_("a Sage VAT account, e.g. 445712 (empty for a 0 % rate)"),
+    "vat[].account_receipts": N_("a Sage VAT account, e.g. 445742 (empty for a 0 % rate)"),
+    "writeback": N_('a table with mode = "off" or "patch_field"'),
+    "writeback.mode": N_('"off" (the ledger alone records what was posted) or "patch_field"'),
+    "writeback.field": N_("the platform invoice field to set, e.g. accounting_reference"),
 }
 
 _ACCOUNT = re.compile(r"[0-9A-Z]{1,13}")  # F_COMPTEG.CG_Num
@@ -89,29 +91,29 @@ def _refuse(message: str) -> NoReturn:
 def _scalar_text(value: object, expected: str) -> str:
     """TOML gives strings, ints (an account written without quotes) or worse."""
     if isinstance(value, float):
-        _refuse(FLOAT_REFUSED)
+        _refuse(_(FLOAT_REFUSED))
     if isinstance(value, bool) or not isinstance(value, str | int):
-        _refuse(f"is not text (expected {expected})")
+        _refuse(_("is not text (expected {expected})").format(expected=expected))
     return str(value).strip()
 
 
 def text(value: object) -> str:
-    result = _scalar_text(value, "some text")
+    result = _scalar_text(value, _("some text"))
     if not result:
-        _refuse("is empty (expected some text)")
+        _refuse(_("is empty (expected some text)"))
     return result
 
 
 def profile_name(value: object) -> str:
-    result = _scalar_text(value, "a profile name")
+    result = _scalar_text(value, _("a profile name"))
     if not _NAME.fullmatch(result):
-        _refuse("expected 1 to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit")
+        _refuse(_("expected 1 to 40 lower-case letters, digits, '-' or '_', starting with a letter or digit"))
     return result
 
 
 def day(value: object) -> date:
     if isinstance(value, datetime):
-        _refuse(f"has a time of day (expected {EXPECTED['period_start']})")
+        _refuse(_("has a time of day (expected {expected})").format(expected=_(EXPECTED["period_start"])))
     if isinstance(value, date):
         return value
     raw = _scalar_text(value, EXPECTED["period_start"])
@@ -120,7 +122,8 @@ def day(value: object) -> date:
             return datetime.strptime(raw, pattern).date()
         except ValueError:
             continue
-    _refuse(f"{raw!r} is not a date (expected {EXPECTED['period_start']})")
+    _refuse(_("{value} is not a date (expected {expected})").format(
+        value=repr(raw), expected=_(EXPECTED["period_start"])))
 
 
 def sage_location(value: object) -> str:
@@ -131,7 +134,8 @@ def sage_location(value: object) -> str:
     kind = location_kind(raw)
     if kind is None:
         # The value is not echoed: a mistyped URL may hold credentials.
-        _refuse(f"is not a Sage company location sagesync knows (expected {EXPECTED['sage_location']})")
+        _refuse(_("is not a Sage company location sagesync knows (expected {expected})").format(
+            expected=_(EXPECTED["sage_location"])))
     if kind is LocationKind.SQL_SERVER:
         from sqlalchemy.engine import make_url
         from sqlalchemy.exc import ArgumentError
@@ -139,53 +143,57 @@ def sage_location(value: object) -> str:
         try:
             url = make_url(raw)
         except ArgumentError:
-            _refuse("is not a readable SQL Server URL (expected mssql+pyodbc://SERVER/DATABASE?driver=...)")
+            _refuse(_("is not a readable SQL Server URL (expected mssql+pyodbc://SERVER/DATABASE?driver=...)"))
         if url.password is not None:
-            _refuse("holds a password: remove it from the URL; the Sage password comes from the keyring "
-                    "or the environment (sagesync profile set-secret NAME sage)")
+            _refuse(_("holds a password: remove it from the URL; the Sage password comes from the keyring "
+                      "or the environment (sagesync profile set-secret NAME sage)"))
     if kind is LocationKind.EMBEDDED and raw.lower() == "embedded:":
-        _refuse("names no file (expected embedded:<path to the .sqlite company>)")
+        _refuse(_("names no file (expected embedded:<path to the .sqlite company>)"))
     return raw
 
 
 def journal_code(value: object) -> str:
     result = _scalar_text(value, EXPECTED["sales_journal"]).upper()
     if not _JOURNAL.fullmatch(result):
-        _refuse(f"{result!r} is not a journal code (expected {EXPECTED['sales_journal']})")
+        _refuse(_("{value} is not a journal code (expected {expected})").format(
+            value=repr(result), expected=_(EXPECTED["sales_journal"])))
     return result
 
 
 def optional_account(value: object) -> str:
-    result = _scalar_text(value, "a Sage account number").upper()
+    result = _scalar_text(value, _("a Sage account number")).upper()
     if result and not _ACCOUNT.fullmatch(result):
-        _refuse(f"{result!r} is not an account number (expected up to 13 digits or capitals, no spaces)")
+        _refuse(_("{value} is not an account number (expected up to 13 digits or capitals, no spaces)").format(
+            value=repr(result)))
     return result
 
 
 def account(value: object) -> str:
     result = optional_account(value)
     if not result:
-        _refuse("is empty (expected a Sage account number, e.g. 706000)")
+        _refuse(_("is empty (expected a Sage account number, e.g. 706000)"))
     return result
 
 
 def collective_account(value: object) -> str:
     result = account(value)
     if not result.startswith("41"):
-        _refuse(f"{result!r} is not a client account (expected {EXPECTED['accounts.collective']})")
+        _refuse(_("{value} is not a client account (expected {expected})").format(
+            value=repr(result), expected=_(EXPECTED["accounts.collective"])))
     return result
 
 
 def optional_tax_code(value: object) -> str:
-    result = _scalar_text(value, "a Sage tax code").upper()
+    result = _scalar_text(value, _("a Sage tax code")).upper()
     if result and not _TAX_CODE.fullmatch(result):
-        _refuse(f"{result!r} is not a tax code (expected 1 to 5 capitals or digits, e.g. C20)")
+        _refuse(_("{value} is not a tax code (expected 1 to 5 capitals or digits, e.g. C20)").format(
+            value=repr(result)))
     return result
 
 
 def rate(value: object) -> Decimal:
     if isinstance(value, float):
-        _refuse(FLOAT_REFUSED)
+        _refuse(_(FLOAT_REFUSED))
     if isinstance(value, Decimal):
         result = value
     else:
@@ -193,9 +201,11 @@ def rate(value: object) -> Decimal:
         try:
             result = Decimal(raw.replace(",", ".").removesuffix("%").strip())
         except InvalidOperation:
-            _refuse(f"{raw!r} is not a rate (expected {EXPECTED['vat[].rate']})")
+            _refuse(_("{value} is not a rate (expected {expected})").format(
+                value=repr(raw), expected=_(EXPECTED["vat[].rate"])))
     if not result.is_finite() or not Decimal(0) <= result < Decimal(100):
-        _refuse(f"{result} is not a VAT rate between 0 and 100 (expected {EXPECTED['vat[].rate']})")
+        _refuse(_("{value} is not a VAT rate between 0 and 100 (expected {expected})").format(
+            value=result, expected=_(EXPECTED["vat[].rate"])))
     return result
 
 
@@ -206,14 +216,14 @@ def rate_text(value: Decimal) -> str:
 
 def revenue_by_rate(value: object) -> dict[Decimal, str]:
     if not isinstance(value, Mapping):
-        _refuse(f"is not a table (expected {EXPECTED['accounts.revenue_by_rate']})")
+        _refuse(_("is not a table (expected {expected})").format(expected=_(EXPECTED["accounts.revenue_by_rate"])))
     result: dict[Decimal, str] = {}
     problems: list[str] = []
     for key, number in value.items():
         try:
             result[rate(key)] = account(number)
         except PydanticCustomError as error:
-            problems.append(f"key {key!r}: {error.message()}")
+            problems.append(_("key {key}: {problem}").format(key=repr(key), problem=error.message()))
     if problems:
         _refuse("; ".join(problems))
     return result
@@ -223,20 +233,21 @@ def base_url(value: object) -> str:
     raw = _scalar_text(value, EXPECTED["platform.base_url"])
     if "://" not in raw:
         # The old connector asked for "app.ooti.co": read it as the API root of that host.
-        host, _, path = raw.partition("/")
+        host, _slash, path = raw.partition("/")
         raw = f"https://{host}/{path or 'api/'}"
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        _refuse(f"is not a web address (expected {EXPECTED['platform.base_url']})")
+        _refuse(_("is not a web address (expected {expected})").format(expected=_(EXPECTED["platform.base_url"])))
     if parts.username or parts.password:
-        _refuse("holds a login: remove it; the e-mail goes in platform.email, the password in the keyring")
+        _refuse(_("holds a login: remove it; the e-mail goes in platform.email, the password in the keyring"))
     return raw if raw.endswith("/") else raw + "/"
 
 
 def email(value: object) -> str:
     result = _scalar_text(value, EXPECTED["platform.email"])
     if not _EMAIL.fullmatch(result):
-        _refuse(f"{result!r} is not an e-mail address (expected {EXPECTED['platform.email']})")
+        _refuse(_("{value} is not an e-mail address (expected {expected})").format(
+            value=repr(result), expected=_(EXPECTED["platform.email"])))
     return result
 
 
@@ -244,44 +255,48 @@ def optional_whole_number(value: object) -> int | None:
     if value is None or value == "":
         return None
     if isinstance(value, float):
-        _refuse("is a float (a number with a decimal point): expected a whole number, e.g. 1234")
-    raw = _scalar_text(value, "a whole number")
+        _refuse(_("is a float (a number with a decimal point): expected a whole number, e.g. 1234"))
+    raw = _scalar_text(value, _("a whole number"))
     if not raw.isdigit() or int(raw) == 0:
-        _refuse(f"{raw!r} is not a positive whole number (expected e.g. 1234)")
+        _refuse(_("{value} is not a positive whole number (expected e.g. 1234)").format(value=repr(raw)))
     return int(raw)
 
 
 def seconds(value: object) -> int:
     if isinstance(value, float):
-        _refuse(f"is a float: expected {EXPECTED['platform.request_budget_seconds']}")
-    raw = _scalar_text(value, "a whole number of seconds")
+        _refuse(_("is a float: expected {expected}").format(expected=_(EXPECTED["platform.request_budget_seconds"])))
+    raw = _scalar_text(value, _("a whole number of seconds"))
     if not raw.isdigit() or int(raw) == 0:
-        _refuse(f"{raw!r} is not a positive whole number (expected {EXPECTED['platform.request_budget_seconds']})")
+        _refuse(_("{value} is not a positive whole number (expected {expected})").format(
+            value=repr(raw), expected=_(EXPECTED["platform.request_budget_seconds"])))
     return int(raw)
 
 
 def auth_scheme(value: object) -> str:
     result = _scalar_text(value, EXPECTED["platform.api_token_scheme"])
     if not _AUTH_SCHEME.fullmatch(result):
-        _refuse(f"{result!r} is not an authorization scheme (expected {EXPECTED['platform.api_token_scheme']})")
+        _refuse(_("{value} is not an authorization scheme (expected {expected})").format(
+            value=repr(result), expected=_(EXPECTED["platform.api_token_scheme"])))
     return result
 
 
 def field_name(value: object) -> str:
     result = _scalar_text(value, EXPECTED["writeback.field"])
     if result and not _FIELD_NAME.fullmatch(result):
-        _refuse(f"{result!r} is not a field name (expected {EXPECTED['writeback.field']})")
+        _refuse(_("{value} is not a field name (expected {expected})").format(
+            value=repr(result), expected=_(EXPECTED["writeback.field"])))
     return result
 
 
 def siren(value: object) -> str | None:
     if value is None:
         return None
-    result = compact_siren(_scalar_text(value, EXPECTED["siren"]))
+    result = compact_siren(_scalar_text(value, _(EXPECTED["siren"])))
     if not result:
         return None
     if not (len(result) == 9 and result.isdigit()):
-        _refuse(f"{result!r} is not 9 digits (expected {EXPECTED['siren']})")
+        _refuse(_("{value} is not 9 digits (expected {expected})").format(
+            value=repr(result), expected=_(EXPECTED["siren"])))
     problem = siren_problem(result)  # the one SIREN rule (sagesync.core.siren), shared with the FEC export
     if problem:
         _refuse(problem)
@@ -291,7 +306,7 @@ def siren(value: object) -> str | None:
 def no_floats_inside(value: object) -> object:
     def walk(node: object, where: str) -> None:
         if isinstance(node, float):
-            _refuse(f"{where or 'the value'} {FLOAT_REFUSED}")
+            _refuse(_("{where} {problem}").format(where=where or _("the value"), problem=_(FLOAT_REFUSED)))
         if isinstance(node, Mapping):
             for key, child in node.items():
                 walk(child, f"{where}.{key}" if where else str(key))
@@ -324,11 +339,13 @@ def problem(loc: Sequence[str | int], text_problem: str) -> str:
 
 def _unknown_setting(loc: Sequence[str | int]) -> str:
     pattern = _pattern(loc)
-    parent, _, key = pattern.rpartition(".")
+    parent, _dot, key = pattern.rpartition(".")
     siblings = [known.rpartition(".")[2] for known in EXPECTED if known.rpartition(".")[0] == parent]
     close = difflib.get_close_matches(key, siblings, n=1)
-    hint = f" (did you mean {close[0]}?)" if close else f" (known here: {', '.join(sorted(set(siblings)))})"
-    return f"is not a setting sagesync knows{hint}"
+    if close:
+        return _("is not a setting sagesync knows (did you mean {setting}?)").format(setting=close[0])
+    return _("is not a setting sagesync knows (known here: {settings})").format(
+        settings=", ".join(sorted(set(siblings))))
 
 
 def problems_from(error: ValidationError, prefix: Sequence[str | int]) -> list[str]:
@@ -336,30 +353,33 @@ def problems_from(error: ValidationError, prefix: Sequence[str | int]) -> list[s
     lines: list[str] = []
     for item in error.errors(include_url=False):
         loc = tuple(item["loc"])
-        expected = EXPECTED.get(_pattern(loc), "")
+        expected = _(EXPECTED[_pattern(loc)]) if _pattern(loc) in EXPECTED else ""
         kind = item["type"]
         if kind == "sagesync":
             text_problem = item["msg"]
         elif kind == "missing":
-            text_problem = f"is missing (expected {expected})" if expected else "is missing"
+            text_problem = _("is missing (expected {expected})").format(expected=expected) if expected else _(
+                "is missing")
         elif kind == "extra_forbidden":
             text_problem = _unknown_setting(loc)
         else:
             given = item.get("input")
             # Scalars only: a whole table echoed back would bury the point.
-            shown = f"{given!r} is not allowed" if isinstance(given, str | int) and len(str(given)) <= 60 else (
-                "has the wrong form")
-            text_problem = f"{shown} (expected {expected})" if expected else item["msg"]
+            shown = _("{value} is not allowed").format(value=repr(given)) if isinstance(given, str | int) and len(
+                str(given)) <= 60 else _("has the wrong form")
+            text_problem = _("{problem} (expected {expected})").format(problem=shown, expected=expected) if expected \
+                else item["msg"]
         lines.append(problem((*prefix, *loc), text_problem))
     return lines
 
 
 def configuration_error(name: str, problems: Sequence[str]) -> ConfigurationError:
-    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
     listing = "\n".join(f"  - {line}" for line in problems)
-    return ConfigurationError(
-        f"profile {name!r} has {count} (fix {PROFILES_FILE_NAME} or run `sagesync profile edit {name}`):\n{listing}"
-    )
+    return ConfigurationError(ngettext(
+        "profile {name} has {count} problem (fix {file} or run `sagesync profile edit {profile}`):\n{listing}",
+        "profile {name} has {count} problems (fix {file} or run `sagesync profile edit {profile}`):\n{listing}",
+        len(problems)).format(name=repr(name), count=len(problems), file=PROFILES_FILE_NAME, profile=name,
+                              listing=listing))
 
 
 def is_secret_key(key: str) -> bool:
@@ -395,15 +415,16 @@ def field_names(value: object) -> dict[str, list[str]]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ValueError('must be a table such as { invoice_number = ["legal_number"] }')
+        raise ValueError(_('must be a table such as {example}').format(example='{ invoice_number = ["legal_number"] }'))
     result: dict[str, list[str]] = {}
     for fact, names in value.items():
         if fact not in FIELD_SETTINGS:
-            raise ValueError(f"{fact!r} is not a field sagesync reads by name; expected one of "
-                             f"{', '.join(FIELD_SETTINGS)}")
+            raise ValueError(_("{fact} is not a field sagesync reads by name; expected one of {fields}").format(
+                fact=repr(fact), fields=", ".join(FIELD_SETTINGS)))
         listed = [names] if isinstance(names, str) else names
         if not isinstance(listed, list) or not listed or not all(
                 isinstance(name, str) and name.strip() and len(name) <= 80 for name in listed):
-            raise ValueError(f"{fact} must be a wire field name or a non-empty list of them, got {names!r}")
+            raise ValueError(_("{fact} must be a wire field name or a non-empty list of them, got {names}").format(
+                fact=fact, names=repr(names)))
         result[fact] = [name.strip() for name in listed]
     return result

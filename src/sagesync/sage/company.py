@@ -17,6 +17,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.sage import chart
 from sagesync.sage.schema import (
     ANALYTIC_PLAN_SLOTS,
@@ -48,17 +49,15 @@ def init_company(path: Path, name: str, *, closed_months: Iterable[tuple[str, da
     path = Path(path)
     if path.exists():
         raise ConfigurationError(
-            f"{path} already exists: a company is never overwritten. "
-            "Choose another path, or delete the file yourself if it really holds nothing of value."
-        )
+            _("{path} already exists: a company is never overwritten. Choose another path, or delete the file "
+              "yourself if it really holds nothing of value.").format(path=path))
     journals = {code for code, _label, _type, _account in chart.JOURNALS}
     months = sorted({(journal, day.replace(day=1)) for journal, day in closed_months})
     for journal, _month in months:
         if journal not in journals:
             raise ConfigurationError(
-                f"cannot close a month of journal {journal}: the embedded company has journals "
-                f"{', '.join(sorted(journals))}"
-            )
+                _("cannot close a month of journal {journal}: the embedded company has journals {journals}").format(
+                    journal=journal, journals=", ".join(sorted(journals))))
     with guard_storage(path, "new Sage company"):
         path.parent.mkdir(parents=True, exist_ok=True)
         engine = _sqlite_engine(path)
@@ -82,28 +81,28 @@ def open_company(location: str) -> Engine:
     text = location.strip()
     if text.lower().endswith(".mae"):
         raise ConfigurationError(
-            f"{text} is a Sage company file (.mae). Proprietary companies cannot be read or written "
-            "directly: use the file target (a Sage import file) with a Sage export for the checks. "
-            "For a SQL Server company, give its ODBC/SQL URL instead, e.g. "
-            "mssql+pyodbc://user@server/DATABASE?driver=ODBC+Driver+18+for+SQL+Server"
-        )
+            _("{path} is a Sage company file (.mae). Proprietary companies cannot be read or written directly: use "
+              "the file target (a Sage import file) with a Sage export for the checks. For a SQL Server company, give "
+              "its ODBC/SQL URL instead, e.g. {example}").format(
+                path=text, example="mssql+pyodbc://user@server/DATABASE?driver=ODBC+Driver+18+for+SQL+Server"))
     if "://" not in text:
         return _open_sqlite(Path(text))
     try:
         url = make_url(text)
     except ArgumentError as error:
-        raise ConfigurationError(f"the company location is not a valid database URL: {error}") from None
+        raise ConfigurationError(_("the company location is not a valid database URL: {error}").format(
+            error=error)) from None
     shown = url.render_as_string(hide_password=True)
     if url.drivername in ("sqlite", "sqlite+pysqlite"):
         if not url.database or url.database == ":memory:":
-            raise ConfigurationError(f"{shown} names no company file; give the path of the .sqlite file")
+            raise ConfigurationError(_("{location} names no company file; give the path of the .sqlite file").format(
+                location=shown))
         return _open_sqlite(Path(url.database))
     if url.drivername in _SQL_SERVER_DRIVERS:
         return _sql_server_engine(url, shown)
     raise ConfigurationError(
-        f"{shown}: unsupported database {url.drivername!r}; a Sage company is a .sqlite file "
-        "(the embedded company) or a SQL Server database (mssql+pyodbc://...)"
-    )
+        _("{location}: unsupported database {driver}; a Sage company is a .sqlite file (the embedded company) or a "
+          "SQL Server database (mssql+pyodbc://...)").format(location=shown, driver=repr(url.drivername)))
 
 
 def _sqlite_engine(path: Path) -> Engine:
@@ -114,24 +113,22 @@ def _sqlite_engine(path: Path) -> Engine:
 def _open_sqlite(path: Path) -> Engine:
     if not path.is_file():
         raise ConfigurationError(
-            f"no company at {path}. Create the embedded company with `sagesync company init {path}`, "
-            "or fix the company location in the profile."
-        )
+            _("no company at {path}. Create the embedded company with `{command}`, or fix the company location in "
+              "the profile.").format(path=path, command=f"sagesync company init {path}"))
     engine = _sqlite_engine(path)
     try:
         present = set(inspect(engine).get_table_names())
     except Exception as error:
         engine.dispose()
         raise storage_error(error, path, "Sage company", tables=COMPANY_TABLES) or ConfigurationError(
-            f"the Sage company {path} is not a SQLite database (damaged, or another kind of file): restore it from "
-            "a backup or move it away, and give the path of a Sage company file") from None
+            _("the Sage company {path} is not a SQLite database (damaged, or another kind of file): restore it from a "
+              "backup or move it away, and give the path of a Sage company file").format(path=path)) from None
     missing = [table.name for table in SAGE_TABLES if table.name not in present]
     if missing:
         engine.dispose()
         raise ConfigurationError(
-            f"{path} is not a Sage company: tables {', '.join(missing)} are missing. "
-            "Create one with `sagesync company init`, or fix the company location in the profile."
-        )
+            _("{path} is not a Sage company: tables {tables} are missing. Create one with `sagesync company init`, "
+              "or fix the company location in the profile.").format(path=path, tables=", ".join(missing)))
     return engine
 
 
@@ -140,8 +137,8 @@ def _sql_server_engine(url: URL, shown: str) -> Engine:
         return create_engine(url)
     except ImportError as error:
         raise ConfigurationError(
-            f"{shown}: the SQL Server driver is not installed ({error.name or error}). "
-            "Install it with `pip install pyodbc` and Microsoft's ODBC Driver 18 for SQL Server."
+            _("{location}: the SQL Server driver is not installed ({error}). Install it with `pip install pyodbc` and "
+              "Microsoft's ODBC Driver 18 for SQL Server.").format(location=shown, error=error.name or error)
         ) from None
 
 

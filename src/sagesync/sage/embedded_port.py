@@ -19,6 +19,7 @@ from sagesync.core.delivery import Delivery, DeliveryReport, DeliveryState, Held
 from sagesync.core.mapping import AccountMapping
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.sage import schema
 from sagesync.sage.reader import (
     existing_pieces,
@@ -38,8 +39,8 @@ class EmbeddedCompany:
 
     def __init__(self, company_path: Path, mapping: AccountMapping) -> None:
         if not company_path.is_file():
-            raise ConfigurationError(f"no embedded Sage company at {company_path}: "
-                                     "create it with `sagesync company init`, or fix sage_location in the profile")
+            raise ConfigurationError(_("no embedded Sage company at {path}: create it with `sagesync company init`, "
+                                       "or fix sage_location in the profile").format(path=company_path))
         self.company_path = company_path
         self.mapping = mapping
         self._engines: dict[Path, Engine] = {}
@@ -120,8 +121,8 @@ class EmbeddedCompany:
         if delivery.sections:
             plan = plans.get(self.mapping.analytic_plan)
             if plan is None:
-                raise ConfigurationError(f"analytic plan {self.mapping.analytic_plan} does not exist in the company: "
-                                         "create it in Sage or fix analytic_plan in the profile")
+                raise ConfigurationError(_("analytic plan {plan} does not exist in the company: create it in Sage or "
+                                           "fix analytic_plan in the profile").format(plan=self.mapping.analytic_plan))
             connection.execute(schema.F_COMPTEA.insert(), [section_row(project, plan) for project in delivery.sections])
             receipts += [Receipt(ItemKind.SECTION, project.source_id, DeliveryState.CONFIRMED,
                                  f"F_COMPTEA {project.code.strip().upper()}") for project in delivery.sections]

@@ -138,7 +138,8 @@ def _process(context: StepContext, tally: Tally, *, post: bool) -> None:
         tally.count("setup_problems", len(blocking))
         # A broken set-up is not "documents blocked": nothing can be checked until it is fixed.
         raise SetupError(
-            f"the Sage company {context.company} contradicts the profile; fix each setting, then run again:\n"
+            _("the Sage company {company} contradicts the profile; fix each setting, then run again:").format(
+                company=context.company) + "\n"
             + "\n".join(f"- {finding.field}: {finding.message}. {finding.fix}" for finding in blocking),
             [(finding.field, finding.message, finding.fix) for finding in blocking])
     # Why a client or project has no Sage code: refused at its Pull step (the current findings say why), or

@@ -18,6 +18,7 @@ from sagesync.core.findings import Finding
 from sagesync.core.model import Customer, Project
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.ledger import store
 from sagesync.ledger.delivery import Decided
 from sagesync.sources.base import Rejected
@@ -80,8 +81,8 @@ def pull_projects(context: StepContext) -> RunReport:
     def existing(reference: CompanyReference) -> set[str]:
         number = reference.analytic_plans.get(plan)
         if number is None:
-            raise ConfigurationError(f"analytic plan {plan} does not exist in company {context.company}: "
-                                     "create it in Sage or fix analytic_plan in the profile")
+            raise ConfigurationError(_("analytic plan {plan} does not exist in company {company}: create it in Sage or "
+                                       "fix analytic_plan in the profile").format(plan=plan, company=context.company))
         return {section for plan_number, section in reference.sections if plan_number == number}
 
     return _pull(context, Step.PROJECTS, ItemKind.SECTION, context.source.projects(), check_projects, existing,

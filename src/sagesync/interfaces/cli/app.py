@@ -21,11 +21,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from sagesync.core.labels import count_label
+from sagesync.core.labels import count_label, status_label
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.i18n import LANGUAGE_VARIABLE, N_, _, set_language
 from sagesync.interfaces.cli.failures import error_code, guard_commands, print_failure
-from sagesync.interfaces.cli.render import blocking_details, findings_table, progress_sink, summary_table
+from sagesync.interfaces.cli.render import blocking_details, findings_table, headline, progress_sink, summary_table
 from sagesync.interfaces.cli.translated import TranslatedGroup
 from sagesync.steps.events import RunReport
 from sagesync.steps.registry import STEPS
@@ -75,7 +75,8 @@ def fail(error: SagesyncError, as_json: bool = False) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-def print_reports(reports: Sequence[RunReport], as_json: bool) -> int:
+def print_reports(reports: Sequence[RunReport], as_json: bool, outputs: dict[str, Path] | None = None) -> int:
+    """The runs' tables, what they wrote (and ``outputs``), then the run in a sentence; or the reports as JSON."""
     if as_json:
         sys.stdout.write(json.dumps([report.as_dict() for report in reports], indent=2, ensure_ascii=False) + "\n")
     else:
@@ -86,6 +87,10 @@ def print_reports(reports: Sequence[RunReport], as_json: bool) -> int:
         for report in reports:
             for name, path in report.outputs.items():
                 console.print(f"{output_label(name)}: {path}")
+        for name, path in (outputs or {}).items():
+            console.print(f"{output_label(name)}: {path}")
+        for sentence in headline(reports):
+            console.print(sentence)
     return max((report.exit_code for report in reports), default=0)
 
 
@@ -147,7 +152,7 @@ def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
         count=blocking, profile=profile))
     for run in runs:
         counts = ", ".join(f"{count_label(name)} {count}" for name, count in run["counts"].items() if count)
-        status_text = {"ok": _("ok"), "blocked": _("blocked")}.get(run["status"], run["status"])
+        status_text = status_label(run["status"])
         console.print(_("run {id}").format(id=f"{run['id']:>4}") + f"  {run['started_at']:%d/%m/%Y %H:%M}  "
                       f"{run['step']:<10} {status_text:<8} {counts}")
 
@@ -194,10 +199,7 @@ def demo(
                                     progress_console=error_console)
     except SagesyncError as error:
         raise fail(error, as_json) from None
-    print_reports(reports, as_json)
-    if not as_json:
-        for name, path in outputs.items():
-            console.print(f"{output_label(name)}: {path}")
+    print_reports(reports, as_json, outputs)
     raise typer.Exit(0)  # blocked documents are part of the demo's story, not a failure
 
 

@@ -19,6 +19,8 @@ from typing import Annotated
 
 import typer
 
+from sagesync.i18n import N_, _
+
 
 def is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -45,14 +47,16 @@ def console_url(host: str, port: int, token: str) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("console")
+    @app.command("console", help=N_("The local web console: profiles, the step buttons with live progress, findings, "
+                                    "documents, runs."))
     def console(
-        host: Annotated[str, typer.Option(help="Address to listen on; 127.0.0.1 keeps it on this computer.")] = (
+        host: Annotated[str, typer.Option(help=N_("Address to listen on; 127.0.0.1 keeps it on this computer."))] = (
             "127.0.0.1"),
-        port: Annotated[int, typer.Option(help="Port to listen on; 0 takes a free one.")] = 0,
-        no_browser: Annotated[bool, typer.Option("--no-browser", help="Print the address, do not open it.")] = False,
+        port: Annotated[int, typer.Option(help=N_("Port to listen on; 0 takes a free one."))] = 0,
+        no_browser: Annotated[
+            bool, typer.Option("--no-browser", help=N_("Print the address, do not open it."))
+        ] = False,
     ) -> None:
-        """The local web console: profiles, the step buttons with live progress, findings, documents, runs."""
         import uvicorn
 
         from sagesync.interfaces.console import create_app
@@ -63,10 +67,11 @@ def register(app: typer.Typer) -> None:
         url = console_url(host, listener.getsockname()[1], token)
         web = create_app(token=token)
         if not is_loopback(host):
-            typer.secho(f"Warning: listening on {host}, reachable from other computers; the address below is the "
-                        "only key to your Sage company: keep it to yourself.", fg=typer.colors.YELLOW, err=True)
-        typer.echo(f"sagesync console: {url}")
-        typer.echo("Keep this window open while you use the console; Ctrl+C stops it.")
+            typer.secho(_("Warning: listening on {host}, reachable from other computers; the address below is the only "
+                          "key to your Sage company: keep it to yourself.").format(host=host),
+                        fg=typer.colors.YELLOW, err=True)
+        typer.echo(_("sagesync console: {url}").format(url=url))
+        typer.echo(_("Keep this window open while you use the console; Ctrl+C stops it."))
         if not no_browser:
             webbrowser.open(url)  # the socket already listens: the browser's first request waits for the server
 

@@ -37,6 +37,7 @@ from sagesync.fec.writer import (
     FecSummary,
     fec_amount,
 )
+from sagesync.i18n import N_, _, ngettext
 
 FecSourceFactory = Callable[[str, str], FecEntrySource]  # (profile name, "ledger" | "company")
 
@@ -58,34 +59,36 @@ class SourceChoice(StrEnum):
 
 def register(app: typer.Typer, fec_source_for: FecSourceFactory | None = None) -> typer.Typer:
     """Add ``export fec`` to ``app``; returns the ``export`` sub-app so other exports can join it."""
-    export_app = typer.Typer(help="Export legal and accounting files.", no_args_is_help=True)
+    export_app = typer.Typer(help=N_("Export legal and accounting files."), no_args_is_help=True)
 
-    @export_app.command("fec")
+    @export_app.command("fec", help=N_("Write the FEC (art. A47 A-1 LPF) of a period, or check any FEC file with "
+                                       "--check."))
     def fec(
-        profile: Annotated[str | None, typer.Option(help="Profile whose entries are exported.")] = None,
-        start: Annotated[str | None, typer.Option("--from", help="First entry date, YYYY-MM-DD.")] = None,
+        profile: Annotated[str | None, typer.Option(help=N_("Profile whose entries are exported."))] = None,
+        start: Annotated[str | None, typer.Option("--from", help=N_("First entry date, YYYY-MM-DD."))] = None,
         end: Annotated[
-            str | None, typer.Option("--to", help="Last entry date, YYYY-MM-DD; also the date in the file name.")
+            str | None, typer.Option("--to", help=N_("Last entry date, YYYY-MM-DD; also the date in the file name."))
         ] = None,
-        separator: Annotated[SeparatorChoice, typer.Option(help="Field separator.")] = SeparatorChoice.TAB,
-        encoding: Annotated[EncodingChoice, typer.Option(help="Character set.")] = EncodingChoice.ISO_8859_15,
+        separator: Annotated[SeparatorChoice, typer.Option(help=N_("Field separator."))] = SeparatorChoice.TAB,
+        encoding: Annotated[EncodingChoice, typer.Option(help=N_("Character set."))] = EncodingChoice.ISO_8859_15,
         siren: Annotated[
-            str | None, typer.Option(help=f"The company's SIREN (9 digits, e.g. {EXAMPLE_SIREN}), for the file name.")
+            str | None, typer.Option(help=N_("The company's SIREN (9 digits, e.g. 732829320), for the file name."))
         ] = None,
-        output: Annotated[Path, typer.Option(help="Folder the FEC is written to.")] = Path("."),
-        source: Annotated[SourceChoice, typer.Option(help="Entries of the ledger or of the whole company.")] = (
+        output: Annotated[Path, typer.Option(help=N_("Folder the FEC is written to."))] = Path("."),
+        source: Annotated[SourceChoice, typer.Option(help=N_("Entries of the ledger or of the whole company."))] = (
             SourceChoice.LEDGER
         ),
-        check: Annotated[Path | None, typer.Option("--check", help="Check this FEC file instead of exporting.")] = None,
+        check: Annotated[
+            Path | None, typer.Option("--check", help=N_("Check this FEC file instead of exporting."))
+        ] = None,
     ) -> None:
-        """Write the FEC (art. A47 A-1 LPF) of a period, or check any FEC file with --check."""
         try:
             if check is not None:
                 raise typer.Exit(check_command(check))
             options = FecOptions("\t" if separator is SeparatorChoice.TAB else "|", _encoding(encoding))
             raise typer.Exit(export_command(profile, start, end, options, siren, output, source.value, fec_source_for))
         except SagesyncError as error:
-            typer.echo(f"error: {error}", err=True)
+            typer.echo(f"{_('error:')} {error}", err=True)
             raise typer.Exit(error.exit_code) from None
 
     app.add_typer(export_app, name="export")
@@ -99,7 +102,7 @@ def _encoding(choice: EncodingChoice) -> Encoding:
 def check_command(path: Path) -> int:
     """Print the report on the FEC at ``path``; 1 when it has problems."""
     if not path.is_file():
-        raise ConfigurationError(f"{path}: no such file; give the path of the FEC to check")
+        raise ConfigurationError(_("{path}: no such file; give the path of the FEC to check").format(path=path))
     report = inspect_fec(path)
     _print_report(path, report)
     return 1 if report.problems else 0
@@ -116,7 +119,7 @@ def export_command(
     fec_source_for: FecSourceFactory | None,
 ) -> int:
     if not profile:
-        raise ConfigurationError("export fec needs --profile NAME (or --check FILE to check an FEC)")
+        raise ConfigurationError(_("export fec needs --profile NAME (or --check FILE to check an FEC)"))
     start, end = _date(start_text, "--from"), _date(end_text, "--to")
     entry_source = (fec_source_for or _jobs_fec_source_for())(profile, source_name)
     try:
@@ -126,12 +129,12 @@ def export_command(
     finally:
         entry_source.close()
     _print_summary(exported.path, exported.summary)
-    typer.echo(f"Description of the file (art. A47 A-1 II LPF): {exported.description}")
+    typer.echo(_("Description of the file (art. A47 A-1 II LPF): {path}").format(path=exported.description))
     if exported.report.problems:
-        typer.echo("The file was written, but the FEC check found problems:")
+        typer.echo(_("The file was written, but the FEC check found problems:"))
         _print_problems(exported.report)
         return 1
-    typer.echo("FEC check: no problem found.")
+    typer.echo(_("FEC check: no problem found."))
     return 0
 
 
@@ -144,45 +147,49 @@ def _jobs_fec_source_for() -> FecSourceFactory:
 
 def _missing_siren(profile: str) -> str:
     raise ConfigurationError(
-        f"profile {profile} has no SIREN for the FEC file name: pass --siren with its 9 digits (e.g. {EXAMPLE_SIREN}) "
-        "or add siren to the profile"
+        _("profile {profile} has no SIREN for the FEC file name: pass --siren with its 9 digits (e.g. {example}) or "
+          "add siren to the profile").format(profile=profile, example=EXAMPLE_SIREN)
     )
 
 
 def _date(text: str | None, option: str) -> date:
     if not text:
-        raise ConfigurationError(f"export fec needs {option} YYYY-MM-DD")
+        raise ConfigurationError(_("export fec needs {option} YYYY-MM-DD").format(option=option))
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ConfigurationError(f"{option} {text!r} is not a date: write it YYYY-MM-DD, e.g. 2025-12-31") from None
+        raise ConfigurationError(_("{option} {text} is not a date: write it YYYY-MM-DD, e.g. 2025-12-31").format(
+            option=option, text=repr(text))) from None
 
 
 def _print_summary(target: Path, summary: FecSummary) -> None:
-    typer.echo(
-        f"Wrote {target}: {summary.lines} lines, {summary.entries} entries, "
-        f"debit {fec_amount(summary.total_debit)}, credit {fec_amount(summary.total_credit)}."
-    )
+    typer.echo(_("Wrote {path}: {lines} lines, {entries} entries, debit {debit}, credit {credit}.").format(
+        path=target, lines=summary.lines, entries=summary.entries, debit=fec_amount(summary.total_debit),
+        credit=fec_amount(summary.total_credit)))
     if summary.zero_lines_skipped:
-        typer.echo(f"Left out {summary.zero_lines_skipped} lines of zero amount (an FEC line states an amount).")
+        typer.echo(ngettext("Left out {count} line of zero amount (an FEC line states an amount).",
+                            "Left out {count} lines of zero amount (an FEC line states an amount).",
+                            summary.zero_lines_skipped).format(count=summary.zero_lines_skipped))
     if summary.accounts_without_label:
         accounts = ", ".join(sorted(summary.accounts_without_label))
-        typer.echo(f"Accounts with no label, written with their number as label: {accounts}.")
+        typer.echo(_("Accounts with no label, written with their number as label: {accounts}.").format(
+            accounts=accounts))
     if summary.tiers_without_name:
         tiers = ", ".join(sorted(summary.tiers_without_name))
-        typer.echo(f"Tiers with no name, written with their code as name: {tiers}.")
+        typer.echo(_("Tiers with no name, written with their code as name: {tiers}.").format(tiers=tiers))
 
 
 def _print_report(path: Path, report: FecReport) -> None:
-    separator = {"\t": "tab", "|": "'|'"}.get(report.separator, "unknown")
-    typer.echo(
-        f"{path}: encoding {report.encoding or 'unknown'}, separator {separator}, {report.lines} lines, "
-        f"{report.entries} entries, debit {fec_amount(report.total_debit)}, "
-        f"credit {fec_amount(report.total_credit)}."
-    )
+    separator = {"\t": _("tab"), "|": "'|'"}.get(report.separator, _("unknown"))
+    typer.echo(_("{path}: encoding {encoding}, separator {separator}, {lines} lines, {entries} entries, debit {debit}, "
+                 "credit {credit}.").format(path=path, encoding=report.encoding or _("unknown"), separator=separator,
+                                            lines=report.lines, entries=report.entries,
+                                            debit=fec_amount(report.total_debit),
+                                            credit=fec_amount(report.total_credit)))
     _print_problems(report)
     count = len(report.problems)
-    typer.echo("No problem found." if not count else f"{count} problem{'s' if count > 1 else ''}.")
+    typer.echo(_("No problem found.") if not count else ngettext("{count} problem.", "{count} problems.", count).format(
+        count=count))
 
 
 def _print_problems(report: FecReport) -> None:

@@ -11,19 +11,20 @@ import typer
 from rich.console import Console
 
 from sagesync.errors import SagesyncError
+from sagesync.i18n import N_, _
 
 _console = Console()
 
 
 def register(app: typer.Typer, fail: Callable[[SagesyncError], typer.Exit]) -> None:
-    ledger_app = typer.Typer(help="The ledger of record: what sagesync posted.", no_args_is_help=True)
+    ledger_app = typer.Typer(help=N_("The ledger of record: what sagesync posted."), no_args_is_help=True)
 
-    @ledger_app.command("rebuild")
-    def rebuild(profile: Annotated[str, typer.Option("--profile", "-p", help="Profile (company) name.")],
-                as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False) -> None:
-        """Reconstruct the ledger from the pieces sagesync left in the company (or, for a .mae company without SQL
-        access, from the import files it wrote). Only adds what the ledger lacks; a ledger of another company
-        is kept aside."""
+    @ledger_app.command("rebuild", help=N_(
+        "Reconstruct the ledger from the pieces sagesync left in the company (or, for a .mae company without SQL "
+        "access, from the import files it wrote). Only adds what the ledger lacks; a ledger of another company is "
+        "kept aside."))
+    def rebuild(profile: Annotated[str, typer.Option("--profile", "-p", help=N_("Profile (company) name."))],
+                as_json: Annotated[bool, typer.Option("--json", help=N_("Print the result as JSON."))] = False) -> None:
         from sagesync.jobs import rebuild_ledger
         from sagesync.profiles.store import ProfileStore
 
@@ -37,9 +38,11 @@ def register(app: typer.Typer, fail: Callable[[SagesyncError], typer.Exit]) -> N
                                          "kept_aside": str(result.kept_aside or "")}) + "\n")
             return
         if result.kept_aside is not None:
-            _console.print(f"The ledger was another company's: kept aside as {result.kept_aside}")
-        _console.print(f"Ledger rebuilt from {result.read_from}: {result.pieces_seen} piece(s) posted by sagesync "
-                       f"found, {result.pieces_added} added, {result.already_known} already known. "
-                       f"Run `sagesync sync --profile {profile}`: nothing will be posted twice.")
+            _console.print(_("The ledger was another company's: kept aside as {path}").format(path=result.kept_aside))
+        read_from = _("the company") if result.read_from == "the company" else _("the import files")
+        _console.print(_("Ledger rebuilt from {source}: {seen} piece(s) posted by sagesync found, {added} added, "
+                         "{known} already known. Run `sagesync sync --profile {profile}`: nothing will be posted "
+                         "twice.").format(source=read_from, seen=result.pieces_seen, added=result.pieces_added,
+                                          known=result.already_known, profile=profile))
 
     app.add_typer(ledger_app, name="ledger")

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.i18n import N_, _, ngettext
 from sagesync.interfaces.cli.failures import guarded
 from sagesync.profiles import validation
 from sagesync.profiles.check import CheckLine, PlatformAnswer, check_exit_code, check_profile
@@ -47,7 +48,7 @@ from sagesync.profiles.secrets import (
 )
 from sagesync.profiles.store import ProfileStore
 
-profile_app = typer.Typer(help="Company profiles: the Sage company, the platform login and the account mapping.",
+profile_app = typer.Typer(help=N_("Company profiles: the Sage company, the platform login and the account mapping."),
                           no_args_is_help=True)
 
 
@@ -100,31 +101,32 @@ def _option(flag: str, help_text: str) -> Any:
     return typer.Option(flag, help=help_text, show_default=False)
 
 
-Name = Annotated[str, typer.Argument(help="Profile name: 1-40 of a-z 0-9 - _ (e.g. acme).")]
-Company = Annotated[str | None, _option("--company", "Sage company name, as Sage shows it.")]
-PeriodStart = Annotated[str | None, _option("--period-start", "Documents dated before it are ignored (2025-01-01).")]
-SageUser = Annotated[str | None, _option("--sage-user", "Sage user, e.g. <Administrateur>.")]
-SageLocation = Annotated[str | None, _option("--sage-location", "C:\\Sage\\ACME.mae, mssql+pyodbc://..., "
-                                                                "or embedded:<path>.")]
-Target = Annotated[str | None, _option("--target", "embedded or file (default: from the location).")]
-Journal = Annotated[str | None, _option("--journal", "Sales journal code (VTE).")]
-Plan = Annotated[str | None, _option("--plan", "Analytic plan of the projects (PROJET).")]
-Level = Annotated[str | None, _option("--level", "Analytic level (Production cost).")]
-BaseUrl = Annotated[str | None, _option("--base-url", "Platform address (app.ooti.co).")]
-Email = Annotated[str | None, _option("--email", "Platform login e-mail.")]
-OrganizationId = Annotated[str | None, _option("--organization-id", "Platform ORG ID (settings > info).")]
-TeamId = Annotated[str | None, _option("--team-id", "Platform TEAM ID (settings > entities).")]
-Collective = Annotated[str | None, _option("--collective", "Client collective account (411000).")]
-FeesAccount = Annotated[str | None, _option("--fees-account", "Revenue account for fees (706000).")]
-ExpensesAccount = Annotated[str | None, _option("--expenses-account", "Revenue account for expenses (708500).")]
-DisbursementsAccount = Annotated[str | None, _option("--disbursements-account", "Account for disbursements "
-                                                                                "(467000).")]
-VatRegimeOption = Annotated[str | None, _option("--vat-regime", "debits or receipts (TVA sur les encaissements).")]
-Siren = Annotated[str | None, _option("--siren", "9-digit SIREN, for the FEC file name.")]
-Writeback = Annotated[str | None, _option("--writeback", "off or patch_field.")]
-WritebackField = Annotated[str | None, _option("--writeback-field", "Platform invoice field set by write-back.")]
-Settings = Annotated[list[str] | None, _option("--set", "Any setting by its TOML path: --set vat.20.code_debits=C20 "
-                                                        "(repeatable; key= removes it).")]
+Name = Annotated[str, typer.Argument(help=N_("Profile name: 1-40 of a-z 0-9 - _ (e.g. acme)."))]
+Company = Annotated[str | None, _option("--company", N_("Sage company name, as Sage shows it."))]
+PeriodStart = Annotated[str | None, _option("--period-start",
+                                            N_("Documents dated before it are ignored (2025-01-01)."))]
+SageUser = Annotated[str | None, _option("--sage-user", N_("Sage user, e.g. <Administrateur>."))]
+SageLocation = Annotated[str | None, _option("--sage-location", N_("C:\\Sage\\ACME.mae, mssql+pyodbc://..., "
+                                                                "or embedded:<path>."))]
+Target = Annotated[str | None, _option("--target", N_("embedded or file (default: from the location)."))]
+Journal = Annotated[str | None, _option("--journal", N_("Sales journal code (VTE)."))]
+Plan = Annotated[str | None, _option("--plan", N_("Analytic plan of the projects (PROJET)."))]
+Level = Annotated[str | None, _option("--level", N_("Analytic level (Production cost)."))]
+BaseUrl = Annotated[str | None, _option("--base-url", N_("Platform address (app.ooti.co)."))]
+Email = Annotated[str | None, _option("--email", N_("Platform login e-mail."))]
+OrganizationId = Annotated[str | None, _option("--organization-id", N_("Platform ORG ID (settings > info)."))]
+TeamId = Annotated[str | None, _option("--team-id", N_("Platform TEAM ID (settings > entities)."))]
+Collective = Annotated[str | None, _option("--collective", N_("Client collective account (411000)."))]
+FeesAccount = Annotated[str | None, _option("--fees-account", N_("Revenue account for fees (706000)."))]
+ExpensesAccount = Annotated[str | None, _option("--expenses-account", N_("Revenue account for expenses (708500)."))]
+DisbursementsAccount = Annotated[str | None, _option("--disbursements-account", N_("Account for disbursements "
+                                                                                "(467000)."))]
+VatRegimeOption = Annotated[str | None, _option("--vat-regime", N_("debits or receipts (TVA sur les encaissements)."))]
+Siren = Annotated[str | None, _option("--siren", N_("9-digit SIREN, for the FEC file name."))]
+Writeback = Annotated[str | None, _option("--writeback", N_("off or patch_field."))]
+WritebackField = Annotated[str | None, _option("--writeback-field", N_("Platform invoice field set by write-back."))]
+Settings = Annotated[list[str] | None, _option("--set", N_("Any setting by its TOML path: --set vat.20.code_debits=C20 "
+                                                        "(repeatable; key= removes it)."))]
 
 
 def _settings(options: dict[str, str | None], assignments: list[str] | None) -> list[tuple[str, str]]:
@@ -135,26 +137,27 @@ def _settings(options: dict[str, str | None], assignments: list[str] | None) -> 
 # --- new -----------------------------------------------------------------------------------------
 
 # (option, TOML path, question, rule) asked in a terminal; required ones first.
-_REQUIRED = (("--company", "sage_company", "Sage company name", validation.text),
-             ("--period-start", "period_start", "Period start (documents before it are ignored)", validation.day),
-             ("--sage-location", "sage_location", "Sage company (.mae path, mssql+pyodbc:// URL or embedded:<path>)",
-              validation.sage_location),
-             ("--email", "platform.email", "Platform login e-mail", validation.email))
-_WITH_DEFAULTS = (("sage_user", "Sage user", validation.text),
-                  ("sales_journal", "Sales journal", validation.journal_code),
-                  ("analytic_plan", "Analytic plan of the projects", validation.text),
-                  ("analytic_level", "Analytic level", validation.text),
-                  ("platform.base_url", "Platform address", validation.base_url),
-                  ("platform.organization_id", "Platform ORG ID (empty: list them with `profile check`)",
+_REQUIRED = (("--company", "sage_company", N_("Sage company name"), validation.text),
+             ("--period-start", "period_start", N_("Period start (documents before it are ignored)"), validation.day),
+             ("--sage-location", "sage_location", N_("Sage company (.mae path, mssql+pyodbc:// URL or "
+                                                     "embedded:<path>)"), validation.sage_location),
+             ("--email", "platform.email", N_("Platform login e-mail"), validation.email))
+_WITH_DEFAULTS = (("sage_user", N_("Sage user"), validation.text),
+                  ("sales_journal", N_("Sales journal"), validation.journal_code),
+                  ("analytic_plan", N_("Analytic plan of the projects"), validation.text),
+                  ("analytic_level", N_("Analytic level"), validation.text),
+                  ("platform.base_url", N_("Platform address"), validation.base_url),
+                  ("platform.organization_id", N_("Platform ORG ID (empty: list them with `profile check`)"),
                    validation.optional_whole_number),
-                  ("platform.team_id", "Platform TEAM ID (empty: list them with `profile check`)",
+                  ("platform.team_id", N_("Platform TEAM ID (empty: list them with `profile check`)"),
                    validation.optional_whole_number),
-                  ("accounts.vat_regime", "VAT on debits or receipts", lambda answer: _regime(answer)))
+                  ("accounts.vat_regime", N_("VAT on debits or receipts"), lambda answer: _regime(answer)))
 
 
 def _regime(answer: object) -> str:
     if answer not in ("debits", "receipts"):
-        raise PydanticCustomError("sagesync", f"expected {validation.EXPECTED['accounts.vat_regime']}")
+        raise PydanticCustomError("sagesync", _("expected {expected}").format(
+            expected=_(validation.EXPECTED["accounts.vat_regime"])))
     return str(answer)
 
 
@@ -165,7 +168,7 @@ def _ask(question: str, rule: Callable[[object], object], default: str | None = 
         except PydanticCustomError as error:
             raise typer.BadParameter(error.message()) from None
         return answer
-    return str(typer.prompt(question, default=default, value_proc=checked))
+    return str(typer.prompt(_(question), default=default, value_proc=checked))
 
 
 def _current(table: dict[str, Any], path: str) -> str:
@@ -175,7 +178,8 @@ def _current(table: dict[str, Any], path: str) -> str:
     return "" if node is None else str(node)
 
 
-@profile_app.command("new")
+@profile_app.command("new", help=N_("Create a profile: the embedded defaults plus what you give (asked for in a "
+                                    "terminal)."))
 @_reporting_errors
 def new(name: Name, company: Company = None, period_start: PeriodStart = None, sage_user: SageUser = None,
         sage_location: SageLocation = None, target: Target = None, journal: Journal = None, plan: Plan = None,
@@ -184,24 +188,24 @@ def new(name: Name, company: Company = None, period_start: PeriodStart = None, s
         expenses_account: ExpensesAccount = None, disbursements_account: DisbursementsAccount = None,
         vat_regime: VatRegimeOption = None, siren: Siren = None, writeback: Writeback = None,
         writeback_field: WritebackField = None, set_: Settings = None,
-        from_defaults: Annotated[bool, typer.Option("--from-defaults", help="Take every field that has a default "
-                                                    "(journal, plan, accounts, VAT codes) without asking.")] = False,
-        interactive: Annotated[bool | None, typer.Option("--interactive/--no-interactive", help="Ask for missing "
-                                                         "fields (default: when run in a terminal).")] = None) -> None:
-    """Create a profile: the embedded defaults plus what you give (asked for in a terminal)."""
+        from_defaults: Annotated[bool, typer.Option("--from-defaults", help=N_(
+            "Take every field that has a default (journal, plan, accounts, VAT codes) without asking."))] = False,
+        interactive: Annotated[bool | None, typer.Option("--interactive/--no-interactive", help=N_(
+            "Ask for missing fields (default: when run in a terminal)."))] = None) -> None:
     options = {key: value for key, value in locals().items() if key in FIELD_PATHS}
     validate_profile_name(name)
     store = ProfileStore()
     if name in store.names():
-        raise ConfigurationError(f"profile {name!r} already exists: change it with `sagesync profile edit {name}`")
+        raise ConfigurationError(_("profile {name} already exists: change it with `sagesync profile edit "
+                                   "{profile}`").format(name=repr(name), profile=name))
     settings = _settings(options, set_)
     table = apply_settings(defaults_table(), settings)
     asking = _is_terminal() if interactive is None else interactive
     missing = [(flag, path, question, rule) for flag, path, question, rule in _REQUIRED if not _current(table, path)]
     if missing and not asking:
         flags = ", ".join(flag for flag, *_ in missing)
-        raise ConfigurationError(f"profile {name!r} needs {flags} (or run `sagesync profile new {name}` "
-                                 "in a terminal to be asked)")
+        raise ConfigurationError(_("profile {name} needs {options} (or run `sagesync profile new {profile}` in a "
+                                   "terminal to be asked)").format(name=repr(name), options=flags, profile=name))
     answers: list[tuple[str, str]] = []
     if asking:
         answers += [(path, _ask(question, rule)) for _, path, question, rule in missing]
@@ -211,21 +215,23 @@ def new(name: Name, company: Company = None, period_start: PeriodStart = None, s
                         for path, question, rule in _WITH_DEFAULTS if path not in given]
     profile = Profile.from_table(name, apply_settings(table, answers))
     store.add(profile)
-    typer.echo(f"profile {name} saved in {store.path}")
+    typer.echo(_("profile {name} saved in {path}").format(name=name, path=store.path))
     if asking:
         for which in WHICH:
-            secret = typer.prompt(f"{label(which).capitalize()} (hidden; empty: set it later)", default="",
+            secret = typer.prompt(_("{secret} (hidden; empty: set it later)").format(
+                secret=label(which).capitalize()), default="",
                                   hide_input=True, show_default=False)
             if secret:
                 _store_secret(name, which, secret)
     _say_where_secrets_come_from(profile)
-    typer.echo(f"next: `sagesync profile check {name}`")
+    typer.echo(_("next: `{command}`").format(command=f"sagesync profile check {name}"))
 
 
 # --- edit, show, list -----------------------------------------------------------------------------
 
 
-@profile_app.command("edit")
+@profile_app.command("edit", help=N_("Change fields of a profile: --journal VTE, --set "
+                                     "accounts.revenue_by_rate.0=706300 ..."))
 @_reporting_errors
 def edit(name: Name, company: Company = None, period_start: PeriodStart = None, sage_user: SageUser = None,
          sage_location: SageLocation = None, target: Target = None, journal: Journal = None, plan: Plan = None,
@@ -234,16 +240,15 @@ def edit(name: Name, company: Company = None, period_start: PeriodStart = None, 
          expenses_account: ExpensesAccount = None, disbursements_account: DisbursementsAccount = None,
          vat_regime: VatRegimeOption = None, siren: Siren = None, writeback: Writeback = None,
          writeback_field: WritebackField = None, set_: Settings = None) -> None:
-    """Change fields of a profile: --journal VTE, --set accounts.revenue_by_rate.0=706300 ..."""
     options = {key: value for key, value in locals().items() if key in FIELD_PATHS}
     store = ProfileStore()
     settings = _settings(options, set_)
     if not settings:
-        raise ConfigurationError("nothing to change: give a field option (see --help) or --set key=value")
+        raise ConfigurationError(_("nothing to change: give a field option (see --help) or --set key=value"))
     profile = Profile.from_table(name, apply_settings(store.table(name), settings))
     store.update(profile)
-    changed = ", ".join(f"{key}={value}" if value else f"{key} removed" for key, value in settings)
-    typer.echo(f"profile {name} saved: {changed}")
+    changed = ", ".join(f"{key}={value}" if value else _("{key} removed").format(key=key) for key, value in settings)
+    typer.echo(_("profile {name} saved: {changes}").format(name=name, changes=changed))
 
 
 def _sources(profile: Profile) -> dict[Which, SecretSource]:
@@ -251,18 +256,20 @@ def _sources(profile: Profile) -> dict[Which, SecretSource]:
 
 
 def _describe(name: str, which: Which, source: SecretSource) -> str:
-    where = {SecretSource.ENVIRONMENT: f"environment variable {env_variable(name, which)}",
-             SecretSource.KEYRING: f"OS keyring (service sagesync, user {name}:{which})",
-             SecretSource.MISSING: f"missing: `{set_secret_command(name, which)}` or set {env_variable(name, which)}",
-             SecretSource.KEYRING_UNAVAILABLE: f"missing, and this machine has no OS keyring: set "
-                                               f"{env_variable(name, which)}"}
+    variable, command = env_variable(name, which), set_secret_command(name, which)
+    where = {SecretSource.ENVIRONMENT: _("environment variable {variable}").format(variable=variable),
+             SecretSource.KEYRING: _("OS keyring (service sagesync, user {user})").format(user=f"{name}:{which}"),
+             SecretSource.MISSING: _("missing: `{command}` or set {variable}").format(command=command,
+                                                                                     variable=variable),
+             SecretSource.KEYRING_UNAVAILABLE: _("missing, and this machine has no OS keyring: set {variable}").format(
+                 variable=variable)}
     return f"{label(which)}: {where[source]}"
 
 
-@profile_app.command("show")
+@profile_app.command("show", help=N_("Print a profile as the file holds it, and where its passwords come from (never "
+                                     "the passwords)."))
 @_reporting_errors
-def show(name: Name, as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
-    """Print a profile as the file holds it, and where its passwords come from (never the passwords)."""
+def show(name: Name, as_json: Annotated[bool, typer.Option("--json", help=N_("Print as JSON."))] = False) -> None:
     profile = ProfileStore().get(name)
     sources = _sources(profile)
     folder = profile_paths(name).folder
@@ -272,32 +279,33 @@ def show(name: Name, as_json: Annotated[bool, typer.Option("--json", help="Print
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
         return
     typer.echo(tomli_w.dumps({"profiles": {name: profile.to_table()}}).rstrip())
-    typer.echo("\n# passwords (never shown)")
+    typer.echo("\n# " + _("passwords (never shown)"))
     for which, source in sources.items():
         typer.echo(f"#   {_describe(name, which, source)}")
     token_source = secret_source(name, "platform_token")
     if token_source in (SecretSource.ENVIRONMENT, SecretSource.KEYRING):
-        typer.echo(f"#   {_describe(name, 'platform_token', token_source)} (used instead of the platform password)")
-    typer.echo(f"# ledger, lock and reports: {folder}")
+        typer.echo("#   " + _("{source} (used instead of the platform password)").format(
+            source=_describe(name, "platform_token", token_source)))
+    typer.echo("# " + _("ledger, lock and reports: {folder}").format(folder=folder))
 
 
-@profile_app.command("list")
+@profile_app.command("list", help=N_("Every profile: name, Sage company, where it lives."))
 @_reporting_errors
 def list_profiles() -> None:
-    """Every profile: name, Sage company, where it lives."""
     store = ProfileStore()
     rows = store.listing()
     if not rows:
-        typer.echo(f"no profile yet in {store.path}: create one with `sagesync profile new NAME`")
+        typer.echo(_("no profile yet in {path}: create one with `sagesync profile new NAME`").format(path=store.path))
         return
     for row in rows:
         if row.profile is None:
             first = row.problem.splitlines()[-1].strip(" -")
-            typer.echo(f"{row.name:<20} INVALID  {first}  (see `sagesync profile show {row.name}`)")
+            typer.echo(f"{row.name:<20} " + _("INVALID  {problem}  (see `{command}`)").format(
+                problem=first, command=f"sagesync profile show {row.name}"))
         else:
             profile = row.profile
-            typer.echo(f"{row.name:<20} {profile.sage_company:<24} {profile.target:<8} {profile.location_kind.value}"
-                       f"  since {profile.period_start.isoformat()}")
+            typer.echo(f"{row.name:<20} {profile.sage_company:<24} {profile.target:<8} {profile.location_kind.value}  "
+                       + _("since {date}").format(date=profile.period_start.isoformat()))
 
 
 # --- secrets -------------------------------------------------------------------------------------
@@ -317,9 +325,9 @@ def _store_secret(name: str, which: Which, secret: str) -> bool:
     try:
         KeyringSecrets().set(name, which, secret)
     except KeyringUnavailableError as error:
-        typer.echo(f"warning: {error}", err=True)
+        typer.echo(_("warning: {problem}").format(problem=error), err=True)
         return False
-    typer.echo(f"{label(which)} of {name} stored in the OS keyring")
+    typer.echo(_("{secret} of {name} stored in the OS keyring").format(secret=label(which), name=name))
     return True
 
 
@@ -329,43 +337,46 @@ def _say_where_secrets_come_from(profile: Profile) -> None:
             typer.echo(_describe(profile.name, which, source))
 
 
-@profile_app.command("set-secret")
+@profile_app.command("set-secret", help=N_("Store a password in the OS keyring (asked with hidden input, or read from "
+                                           "stdin)."))
 @_reporting_errors
 def set_secret(name: Name, which: Annotated[WhichChoice, typer.Argument(
-                   help="sage, platform, or platform_token (an API token used instead of the platform password).")],
-               stdin: Annotated[bool, typer.Option("--stdin", help="Read the password from standard input "
-                                                   "(default when not in a terminal).")] = False) -> None:
-    """Store a password in the OS keyring (asked with hidden input, or read from stdin)."""
+                   help=N_("sage, platform, or platform_token (an API token used instead of the platform password)."))],
+               stdin: Annotated[bool, typer.Option("--stdin", help=N_(
+                   "Read the password from standard input (default when not in a terminal)."))] = False) -> None:
     kind = _KIND[which]
     ProfileStore().table(name)  # the profile must exist
     if stdin or not _is_terminal():
         secret = sys.stdin.readline().rstrip("\r\n")
     else:
-        secret = str(typer.prompt(f"{label(kind).capitalize()} for {name}", hide_input=True,
+        secret = str(typer.prompt(_("{secret} for {name}").format(secret=label(kind).capitalize(), name=name),
+                                  hide_input=True,
                                   confirmation_prompt=True, default="", show_default=False))
     if not secret and kind != "sage":
-        raise ConfigurationError(f"the {label(kind)} is empty: nothing stored")
+        raise ConfigurationError(_("the {secret} is empty: nothing stored").format(secret=label(kind)))
     KeyringSecrets().set(name, kind, secret)
-    typer.echo(f"{label(kind)} of {name} stored in the OS keyring")
+    typer.echo(_("{secret} of {name} stored in the OS keyring").format(secret=label(kind), name=name))
     if secret_source(name, kind) is SecretSource.ENVIRONMENT:
-        typer.echo(f"note: {env_variable(name, kind)} is set here and wins over the keyring")
+        typer.echo(_("note: {variable} is set here and wins over the keyring").format(
+            variable=env_variable(name, kind)))
 
 
-@profile_app.command("delete")
+@profile_app.command("delete", help=N_("Remove a profile and its keyring passwords; its ledger and reports are kept."))
 @_reporting_errors
-def delete(name: Name, yes: Annotated[bool, typer.Option("--yes", help="Do not ask first.")] = False) -> None:
-    """Remove a profile and its keyring passwords; its ledger and reports are kept."""
+def delete(name: Name, yes: Annotated[bool, typer.Option("--yes", help=N_("Do not ask first."))] = False) -> None:
     store = ProfileStore()
     store.table(name)
     if not yes:
         if not _is_terminal():
-            raise ConfigurationError(f"deleting profile {name!r} needs --yes when not run in a terminal")
-        typer.confirm(f"Delete profile {name}?", abort=True)
+            raise ConfigurationError(_("deleting profile {name} needs --yes when not run in a terminal").format(
+                name=repr(name)))
+        typer.confirm(_("Delete profile {name}?").format(name=name), abort=True)
     store.delete(name)
     for which in SECRET_KINDS:
         with contextlib.suppress(KeyringUnavailableError):  # no keyring: nothing was stored there
             KeyringSecrets().delete(name, which)
-    typer.echo(f"profile {name} deleted; its ledger and reports are kept in {profile_paths(name).folder}")
+    typer.echo(_("profile {name} deleted; its ledger and reports are kept in {folder}").format(
+        name=name, folder=profile_paths(name).folder))
 
 
 # --- check ---------------------------------------------------------------------------------------
@@ -373,22 +384,24 @@ def delete(name: Name, yes: Annotated[bool, typer.Option("--yes", help="Do not a
 
 def _render(line: CheckLine) -> str:
     mark = "[ok]" if line.ok else ("[??]" if line.unreachable else "[!!]")
-    text = f"{mark} {line.what}" + (f": {line.detail}" if line.detail else "")
-    return text + (f"\n     fix: {line.fix}" if line.fix and not line.ok else "")
+    text = f"{mark} " + (_("{what}: {detail}").format(what=line.what, detail=line.detail) if line.detail else line.what)
+    return text + ("\n     " + _("fix: {fix}").format(fix=line.fix) if line.fix and not line.ok else "")
 
 
-@profile_app.command("check")
+@profile_app.command("check", help=N_("Ask the Sage company and the platform what the old connector had you verify by "
+                                      "hand."))
 @_reporting_errors
 def check(name: Name) -> None:
-    """Ask the Sage company and the platform what the old connector had you verify by hand."""
     profile = ProfileStore().get(name)
     company_reference, platform_probe = CHECK_HOOKS.company_reference, CHECK_HOOKS.platform_probe
     if company_reference is None or platform_probe is None:
-        raise SagesyncError("profile check is not wired to the Sage company and the platform in this build")
+        raise SagesyncError(_("profile check is not wired to the Sage company and the platform in this build"))
     lines = check_profile(profile, company_reference=functools.partial(company_reference, profile),
                           platform_probe=functools.partial(platform_probe, profile))
     for line in lines:
         typer.echo(_render(line))
     code = check_exit_code(lines)
-    typer.echo("all good" if code == 0 else f"{sum(not line.ok for line in lines)} problem(s)")
+    problems = sum(not line.ok for line in lines)
+    typer.echo(_("all good") if code == 0 else ngettext("{count} problem", "{count} problems", problems).format(
+        count=problems))
     raise typer.Exit(code)

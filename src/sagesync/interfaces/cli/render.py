@@ -10,9 +10,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from sagesync.core.labels import count_label, severity_label
-from sagesync.i18n import _
-from sagesync.steps.events import EventSink, ProgressEvent, RunReport
+from sagesync.core.labels import count_label, finding_label, severity_label, status_label
+from sagesync.i18n import _, ngettext
+from sagesync.steps.events import EventSink, ProgressEvent, RunReport, Step
 from sagesync.steps.registry import step_title
 
 
@@ -58,7 +58,8 @@ def summary_table(reports: Sequence[RunReport]) -> Table:
         counts = ", ".join(f"{count_label(name)} {report.counts[name]}" for name in
                            sorted(report.counts, key=lambda n: COUNT_ORDER.index(n) if n in COUNT_ORDER else 99)
                            if report.counts[name]) or _("nothing to do")
-        status = f"[green]{_('ok')}[/]" if report.status == "ok" else f"[red]{_('blocked')}[/]"
+        colour = "green" if report.status == "ok" else "red"
+        status = f"[{colour}]{status_label(report.status)}[/]"
         table.add_row(step_title(report.step), status, counts, f"{report.duration_seconds:.2f} s")
     return table
 
@@ -82,7 +83,7 @@ def findings_table(reports: Sequence[RunReport]) -> Table | None:
     table.add_column(_("documents"), justify="right")
     for (code, severity), count in sorted(counts.items(), key=lambda item: (item[0][1], item[0][0])):
         colour = {"blocking": "red", "warning": "yellow"}.get(severity, "cyan")
-        table.add_row(code.replace("_", " "), f"[{colour}]{severity_label(severity)}[/]", str(count))
+        table.add_row(finding_label(code), f"[{colour}]{severity_label(severity)}[/]", str(count))
     return table
 
 
@@ -99,3 +100,47 @@ def blocking_details(reports: Sequence[RunReport], limit: int = 20) -> Table | N
     for finding in rows[:limit]:
         table.add_row(finding.document, finding.field, finding.message, finding.fix)
     return table
+
+
+def headline(reports: Sequence[RunReport]) -> list[str]:
+    """What the run did, in a sentence or two (rich markup): "207 entries posted, 8 documents to fix", then where
+    the documents' status went. Red only for what failed or blocks; a run that posted reads green."""
+    steps = {report.step for report in reports}
+    # Check invoices is the same pass as Pull invoices without posting: counted once when both ran.
+    counted = [report for report in reports if not (report.step == Step.CHECK and Step.INVOICES in steps)]
+    posted = sum(report.counts.get("posted", 0) for report in counted if report.step == Step.INVOICES)
+    ready = sum(report.counts.get("ready", 0) for report in counted if report.step == Step.CHECK)
+    to_fix = sum(report.blocked for report in counted)
+    parts: list[str] = []
+    already = sum(report.counts.get("already_posted", 0) for report in counted if report.step == Step.INVOICES)
+    if Step.INVOICES in steps and not posted and already:
+        parts.append(ngettext("no new entry posted ({count} already in the books)",
+                              "no new entry posted ({count} already in the books)", already).format(count=already))
+    elif Step.INVOICES in steps:
+        text = ngettext("{count} entry posted", "{count} entries posted", posted).format(count=posted)
+        parts.append(f"[green]{text}[/]" if posted else text)
+    elif Step.CHECK in steps:
+        parts.append(ngettext("{count} invoice ready to post", "{count} invoices ready to post", ready).format(
+            count=ready))
+    if to_fix:
+        parts.append("[red]" + ngettext("{count} document to fix", "{count} documents to fix", to_fix).format(
+            count=to_fix) + "[/]")
+    lines = [", ".join(parts)] if parts else []
+    for report in reports:
+        if report.step != Step.WRITEBACK:
+            continue
+        if "kept_in_sagesync" in report.counts:
+            kept = report.counts["kept_in_sagesync"]
+            lines.append(ngettext("{count} status kept in sagesync (write-back to the platform turned off)",
+                                  "{count} statuses kept in sagesync (write-back to the platform turned off)",
+                                  kept).format(count=kept))
+            continue
+        sent, failed = report.counts.get("acknowledged", 0), report.counts.get("failed", 0)
+        sentence = ngettext("{count} status sent to the platform", "{count} statuses sent to the platform",
+                            sent).format(count=sent)
+        if failed:
+            sentence += ", [red]" + ngettext("{count} not sent (tried again at the next run)",
+                                             "{count} not sent (tried again at the next run)", failed).format(
+                count=failed) + "[/]"
+        lines.append(sentence)
+    return lines

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sagesync.errors import ConfigurationError, SagesyncError
+from sagesync.i18n import N_, _
 from sagesync.interfaces.cli.failures import error_code, print_failure
 from sagesync.sage.flagfile.layouts import FormatProfile
 from sagesync.sage.flagfile.learn import WRITTEN_FLAGS, learn_format
@@ -34,31 +35,32 @@ _error_console = Console(stderr=True)
 
 def format_table(fmt: FormatProfile) -> Table:
     """The record kinds we write or read, then every other kind the export showed."""
-    table = Table(title=f"Sage format #VER {fmt.version} ({fmt.source})")
-    table.add_column("record")
-    table.add_column("lines", justify="right")
-    table.add_column("from")
-    table.add_column("used for")
+    table = Table(title=_("Sage format #VER {version} ({source})").format(version=fmt.version, source=fmt.source))
+    table.add_column(_("record"))
+    table.add_column(_("lines"), justify="right")
+    table.add_column(_("from"))
+    table.add_column(_("used for"))
     ordered = sorted(fmt.records.values(), key=lambda layout: (not layout.fields, layout.flag))
     for layout in ordered:
-        lines = f"{layout.field_count}" + (" + accounts" if layout.tail is not None else "")
-        use = "write" if layout.flag in WRITTEN_FLAGS else "read" if layout.fields else ""
-        table.add_row(f"#{layout.flag}", lines, "export" if layout.learned else "built-in", use)
+        lines = f"{layout.field_count}" + (" + " + _("accounts") if layout.tail is not None else "")
+        use = _("write") if layout.flag in WRITTEN_FLAGS else _("read") if layout.fields else ""
+        table.add_row(f"#{layout.flag}", lines, _("export") if layout.learned else _("built-in"), use)
     return table
 
 
 def learn_format_command(
-    export: Annotated[Path, typer.Argument(help="A full accounting export of the company, in Sage format.")],
-    profile: Annotated[str | None, typer.Option("--profile", "-p", help="Store the format in this profile.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the learned format as JSON.")] = False,
+    export: Annotated[Path, typer.Argument(help=N_("A full accounting export of the company, in Sage format."))],
+    profile: Annotated[
+        str | None, typer.Option("--profile", "-p", help=N_("Store the format in this profile."))
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=N_("Print the learned format as JSON."))] = False,
 ) -> None:
-    """Learn #VER, the lines of each record and their default values from a Sage export."""
     try:
         fmt = learn_format(export)
         if profile is not None:
             if learned_format_hook is None:
-                raise ConfigurationError("storing a learned format in a profile is not available in this build; "
-                                         "run without --profile and keep the --json output")
+                raise ConfigurationError(_("storing a learned format in a profile is not available in this build; "
+                                           "run without --profile and keep the --json output"))
             learned_format_hook(profile, fmt.to_dict())
     except SagesyncError as error:
         print_failure(error_code(error), str(error), error.exit_code, as_json=as_json)
@@ -68,7 +70,8 @@ def learn_format_command(
     else:
         _console.print(format_table(fmt))
         if profile is not None:
-            _console.print(f"Stored in profile {profile}: import files for it will use #VER {fmt.version}.")
+            _console.print(_("Stored in profile {profile}: import files for it will use #VER {version}.").format(
+                profile=profile, version=fmt.version))
 
 
 def register(app: typer.Typer, store_learned_format: LearnedFormatHook | None = None) -> typer.Typer:
@@ -76,7 +79,8 @@ def register(app: typer.Typer, store_learned_format: LearnedFormatHook | None = 
     global learned_format_hook
     if store_learned_format is not None:
         learned_format_hook = store_learned_format
-    sage_app = typer.Typer(help="The Sage 100 file format: learn it from an export.", no_args_is_help=True)
-    sage_app.command("learn-format")(learn_format_command)
+    sage_app = typer.Typer(help=N_("The Sage 100 file format: learn it from an export."), no_args_is_help=True)
+    sage_app.command("learn-format", help=N_("Learn #VER, the lines of each record and their default values from a "
+                                             "Sage export."))(learn_format_command)
     app.add_typer(sage_app, name="sage")
     return sage_app

@@ -25,6 +25,7 @@ from typing import Annotated
 
 import typer
 
+from sagesync.i18n import N_, _
 from sagesync.sandbox.faults import Faults
 from sagesync.sandbox.samplefirm import DEMO_PASSWORD
 from sagesync.sandbox.server import SandboxHandle, start_sandbox
@@ -43,43 +44,44 @@ def _write_patch_log(handle: SandboxHandle, path: Path, written: int) -> int:
 
 
 def sandbox(
-    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8000,
-    host: Annotated[str, typer.Option(help="Interface; loopback unless you mean otherwise.")] = "127.0.0.1",
-    data: Annotated[Path | None, typer.Option(help="Firm JSON file (default: the bundled sample firm).",
+    port: Annotated[int, typer.Option(help=N_("Port to listen on (0: any free port)."))] = 8000,
+    host: Annotated[str, typer.Option(help=N_("Interface; loopback unless you mean otherwise."))] = "127.0.0.1",
+    data: Annotated[Path | None, typer.Option(help=N_("Firm JSON file (default: the bundled sample firm)."),
                                               exists=True, dir_okay=False)] = None,
-    items_in_list: Annotated[bool, typer.Option(help="Put items in invoice list rows.")] = False,
-    latency: Annotated[float, typer.Option(min=0.0, help="Seconds added to every answer (a WAN round trip).")] = 0.0,
-    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 5xx.")] = 0.0,
-    error_status: Annotated[int, typer.Option(min=500, max=599, help="The status of those answers.")] = 503,
-    error_retry_after: Annotated[int | None, typer.Option(min=0, help="Retry-After sent with a 5xx, in seconds "
-                                                          "(default: none).")] = None,
-    rate_limit_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are 429.")] = 0.0,
-    retry_after: Annotated[int, typer.Option(min=0, help="Retry-After of a 429, in seconds.")] = 1,
-    retry_after_as_date: Annotated[bool, typer.Option(help="Send Retry-After as an HTTP date.")] = False,
-    requests_per_second: Annotated[float, typer.Option(min=0.0, help="Rate limit: more requests a second than "
-                                                       "this get 429 (token bucket; 0: none).")] = 0.0,
-    burst: Annotated[int, typer.Option(min=0, help="Requests the rate limit lets through at once "
-                                       "(0: one second's worth).")] = 0,
-    slow_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of answers that are late.")] = 0.0,
-    slow_seconds: Annotated[float, typer.Option(min=0.0, help="How late a slow answer is.")] = 0.5,
-    truncate_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of bodies cut mid-way, "
-                                                 "the connection closed.")] = 0.0,
-    cut_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of 200s whose JSON is cut, "
-                                            "Content-Length matching.")] = 0.0,
-    reset_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of connections reset before "
-                                              "an answer.")] = 0.0,
-    fail_first: Annotated[int, typer.Option(min=0, help="The first N requests of each URL get a 5xx.")] = 0,
-    token_seconds: Annotated[float | None, typer.Option(min=0.0, help="Access tokens expire after this many "
-                                                        "seconds (default 1800).")] = None,
-    token_requests: Annotated[int | None, typer.Option(min=1, help="Access tokens expire after this many "
-                                                       "requests.")] = None,
-    api_token: Annotated[str | None, typer.Option(help="Also accept this long-lived API token "
-                                                  "(Authorization: Bearer TOKEN).")] = None,
-    seed: Annotated[int, typer.Option(help="Seed of the fault draws (same seed, same faults).")] = 0,
-    patch_log: Annotated[Path | None, typer.Option(help="Append each PATCH to this JSON-lines file.")] = None,
-    duration: Annotated[float | None, typer.Option(help="Stop after this many seconds (scripts).")] = None,
+    items_in_list: Annotated[bool, typer.Option(help=N_("Put items in invoice list rows."))] = False,
+    latency: Annotated[
+        float, typer.Option(min=0.0, help=N_("Seconds added to every answer (a WAN round trip)."))
+    ] = 0.0,
+    error_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help=N_("Share of answers that are 5xx."))] = 0.0,
+    error_status: Annotated[int, typer.Option(min=500, max=599, help=N_("The status of those answers."))] = 503,
+    error_retry_after: Annotated[int | None, typer.Option(min=0, help=N_("Retry-After sent with a 5xx, in seconds "
+                                                          "(default: none)."))] = None,
+    rate_limit_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help=N_("Share of answers that are 429."))] = 0.0,
+    retry_after: Annotated[int, typer.Option(min=0, help=N_("Retry-After of a 429, in seconds."))] = 1,
+    retry_after_as_date: Annotated[bool, typer.Option(help=N_("Send Retry-After as an HTTP date."))] = False,
+    requests_per_second: Annotated[float, typer.Option(min=0.0, help=N_("Rate limit: more requests a second than "
+                                                       "this get 429 (token bucket; 0: none)."))] = 0.0,
+    burst: Annotated[int, typer.Option(min=0, help=N_("Requests the rate limit lets through at once "
+                                       "(0: one second's worth)."))] = 0,
+    slow_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help=N_("Share of answers that are late."))] = 0.0,
+    slow_seconds: Annotated[float, typer.Option(min=0.0, help=N_("How late a slow answer is."))] = 0.5,
+    truncate_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help=N_("Share of bodies cut mid-way, "
+                                                 "the connection closed."))] = 0.0,
+    cut_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help=N_("Share of 200s whose JSON is cut, "
+                                            "Content-Length matching."))] = 0.0,
+    reset_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help=N_("Share of connections reset before "
+                                              "an answer."))] = 0.0,
+    fail_first: Annotated[int, typer.Option(min=0, help=N_("The first N requests of each URL get a 5xx."))] = 0,
+    token_seconds: Annotated[float | None, typer.Option(min=0.0, help=N_("Access tokens expire after this many "
+                                                        "seconds (default 1800)."))] = None,
+    token_requests: Annotated[int | None, typer.Option(min=1, help=N_("Access tokens expire after this many "
+                                                       "requests."))] = None,
+    api_token: Annotated[str | None, typer.Option(help=N_("Also accept this long-lived API token "
+                                                  "(Authorization: Bearer TOKEN)."))] = None,
+    seed: Annotated[int, typer.Option(help=N_("Seed of the fault draws (same seed, same faults)."))] = 0,
+    patch_log: Annotated[Path | None, typer.Option(help=N_("Append each PATCH to this JSON-lines file."))] = None,
+    duration: Annotated[float | None, typer.Option(help=N_("Stop after this many seconds (scripts)."))] = None,
 ) -> None:
-    """Serve the sandbox platform until Ctrl-C."""
     faults = Faults(error_rate=error_rate, error_status=error_status, error_retry_after=error_retry_after,
                     rate_limit_rate=rate_limit_rate, retry_after=retry_after, retry_after_as_date=retry_after_as_date,
                     requests_per_second=requests_per_second, burst=burst, truncate_rate=truncate_rate,
@@ -89,24 +91,27 @@ def sandbox(
         handle = start_sandbox(data, port, faults, host=host, items_in_list=items_in_list, latency=latency,
                                api_token=api_token)
     except FirmDataError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"{_('error:')} {error}", err=True)
         raise typer.Exit(2) from None
     except OSError as error:
-        typer.echo(f"error: cannot listen on {host}:{port}: {error.strerror}; pick another --port", err=True)
+        typer.echo(_("error: cannot listen on {address}: {problem}; pick another --port").format(
+            address=f"{host}:{port}", problem=error.strerror), err=True)
         raise typer.Exit(2) from None
     email, _password = handle.credentials
     store = handle.store
-    typer.echo(f"sandbox platform at {handle.base_url}")
-    typer.echo(f"organization {store.organization_id}, team(s) {', '.join(map(str, store.team_ids()))}")
+    typer.echo(_("sandbox platform at {url}").format(url=handle.base_url))
+    typer.echo(_("organization {organization}, team(s) {teams}").format(
+        organization=store.organization_id, teams=", ".join(map(str, store.team_ids()))))
     if data is None:
-        typer.echo(f"demo login: {email} / {DEMO_PASSWORD} (public demo password of the sample firm)")
+        typer.echo(_("demo login: {email} / {password} (public demo password of the sample firm)").format(
+            email=email, password=DEMO_PASSWORD))
     else:
-        typer.echo(f"login: {email}, password: the 'credentials' of {data}")
+        typer.echo(_("login: {email}, password: the 'credentials' of {file}").format(email=email, file=data))
     if api_token:
-        typer.echo("API token accepted too (Authorization: Bearer <the token given>)")
+        typer.echo(_("API token accepted too (Authorization: Bearer <the token given>)"))
     if faults.changed:
-        typer.echo(f"fault injection on: {faults.describe()}")
-    typer.echo("Ctrl-C to stop.")
+        typer.echo(_("fault injection on: {faults}").format(faults=faults.describe()))
+    typer.echo(_("Ctrl-C to stop."))
     stop = threading.Event()
     written = 0
     deadline = time.monotonic() + duration if duration is not None else None
@@ -122,8 +127,9 @@ def sandbox(
         if patch_log is not None:
             _write_patch_log(handle, patch_log, written)
         handle.stop()
-        typer.echo(f"stopped; {sum(handle.hits.values())} request(s) served, {len(handle.patches)} PATCH(es)")
+        typer.echo(_("stopped; {requests} request(s) served, {patches} PATCH(es)").format(
+            requests=sum(handle.hits.values()), patches=len(handle.patches)))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("sandbox")(sandbox)
+    app.command("sandbox", help=N_("Serve the sandbox platform until Ctrl-C."))(sandbox)

@@ -22,6 +22,7 @@ from functools import lru_cache
 
 from sagesync.core.findings import Finding, FindingCode, Severity
 from sagesync.core.money import CENT
+from sagesync.i18n import _
 
 ENCODING = "cp850"
 LINE_END = "\r\n"
@@ -144,15 +145,16 @@ class FieldCleaner:
         cleaned, changed = to_cp850(value.upper() if upper else value)
         if changed:
             self._report(document, source_id, field_name, FindingCode.TEXT_TRANSLITERATED,
-                         f"{field_name} '{value}' is written to Sage as '{cleaned}' "
-                         "(the Sage file holds CP850 text only)",
-                         "Nothing to do, or use plain characters on the platform if the Sage text must match.")
+                         _("{field} '{value}' is written to Sage as '{written}' (the Sage file holds CP850 text "
+                           "only)").format(field=field_name, value=value, written=cleaned),
+                         _("Nothing to do, or use plain characters on the platform if the Sage text must match."))
         fitted, truncated = fit(cleaned, limit, keep_end)
         if truncated:
             self._report(document, source_id, field_name, FindingCode.TEXT_TRUNCATED,
-                         f"{field_name} '{cleaned}' is longer than the {limit} characters Sage keeps; "
-                         f"written as '{fitted}'",
-                         f"Shorten it on the platform to {limit} characters if the Sage text must be complete.")
+                         _("{field} '{value}' is longer than the {limit} characters Sage keeps; written as "
+                           "'{written}'").format(field=field_name, value=cleaned, limit=limit, written=fitted),
+                         _("Shorten it on the platform to {limit} characters if the Sage text must be "
+                           "complete.").format(limit=limit))
         return fitted
 
     def code(self, value: str, limit: int, *, document: str, source_id: str, field_name: str) -> str:

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +70,8 @@ class RecordLayout:
             return self.fields[name]
         except KeyError:
             raise ConfigurationError(
-                f"the Sage #{self.flag} layout has no field '{name}'; learn the format again from an export "
-                "of a company with at least one such record (sagesync sage learn-format)"
+                _("the Sage #{flag} layout has no field '{name}'; learn the format again from an export of a company "
+                  "with at least one such record (sagesync sage learn-format)").format(flag=self.flag, name=name)
             ) from None
 
     def has(self, name: str) -> bool:
@@ -122,12 +123,13 @@ class RecordLayout:
             slot_size = int(data["slot_size"]) if "slot_size" in data else None
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigurationError(
-                f"the stored Sage format for #{flag} is unreadable ({error}); run sagesync sage learn-format again"
+                _("the stored Sage format for #{flag} is unreadable ({error}); run sagesync sage learn-format "
+                  "again").format(flag=flag, error=error)
             ) from None
         if count < 0 or len(defaults) > count or any(not 1 <= position <= count for position in fields.values()):
             raise ConfigurationError(
-                f"the stored Sage format for #{flag} is inconsistent (field positions beyond its {count} lines); "
-                "run sagesync sage learn-format again"
+                _("the stored Sage format for #{flag} is inconsistent (field positions beyond its {count} lines); "
+                  "run sagesync sage learn-format again").format(flag=flag, count=count)
             )
         return cls(flag, count, defaults, fields, limits, tail, slot_size, bool(data.get("learned", False)))
 
@@ -145,8 +147,9 @@ class FormatProfile:
             return self.records[flag]
         except KeyError:
             raise ConfigurationError(
-                f"the Sage format #VER {self.version} ({self.source}) has no #{flag} layout; "
-                "learn it from an export that contains such records (sagesync sage learn-format)"
+                _("the Sage format #VER {version} ({source}) has no #{flag} layout; learn it from an export that "
+                  "contains such records (sagesync sage learn-format)").format(
+                    version=self.version, source=self.source, flag=flag)
             ) from None
 
     def to_dict(self) -> dict[str, Any]:
@@ -163,7 +166,8 @@ class FormatProfile:
             records_data = dict(data["records"])
         except (KeyError, TypeError, ValueError) as error:
             raise ConfigurationError(
-                f"the stored Sage format is unreadable ({error}); run sagesync sage learn-format again"
+                _("the stored Sage format is unreadable ({error}); run sagesync sage learn-format again").format(
+                    error=error)
             ) from None
         records = {str(flag): RecordLayout.from_dict(str(flag), layout) for flag, layout in records_data.items()}
         return cls(version, records, str(data.get("source", "stored")))

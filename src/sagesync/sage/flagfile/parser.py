@@ -22,6 +22,7 @@ from pathlib import Path
 
 from sagesync.core.model import Side
 from sagesync.errors import ConfigurationError
+from sagesync.i18n import _
 from sagesync.sage.flagfile.encoding import ENCODING
 from sagesync.sage.flagfile.layouts import FormatProfile, RecordLayout, built_in_format
 from sagesync.storage_errors import storage_error
@@ -70,8 +71,9 @@ class FlagFileError(ConfigurationError):
         self.line = line
         self.message = message
         self.source = source
-        where = f"{source}, line {line}" if source else f"line {line}"
-        super().__init__(f"{where}: {message}")
+        where = _("{source}, line {line}").format(source=source, line=line) if source else _("line {line}").format(
+            line=line)
+        super().__init__(_("{where}: {message}").format(where=where, message=message))
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,10 +114,11 @@ def _read(source: bytes | Path) -> tuple[bytes, str]:
         return source.read_bytes(), str(source)
     except OSError as error:
         classified = storage_error(error, None, "Sage file")
-        raise FlagFileError(0, f"cannot read it: {_without_subject(str(classified))}", str(source)) from None
+        raise FlagFileError(0, _("cannot read it: {reason}").format(reason=_without_subject(str(classified))),
+                            str(source)) from None
     except MemoryError:
-        raise FlagFileError(0, "the file is too large to be read into memory: export fewer records from Sage "
-                            "(the settings only)", str(source)) from None
+        raise FlagFileError(0, _("the file is too large to be read into memory: export fewer records from Sage "
+                              "(the settings only)"), str(source)) from None
 
 
 def _without_subject(message: str) -> str:
@@ -138,14 +141,15 @@ def _lines(text: str) -> list[str]:
 def _header(lines: list[str], source: str) -> tuple[str, int, str | None, int]:
     """(#FLG value, #VER, #DEV currency or None, index of the first record line)."""
     if not lines or all(not line.strip() for line in lines):
-        raise FlagFileError(1, "the file is empty; a Sage file starts with #FLG 000", source)
+        raise FlagFileError(1, _("the file is empty; a Sage file starts with #FLG 000"), source)
     flg = _FLG.match(lines[0])
     if flg is None:
-        raise FlagFileError(1, f"expected '#FLG 000', found {lines[0][:40]!r}: this is not a Sage flag file", source)
+        raise FlagFileError(1, _("expected '#FLG 000', found {found}: this is not a Sage flag file").format(
+            found=repr(lines[0][:40])), source)
     ver = _VER.match(lines[1]) if len(lines) > 1 else None
     if ver is None:
-        found = repr(lines[1][:40]) if len(lines) > 1 else "the end of the file"
-        raise FlagFileError(2, f"expected '#VER <number>' after #FLG, found {found}", source)
+        found = repr(lines[1][:40]) if len(lines) > 1 else _("the end of the file")
+        raise FlagFileError(2, _("expected '#VER <number>' after #FLG, found {found}").format(found=found), source)
     dev = _DEV.match(lines[2]) if len(lines) > 2 else None
     if dev is None:
         return flg.group(1), int(ver.group(1)), None, 2
@@ -157,11 +161,12 @@ def _check_count(record: FlagRecord, layout: RecordLayout, version: int, source:
     if layout.tail is None and count != layout.field_count:
         expected = f"{layout.field_count}"
     elif layout.tail is not None and count < layout.field_count + layout.tail:
-        expected = f"at least {layout.field_count + layout.tail}"
+        expected = _("at least {count}").format(count=layout.field_count + layout.tail)
     else:
         return
-    raise FlagFileError(record.line, f"#{record.flag} has {count} field lines; #VER {version} expects {expected} "
-                        "(a field missing or a line break inside a value?)", source)
+    raise FlagFileError(record.line, _("#{flag} has {count} field lines; #VER {version} expects {expected} (a field "
+                                       "missing or a line break inside a value?)").format(
+        flag=record.flag, count=count, version=version, expected=expected), source)
 
 
 def _flag_lines(text: str, first: int) -> Iterator[tuple[int, str]]:
@@ -184,8 +189,9 @@ def _parent(flag: str, line: int, records: list[FlagRecord], parent_index: int |
     if parents is None:
         return None
     if parent_index is None or records[parent_index].flag not in parents:
-        after = f"#{records[parent_index].flag}" if parent_index is not None else "the header"
-        raise FlagFileError(line, f"#{flag} must follow its #{' or #'.join(sorted(parents))}, not {after}", source)
+        after = f"#{records[parent_index].flag}" if parent_index is not None else _("the header")
+        raise FlagFileError(line, _("#{flag} must follow its {parents}, not {after}").format(
+            flag=flag, parents=_(" or ").join(f"#{parent}" for parent in sorted(parents)), after=after), source)
     return parent_index
 
 
@@ -213,7 +219,7 @@ def parse_flag_file(source: bytes | Path, fmt: FormatProfile | None = None) -> P
         raise FlagFileError(len(lines), "the file ends without #FIN: it was cut short", name)
     records: list[FlagRecord] = []
     parent_index: int | None = None  # the last record that is not a sub-record
-    for (index, flag), (next_index, _) in pairwise(flags):
+    for (index, flag), (next_index, _next_flag) in pairwise(flags):
         parent = _parent(flag, index + 1, records, parent_index, name)
         record = FlagRecord(flag, index + 1, tuple(lines[index + 1:next_index]), parent)
         layout = fmt.records.get(flag) if fmt is not None else None

@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 import httpx
 
 from sagesync.errors import SourceDataError
+from sagesync.i18n import _
 from sagesync.sources.ooti import wirejson
 from sagesync.sources.ooti.counters import CounterBoard
 from sagesync.sources.ooti.retry import (
@@ -44,7 +45,8 @@ class ApiCaller:
         try:
             slot = self.limiter.acquire()
         except Closed:
-            raise Stopped(f"{method} {self.base_url}{target} was abandoned: the platform client was closed") from None
+            raise Stopped(_("{request} was abandoned: the platform client was closed").format(
+                request=f"{method} {self.base_url}{target}")) from None
         throttled, succeeded, retry_after = False, False, None
         try:
             response = self.http.request(method, target, json=body, headers=headers)
@@ -58,10 +60,12 @@ class ApiCaller:
                 try:
                     data = wirejson.loads(response.content)
                 except ValueError as error:
-                    where = f"page {page} of " if page is not None else ""
-                    raise malformed(f"the platform sent a malformed answer for {where}{response.request.url} "
-                                    f"(HTTP {response.status_code}, {len(response.content)} bytes): "
-                                    f"{str(error)[:120]}", response.content) from None
+                    where = _("page {page} of {url}").format(page=page, url=response.request.url) \
+                        if page is not None else str(response.request.url)
+                    raise malformed(_("the platform sent a malformed answer for {where} (HTTP {status}, {size} bytes): "
+                                      "{error}").format(where=where, status=response.status_code,
+                                                        size=len(response.content), error=str(error)[:120]),
+                                    response.content) from None
             succeeded = True
             return response, data
         finally:
@@ -101,7 +105,8 @@ class ApiCaller:
             raise session.refused(403)
         if response.status_code >= 400:
             detail = response.text[:200].replace("\n", " ")
-            raise SourceDataError(f"{method} {response.request.url} answered HTTP {response.status_code}: {detail} "
-                                  "(check the organization and team ids in the profile)")
+            raise SourceDataError(_("{request} answered HTTP {status}: {detail} (check the organization and team ids "
+                                    "in the profile)").format(request=f"{method} {response.request.url}",
+                                                              status=response.status_code, detail=detail))
         session.worked(generation)
         return data

@@ -32,6 +32,7 @@ import httpx
 
 from sagesync.core.model import Customer, Document, Project
 from sagesync.errors import ConfigurationError, SourceDataError
+from sagesync.i18n import _
 from sagesync.sources.base import Rejected
 from sagesync.sources.ooti.calls import ApiCaller
 from sagesync.sources.ooti.counters import CounterBoard, RetryCounters
@@ -72,8 +73,9 @@ class OotiClient:
                  retry: RetryPolicy | None = None, fields: FieldNames = DEFAULT_FIELDS, timeout: float = 30.0,
                  validated_only: bool = False) -> None:
         if (password is None) == (api_token is None):
-            raise ConfigurationError("the platform client needs the login password or an API token, not "
-                                     f"{'both' if password is not None else 'neither'}")
+            raise ConfigurationError(_("the platform client needs the login password or an API token, not both")
+                                     if password is not None else
+                                     _("the platform client needs the login password or an API token, not neither"))
         self.base_url = base_url.rstrip("/") + "/"
         self.email = email
         self.organization_id = organization_id
@@ -162,10 +164,10 @@ class OotiClient:
                 while len(pending) < ahead and paginator.may_exist(next_number):
                     pending.append((next_number, self._executor().submit(fetch, next_number)))
                     next_number += 1
-                _, future = pending.popleft()
+                _request, future = pending.popleft()
                 yield from paginator.accept(future.result()).rows
         finally:
-            for _, future in pending:
+            for _request, future in pending:
                 future.cancel()
 
     def _ordered(self, work: Callable[[T], R], items: Iterable[T], window: int,
@@ -208,8 +210,8 @@ class OotiClient:
             if self.organization_id is None:
                 organization = profile.get("selected_org") if isinstance(profile, dict) else None
                 if not isinstance(organization, int):
-                    raise SourceDataError(f"{self.base_url}v1/profiles/profile/ names no selected organization: "
-                                          "set the organization id in the profile")
+                    raise SourceDataError(_("{url} names no selected organization: set the organization id in the "
+                                            "profile").format(url=f"{self.base_url}v1/profiles/profile/"))
                 self.organization_id = organization
             if self.team_id is None and isinstance(profile, dict) and isinstance(profile.get("selected_team"), int):
                 self.team_id = profile["selected_team"]
@@ -238,7 +240,7 @@ class OotiClient:
 
     def payments(self) -> Iterator[Row]:
         """Payment rows as the platform sends them (not used for posting)."""
-        organization, _ = self._scope()
+        organization, _team = self._scope()
         yield from self._rows(f"v1/payments/list/{organization}/")
 
     def invoice_items(self, invoice_pk: int | str, *, in_worker: bool = False) -> list[Row]:
@@ -297,7 +299,7 @@ class OotiClient:
         A wrong team id otherwise gives a silent, empty sync. One short request per team.
         """
         organization, team = self._scope()
-        _, organizations = self.whoami()
+        _login, organizations = self.whoami()
         found = next((item for item in organizations if item.get("id", item.get("pk")) == organization), None)
         teams = [item for item in (found or {}).get("teams") or () if isinstance(item, dict)]
         busy: list[str] = []
@@ -308,12 +310,14 @@ class OotiClient:
             answer = self._get_json(f"v1/invoices/list/{organization}/", {"team": other_id, "page_size": 1, "page": 1})
             count = answer.get("count") if isinstance(answer, dict) else None
             if isinstance(count, int) and count > 0:
-                busy.append(f"{other.get('title') or other.get('name') or ''} (team {other_id}, {count} document(s))")
+                busy.append(_("{title} (team {id}, {count} document(s))").format(
+                    title=other.get("title") or other.get("name") or "", id=other_id, count=count))
         if not busy:
             return None
-        return (f"team {team} of organization {organization} lists no invoice, but the organization has invoices in "
-                f"{', '.join(busy)}: set platform.team_id in the profile to the team whose invoices go to this "
-                "company (`sagesync profile check` lists the teams)")
+        return _("team {team} of organization {organization} lists no invoice, but the organization has invoices in "
+                 "{teams}: set platform.team_id in the profile to the team whose invoices go to this company "
+                 "(`sagesync profile check` lists the teams)").format(team=team, organization=organization,
+                                                                      teams=", ".join(busy))
 
     # --- profile check and write-back --------------------------------------------------------
 
@@ -323,7 +327,8 @@ class OotiClient:
         membership = self._get_json("v1/organizations/membership/")
         organizations = membership.get("organizations") if isinstance(membership, dict) else None
         if not isinstance(profile, dict) or not isinstance(organizations, list):
-            raise SourceDataError(f"{self.base_url}v1/organizations/membership/ did not list organizations")
+            raise SourceDataError(_("{url} did not list organizations").format(
+                url=f"{self.base_url}v1/organizations/membership/"))
         return profile, [organization for organization in organizations if isinstance(organization, dict)]
 
     def patch_invoice(self, pk: int | str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -334,5 +339,6 @@ class OotiClient:
         """
         body = self._caller.call(self._session, "PATCH", f"v1/invoices/{pk}/", body=fields)
         if not isinstance(body, dict):
-            raise SourceDataError(f"PATCH {self.base_url}v1/invoices/{pk}/ answered no invoice object")
+            raise SourceDataError(_("{request} answered no invoice object").format(
+                request=f"PATCH {self.base_url}v1/invoices/{pk}/"))
         return body

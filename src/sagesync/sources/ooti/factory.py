@@ -14,6 +14,7 @@ building an ``OotiClient`` by hand, so they all log in the same way:
 from __future__ import annotations
 
 from sagesync.errors import ConfigurationError, SecretMissingError
+from sagesync.i18n import _
 from sagesync.profiles.model import Profile
 from sagesync.profiles.secrets import env_variable, resolve_secret, set_secret_command
 from sagesync.sources.ooti.client import OotiClient
@@ -44,12 +45,14 @@ def ooti_client_for(profile: Profile) -> OotiClient:
         return OotiClient(platform.base_url, platform.email, None, *scope, api_token=token,
                           api_token_scheme=platform.api_token_scheme, fields=fields, retry=retry)
     if not platform.email:
-        raise ConfigurationError(f"profiles.{profile.name}.platform.email is empty: set the platform login e-mail")
+        raise ConfigurationError(_("{setting} is empty: set the platform login e-mail").format(
+            setting=f"profiles.{profile.name}.platform.email"))
     try:
         password = resolve_secret(profile.name, "platform")
     except SecretMissingError as error:
         raise SecretMissingError(
-            f"{error} Or use a platform API token instead (OOTI: Settings > Integrations > API tokens): "
-            f"`{set_secret_command(profile.name, 'platform_token')}` or the environment variable "
-            f"{env_variable(profile.name, 'platform_token')}.") from None
+            _("{problem} Or use a platform API token instead (OOTI: Settings > Integrations > API tokens): `{command}` "
+              "or the environment variable {variable}.").format(
+                problem=error, command=set_secret_command(profile.name, "platform_token"),
+                variable=env_variable(profile.name, "platform_token"))) from None
     return OotiClient(platform.base_url, platform.email, password, *scope, fields=fields, retry=retry)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sagesync.errors import SourceDataError
+from sagesync.i18n import _
 
 Row = dict[str, Any]
 
@@ -40,18 +41,22 @@ def read_page(body: object, number: int, requested_size: int, url: str) -> Page:
         if "next" in body:
             next_link = body["next"]
             if next_link is not None and not isinstance(next_link, str):
-                raise SourceDataError(f"page {number} of {url}: 'next' should be a link or null, got {next_link!r}")
+                raise SourceDataError(_("page {number} of {url}: 'next' should be a link or null, got {found}").format(
+                    number=number, url=url, found=repr(next_link)))
             has_next = bool(next_link) and bool(rows)
         else:
             has_next = len(rows) >= requested_size
         raw_count = body.get("count")
         count = raw_count if isinstance(raw_count, int) and not isinstance(raw_count, bool) else None
     else:
-        found = type(body).__name__ if not isinstance(body, dict) else f"an object with keys {sorted(body)[:8]}"
-        raise SourceDataError(f"page {number} of {url}: expected a list envelope with 'results', got {found}")
+        found = type(body).__name__ if not isinstance(body, dict) else _("an object with keys {keys}").format(
+            keys=sorted(body)[:8])
+        raise SourceDataError(_("page {number} of {url}: expected a list envelope with 'results', got {found}").format(
+            number=number, url=url, found=found))
     for index, row in enumerate(rows):
         if not isinstance(row, dict):
-            raise SourceDataError(f"page {number} of {url}: row {index} is {type(row).__name__}, not an object")
+            raise SourceDataError(_("page {number} of {url}: row {index} is {kind}, not an object").format(
+                number=number, url=url, index=index, kind=type(row).__name__))
     return Page(number, rows, has_next, count)
 
 
@@ -87,13 +92,15 @@ class Paginator:
             fingerprint = hash(keys)
             if fingerprint in self._fingerprints:
                 raise SourceDataError(
-                    f"page {page.number} of {self.url} repeats page {self._fingerprints[fingerprint]}: the platform "
-                    "does not seem to honour 'page'; stopped before using it")
+                    _("page {number} of {url} repeats page {other}: the platform does not seem to honour 'page'; "
+                      "stopped before using it").format(number=page.number, url=self.url,
+                                                        other=self._fingerprints[fingerprint]))
             self._fingerprints[fingerprint] = page.number
         next_link = body.get("next") if isinstance(body, dict) else None
         if isinstance(next_link, str):
             if next_link in self._next_links:
-                raise SourceDataError(f"page {page.number} of {self.url} points again to {next_link}: paging loops")
+                raise SourceDataError(_("page {number} of {url} points again to {link}: paging loops").format(
+                    number=page.number, url=self.url, link=next_link))
             self._next_links.add(next_link)
         if page.number == 1 and page.has_next and page.count is not None and page.rows:
             self.last_page = math.ceil(page.count / len(page.rows))

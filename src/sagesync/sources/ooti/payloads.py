@@ -44,6 +44,7 @@ from sagesync.core.model import (
     VatSubtotal,
 )
 from sagesync.core.money import ZERO, amount_problem
+from sagesync.i18n import N_, _
 from sagesync.sources.base import Rejected
 from sagesync.sources.ooti.reading import FieldReader, shown
 
@@ -97,14 +98,14 @@ def fields_with(overrides: Mapping[str, Sequence[str]], **settings: Any) -> Fiel
     (a fallback to a default name could read another field than the one the user meant)."""
     unknown = sorted(set(overrides) - set(CONFIGURABLE_FIELDS))
     if unknown:
-        raise ValueError(f"unknown field setting {', '.join(unknown)}: "
-                         f"expected one of {', '.join(CONFIGURABLE_FIELDS)}")
+        raise ValueError(_("unknown field setting {settings}: expected one of {fields}").format(
+            settings=", ".join(unknown), fields=", ".join(CONFIGURABLE_FIELDS)))
     changes: dict[str, Any] = {name: tuple(names) for name, names in overrides.items()}
     return replace(DEFAULT_FIELDS, **changes, **settings)
 
 
-_GENERIC_FIX = ("Correct the record on the platform, or set the field name in the profile's platform "
-                "section if the platform calls it differently.")
+_GENERIC_FIX = N_("Correct the record on the platform, or set the field name in the profile's platform section if "
+                  "the platform calls it differently.")
 _LABEL_LIMIT = 80
 
 
@@ -113,8 +114,9 @@ def _rejected(kind: str, source_id: str, label: str, problems: list[tuple[str, s
     label = label if len(label) <= _LABEL_LIMIT else label[:_LABEL_LIMIT - 1] + "…"
     findings = tuple(
         Finding(label, source_id, field or kind, FindingCode.SOURCE_FIELD_INVALID,
-                f"the platform sent {field or 'the record'} {message}" if field else f"the record: {message}",
-                (fixes or {}).get(field, _GENERIC_FIX))
+                _("the platform sent {field} {problem}").format(field=field, problem=message) if field
+                else _("the record: {problem}").format(problem=message),
+                (fixes or {}).get(field) or _(_GENERIC_FIX))
         for field, message in problems
     )
     return Rejected(kind, source_id, label, findings)
@@ -135,7 +137,8 @@ def customer_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) 
         country=read.text(("country",)).upper(), email=read.text(("email",)),
     )
     if read.problems:
-        return _rejected("customer", source_id, f"client {name or '#' + source_id}", read.problems, read.fixes)
+        label = _("client {name}").format(name=name or "#" + source_id)
+        return _rejected("customer", source_id, label, read.problems, read.fixes)
     return customer
 
 
@@ -146,7 +149,8 @@ def project_from_payload(payload: object, fields: FieldNames = DEFAULT_FIELDS) -
     code = read.text(fields.project_code, required=True)
     customer_id = read.identifier(("client",), required=False)
     if read.problems:
-        return _rejected("project", source_id, f"project {title or '#' + source_id}", read.problems, read.fixes)
+        label = _("project {title}").format(title=title or "#" + source_id)
+        return _rejected("project", source_id, label, read.problems, read.fixes)
     return Project(source_id=source_id, code=code, title=title, customer_source_id=customer_id)
 
 
@@ -235,16 +239,17 @@ def _subtotals(lines: list[_Line], multi_rate: bool, invoice_rate: Decimal | Non
 def _euro_cents(read: FieldReader, totals: Sequence[tuple[tuple[str, ...], Decimal | None]],
                 lines: list[_Line]) -> None:
     """A euro document's amounts are whole cents: a third decimal would post an entry Sage and the FEC refuse."""
-    fix = "Correct the amount on the platform: an amount in euros has at most 2 decimals."
+    fix = _("Correct the amount on the platform: an amount in euros has at most 2 decimals.")
     for aliases, value in totals:
         problem = amount_problem(value, 2) if value is not None else ""
         if problem:
-            read.problem(read.lookup(aliases)[0], f"is {value}: {problem}", fix)
+            read.problem(read.lookup(aliases)[0], _("is {value}: {problem}").format(value=value, problem=problem), fix)
     for index, line in enumerate(lines):
         for name, value in (("amount", line.amount), ("tax", line.tax)):
             problem = amount_problem(value, 2) if value is not None else ""
             if problem:
-                read.problem(f"items[{index}].{name}", f"is {value}: {problem}", fix)
+                read.problem(f"items[{index}].{name}", _("is {value}: {problem}").format(value=value, problem=problem),
+                             fix)
 
 
 def document_from_payload(invoice: object, items: object, currencies: Mapping[int, str],
@@ -255,8 +260,8 @@ def document_from_payload(invoice: object, items: object, currencies: Mapping[in
     document_type = read.integer(("type",))
     is_credit_note = document_type == fields.credit_note_type
     number = read.text(fields.invoice_number)
-    noun = "credit note" if is_credit_note else "invoice"
-    label = f"{noun} {number}" if number else f"{noun} #{source_id or '?'}"
+    shown_number = number or f"#{source_id or '?'}"
+    label = (_("credit note {number}") if is_credit_note else _("invoice {number}")).format(number=shown_number)
 
     is_valid = read.flag(("is_valid",))
     if is_valid is None and not any(name == "is_valid" for name, _ in read.problems):
@@ -284,7 +289,7 @@ def document_from_payload(invoice: object, items: object, currencies: Mapping[in
         _euro_cents(read, ((fields.total_excl_vat, total_excl), (fields.total_vat, total_vat),
                            (fields.total_incl_vat, total_incl)), lines)
     if read.problems or total_excl is None or total_vat is None or total_incl is None or issue_date is None:
-        return _rejected("document", source_id, label, read.problems or [("", "unreadable")], read.fixes)
+        return _rejected("document", source_id, label, read.problems or [("", _("unreadable"))], read.fixes)
 
     # A credit note is stated with positive amounts; the sign comes from its type.
     if is_credit_note and total_incl < 0:

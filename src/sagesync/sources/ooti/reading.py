@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from sagesync.core.money import AmountError, amount_problem, parse_amount
+from sagesync.i18n import _
 
 TEXT_LIMIT = 10_000  # characters: far beyond any field Sage holds (69 at most), short of a runaway payload
 ID_LIMIT = 100  # characters of a text id
@@ -64,10 +65,10 @@ class FieldReader:
     def required(self, aliases: Sequence[str]) -> tuple[str, object] | None:
         name, value, present = self.lookup(aliases)
         if not present:
-            self.problem(name, f"missing (looked for {' / '.join(aliases)})")
+            self.problem(name, _("missing (looked for {names})").format(names=" / ".join(aliases)))
             return None
         if value is None:
-            self.problem(name, "is null")
+            self.problem(name, _("is null"))
             return None
         return name, value
 
@@ -78,20 +79,21 @@ class FieldReader:
                 return ""
             name, value = found
         else:
-            name, value, _ = self.lookup(aliases)
+            name, value, _present = self.lookup(aliases)
             if value is None or value == "":
                 return ""
         if isinstance(value, int) and not isinstance(value, bool):
             if abs(value) < 10**ID_DIGITS:
                 return str(value)
-            self.problem(name, f"is a number of more than {ID_DIGITS} digits, not an id")
+            self.problem(name, _("is a number of more than {digits} digits, not an id").format(digits=ID_DIGITS))
             return ""
         if isinstance(value, str) and value.strip():
             if len(value.strip()) <= ID_LIMIT:
                 return value.strip()
-            self.problem(name, f"is {len(value.strip())} characters long, not an id (at most {ID_LIMIT})")
+            self.problem(name, _("is {length} characters long, not an id (at most {limit})").format(
+                length=len(value.strip()), limit=ID_LIMIT))
             return ""
-        self.problem(name, f"expected an id, got {shown(value)}")
+        self.problem(name, _("expected an id, got {value}").format(value=shown(value)))
         return ""
 
     def text(self, aliases: Sequence[str], required: bool = False) -> str:
@@ -99,27 +101,27 @@ class FieldReader:
         name, value, present = self.lookup(aliases)
         if not present:
             if required:
-                self.problem(name, f"missing (looked for {' / '.join(aliases)})")
+                self.problem(name, _("missing (looked for {names})").format(names=" / ".join(aliases)))
             return ""
         if value is None:
             return ""
         if isinstance(value, str):
             if len(value) > TEXT_LIMIT:
-                self.problem(name, f"is {len(value)} characters long; no Sage field holds more than a few dozen "
-                             f"and sagesync reads at most {TEXT_LIMIT}",
-                             "Shorten the text on the platform (it was probably pasted by mistake).")
+                self.problem(name, _("is {length} characters long; no Sage field holds more than a few dozen and "
+                                     "sagesync reads at most {limit}").format(length=len(value), limit=TEXT_LIMIT),
+                             _("Shorten the text on the platform (it was probably pasted by mistake)."))
                 return ""
             return value.strip()
         if isinstance(value, int) and not isinstance(value, bool):
             if abs(value) < 10**ID_DIGITS:
                 return str(value)
-            self.problem(name, f"is a number of more than {ID_DIGITS} digits, expected text")
+            self.problem(name, _("is a number of more than {digits} digits, expected text").format(digits=ID_DIGITS))
             return ""
-        self.problem(name, f"expected text, got {type(value).__name__}")
+        self.problem(name, _("expected text, got {kind}").format(kind=type(value).__name__))
         return ""
 
     def amount(self, aliases: Sequence[str], required: bool = True) -> Decimal | None:
-        name, value, _ = self.lookup(aliases)
+        name, value, _present = self.lookup(aliases)
         if value is None:
             if required:
                 self.required(aliases)
@@ -127,12 +129,13 @@ class FieldReader:
         try:
             amount = parse_amount(value)
         except AmountError as error:
-            self.problem(name, str(error) if len(str(error)) <= 200 else f"{shown(value)} is not a number")
+            self.problem(name, str(error) if len(str(error)) <= 200 else _("{value} is not a number").format(
+                value=shown(value)))
             return None
         problem = amount_problem(amount)
         if problem:
-            self.problem(name, f"is {shown(value)}: {problem}",
-                         "Correct the amount on the platform (a typing mistake?); Sage cannot hold it.")
+            self.problem(name, _("is {value}: {problem}").format(value=shown(value), problem=problem),
+                         _("Correct the amount on the platform (a typing mistake?); Sage cannot hold it."))
             return None
         return amount
 
@@ -144,7 +147,7 @@ class FieldReader:
             return value
         if isinstance(value, str) and value in ("true", "false"):
             return value == "true"
-        self.problem(name, f"expected true or false, got {shown(value)}")
+        self.problem(name, _("expected true or false, got {value}").format(value=shown(value)))
         return None
 
     def integer(self, aliases: Sequence[str]) -> int | None:
@@ -157,33 +160,34 @@ class FieldReader:
         text = value.strip() if isinstance(value, str) else ""
         if text.isascii() and text.isdigit() and len(text) <= ID_DIGITS:
             return int(text)
-        self.problem(name, f"expected a whole number, got {shown(value)}")
+        self.problem(name, _("expected a whole number, got {value}").format(value=shown(value)))
         return None
 
     def day(self, aliases: Sequence[str], required: bool = True) -> date | None:
-        name, value, _ = self.lookup(aliases)
+        name, value, _present = self.lookup(aliases)
         if value is None or value == "":
             if required and value is None:
                 self.required(aliases)
             elif required:
-                self.problem(name, "is empty")
+                self.problem(name, _("is empty"))
             return None
         parsed = parse_wire_date(value)
         if parsed is None:
-            self.problem(name, f"expected a date DD-MM-YYYY or YYYY-MM-DD, got {shown(value)}")
+            self.problem(name, _("expected a date DD-MM-YYYY or YYYY-MM-DD, got {value}").format(value=shown(value)))
         elif not FIRST_DAY <= parsed <= LAST_DAY:
-            self.problem(name, f"is {parsed:%d/%m/%Y}, outside the dates Sage holds ({FIRST_DAY:%d/%m/%Y} to "
-                         f"{LAST_DAY:%d/%m/%Y})", "Correct the date on the platform (a typing mistake in the year?).")
+            self.problem(name, _("is {date}, outside the dates Sage holds ({first} to {last})").format(
+                date=f"{parsed:%d/%m/%Y}", first=f"{FIRST_DAY:%d/%m/%Y}", last=f"{LAST_DAY:%d/%m/%Y}"),
+                _("Correct the date on the platform (a typing mistake in the year?)."))
             return None
         return parsed
 
     def instant(self, aliases: Sequence[str]) -> datetime | None:
-        name, value, _ = self.lookup(aliases)
+        name, value, _present = self.lookup(aliases)
         if value is None or value == "":
             return None
         parsed = parse_wire_instant(value)
         if parsed is None:
-            self.problem(name, f"expected an ISO 8601 date and time, got {shown(value)}")
+            self.problem(name, _("expected an ISO 8601 date and time, got {value}").format(value=shown(value)))
         return parsed
 
 

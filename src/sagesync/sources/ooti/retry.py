@@ -32,6 +32,7 @@ from typing import TypeVar
 import httpx
 
 from sagesync.errors import PlatformUnreachableError, SourceDataError
+from sagesync.i18n import _
 
 T = TypeVar("T")
 
@@ -182,15 +183,18 @@ def run_with_retries(attempt: Callable[[], T], policy: RetryPolicy, what: str, *
             malformed_count += 1
         if not replayable and not failure.unprocessed:
             raise PlatformUnreachableError(
-                f"{what} was sent but its answer was lost ({failure.detail}): it may have been applied, so it "
-                "is not repeated; check it on the platform, then run again") from None
+                _("{what} was sent but its answer was lost ({detail}): it may have been applied, so it is not "
+                  "repeated; check it on the platform, then run again").format(what=what, detail=failure.detail)
+            ) from None
         wait = None if malformed_count >= policy.max_malformed else policy.delay(attempts, failure.retry_after)
         if wait is None or elapsed + wait > policy.budget:
             if failure.cause is RetryCause.MALFORMED and failure.message:
-                raise SourceDataError(f"{failure.message} (after {attempts} attempt(s))") from None
+                raise SourceDataError(_("{problem} (after {attempts} attempt(s))").format(
+                    problem=failure.message, attempts=attempts)) from None
             raise PlatformUnreachableError(
-                f"the platform did not answer {what} after {attempts} attempt(s) in {elapsed:.0f} s "
-                f"(last: {failure.detail}); check the base URL and the network, or try again later") from None
+                _("the platform did not answer {what} after {attempts} attempt(s) in {seconds} s (last: {detail}); "
+                  "check the base URL and the network, or try again later").format(
+                    what=what, attempts=attempts, seconds=f"{elapsed:.0f}", detail=failure.detail)) from None
         if on_retry is not None:
             on_retry(failure)
         if policy.sleep is not None:
@@ -198,7 +202,8 @@ def run_with_retries(attempt: Callable[[], T], policy: RetryPolicy, what: str, *
         elif stop is None:
             time.sleep(wait)
         elif stop.wait(wait):
-            raise Stopped(f"{what} was abandoned: the platform client was closed while it waited to retry")
+            raise Stopped(_("{what} was abandoned: the platform client was closed while it waited to retry").format(
+                what=what))
 
 
 def send_with_retries(send: Callable[[], httpx.Response], policy: RetryPolicy, what: str, *,

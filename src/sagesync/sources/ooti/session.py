@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Protocol
 
 from sagesync.errors import LoginRefusedError, SourceDataError
+from sagesync.i18n import _
 
 JWT_SCHEME = "JWT"  # confirmed for password logins by the SDK, its tests and a third-party client
 DEFAULT_API_TOKEN_SCHEME = "Bearer"  # unconfirmed for API tokens: see the module docstring
@@ -93,8 +94,9 @@ class PasswordSession:
         return self._renewals
 
     def refused(self, status: int) -> LoginRefusedError:
-        return LoginRefusedError(f"login refused for {self.email} at {self.base_url} (HTTP {status}): check the "
-                                 "platform e-mail and password in the profile, and that the account may use the API")
+        return LoginRefusedError(_("login refused for {email} at {url} (HTTP {status}): check the platform e-mail and "
+                                   "password in the profile, and that the account may use the API").format(
+            email=self.email, url=self.base_url, status=status))
 
     def ensure(self) -> None:
         with self._lock:
@@ -128,7 +130,7 @@ class PasswordSession:
 
     def _refresh(self, refresh: _Secret) -> bool:
         status, body = self._post("v1/token-refresh/", {"refresh": refresh.reveal()},
-                                  f"the token refresh ({self.base_url}v1/token-refresh/)")
+                                  _("the token refresh ({url})").format(url=f"{self.base_url}v1/token-refresh/"))
         token = (body.get("access") or body.get("token")) if status == 200 and isinstance(body, dict) else None
         if not isinstance(token, str) or not token:
             return False  # refused or expired too: log in again
@@ -138,13 +140,13 @@ class PasswordSession:
 
     def _login(self) -> None:
         status, body = self._post("v1/token-auth/", {"username": self.email, "password": self.__password.reveal()},
-                                  f"the login ({self.base_url}v1/token-auth/)")
+                                  _("the login ({url})").format(url=f"{self.base_url}v1/token-auth/"))
         if status in (400, 401, 403):
             raise self.refused(status)
         token = (body.get("access") or body.get("token")) if isinstance(body, dict) else None
         if status != 200 or not isinstance(token, str) or not token:
-            raise SourceDataError(f"the login at {self.base_url}v1/token-auth/ answered HTTP {status} "
-                                  "without a token: is the base URL the OOTI API (…/api/)?")
+            raise SourceDataError(_("the login at {url} answered HTTP {status} without a token: is the base URL the "
+                                    "OOTI API (…/api/)?").format(url=f"{self.base_url}v1/token-auth/", status=status))
         refresh = body.get("refresh") if isinstance(body, dict) else None
         self.__token = _Secret(token)
         self.__refresh = _Secret(refresh) if isinstance(refresh, str) and refresh else None
@@ -166,10 +168,10 @@ class ApiTokenSession:
 
     def refused(self, status: int) -> LoginRefusedError:
         return LoginRefusedError(
-            f"the platform API token was refused at {self.base_url} (HTTP {status}), sent as 'Authorization: "
-            f"{self.scheme} …': check that it is still valid in OOTI (Settings > Integrations > API tokens) and "
-            "store a new one as the profile's platform_token secret; if the platform expects another scheme, "
-            "set platform.api_token_scheme in the profile")
+            _("the platform API token was refused at {url} (HTTP {status}), sent as 'Authorization: {scheme} …': "
+              "check that it is still valid in OOTI (Settings > Integrations > API tokens) and store a new one as the "
+              "profile's platform_token secret; if the platform expects another scheme, set "
+              "platform.api_token_scheme in the profile").format(url=self.base_url, status=status, scheme=self.scheme))
 
     def ensure(self) -> None:
         return None

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from sagesync.errors import ConfigurationError, SourceDataError
+from sagesync.i18n import _
 
 FORBIDDEN_FIELDS = frozenset({"is_valid", "is_sent", "is_closed", "pk", "code", "type"})
 
@@ -42,8 +43,9 @@ class PatchFieldWriteback:
         name = field_name.strip()
         if not name or name in FORBIDDEN_FIELDS:
             raise ConfigurationError(
-                f"write-back field {field_name!r} cannot be used: it is empty or carries business meaning on "
-                f"the platform ({', '.join(sorted(FORBIDDEN_FIELDS))}); name a field made for it")
+                _("write-back field {field} cannot be used: it is empty or carries business meaning on the platform "
+                  "({fields}); name a field made for it").format(field=repr(field_name),
+                                                                 fields=", ".join(sorted(FORBIDDEN_FIELDS))))
         self.client, self.field_name, self.value = client, name, value
         self.name = f"patch:{name}"
 
