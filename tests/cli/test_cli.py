@@ -168,3 +168,25 @@ def test_profile_check_shows_what_it_read_from_one_real_document_with_the_field_
         bad = runner.invoke(app, ["profile", "check", "demo"])
     assert bad.exit_code == 2
     assert "total_ttc" in bad.output and "platform.fields" in bad.output, bad.output
+
+
+def test_the_demo_ends_with_the_command_that_opens_it_in_the_console_and_that_command_works(
+        isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from sagesync.interfaces.cli import console_command
+
+    monkeypatch.chdir(isolated)
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0 and "sagesync demo --console" in first.output
+    seen: list[int] = []
+
+    def fake_console(host: str = "127.0.0.1", port: int = 0, no_browser: bool = False) -> None:
+        # While the console would run: the demo's profile points at a sandbox that answers.
+        profile = ProfileStore().get("demo")
+        seen.append(httpx.get(profile.platform.base_url.replace("/api/", "/accounts/login/")).status_code)
+
+    monkeypatch.setattr(console_command, "serve_console", fake_console)
+    browsed = runner.invoke(app, ["demo", "--console"])
+    assert browsed.exit_code == 0, browsed.output
+    assert seen == [200]

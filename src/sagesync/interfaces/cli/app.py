@@ -190,16 +190,29 @@ def demo(
     workspace: Annotated[Path, typer.Option(help=N_("Folder for the demo company, ledger and reports."))] = Path(
         "sagesync-demo"),
     fresh: Annotated[bool, typer.Option(help=N_("Start again from an empty company and ledger."))] = False,
+    open_console: Annotated[bool, typer.Option("--console", help=N_(
+        "Then open the workspace in the web console, the sandbox platform running behind it (Ctrl+C stops "
+        "both)."))] = False,
     as_json: JsonOption = False,
 ) -> None:
-    from sagesync.interfaces.cli.demo import run_demo
+    from sagesync.interfaces.cli.demo import console_command, run_demo
+
+    def browse(reports: list[RunReport], outputs: dict[str, Path]) -> None:
+        from sagesync.interfaces.cli.console_command import serve_console
+
+        print_reports(reports, as_json, outputs)
+        serve_console()
 
     try:
         reports, outputs = run_demo(workspace, fresh=fresh, console=None if as_json else console,
-                                    progress_console=error_console)
+                                    progress_console=error_console, then=browse if open_console else None)
     except SagesyncError as error:
         raise fail(error, as_json) from None
-    print_reports(reports, as_json, outputs)
+    if not open_console:
+        print_reports(reports, as_json, outputs)
+        if not as_json:
+            console.print(_("To browse this workspace in the web console: {command}").format(
+                command=console_command(workspace)))
     raise typer.Exit(0)  # blocked documents are part of the demo's story, not a failure
 
 

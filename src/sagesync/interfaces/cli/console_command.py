@@ -57,32 +57,37 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--no-browser", help=N_("Print the address, do not open it."))
         ] = False,
     ) -> None:
-        import uvicorn
+        serve_console(host, port, no_browser)
 
-        from sagesync.interfaces.console import create_app
-        from sagesync.interfaces.console.app import close
 
-        token = secrets.token_urlsafe(32)
-        listener = bind(host, port)
-        url = console_url(host, listener.getsockname()[1], token)
-        web = create_app(token=token)
-        if not is_loopback(host):
-            typer.secho(_("Warning: listening on {host}, reachable from other computers; the address below is the only "
-                          "key to your Sage company: keep it to yourself.").format(host=host),
-                        fg=typer.colors.YELLOW, err=True)
-        typer.echo(_("sagesync console: {url}").format(url=url))
-        typer.echo(_("Keep this window open while you use the console; Ctrl+C stops it."))
-        if not no_browser:
-            webbrowser.open(url)  # the socket already listens: the browser's first request waits for the server
+def serve_console(host: str = "127.0.0.1", port: int = 0, no_browser: bool = False) -> None:
+    """Serve the console until Ctrl+C (the profiles and data folders are those in force: SAGESYNC_*_DIR)."""
+    import uvicorn
 
-        class ConsoleServer(uvicorn.Server):
-            def handle_exit(self, sig: int, frame: object) -> None:
-                close(web)  # end the pages' event streams now, or the server waits for them
-                super().handle_exit(sig, frame)  # type: ignore[arg-type]
+    from sagesync.interfaces.console import create_app
+    from sagesync.interfaces.console.app import close
 
-        server = ConsoleServer(uvicorn.Config(web, log_level="warning", timeout_graceful_shutdown=3))
-        try:
-            server.run(sockets=[listener])
-        finally:
-            close(web)
-            listener.close()
+    token = secrets.token_urlsafe(32)
+    listener = bind(host, port)
+    url = console_url(host, listener.getsockname()[1], token)
+    web = create_app(token=token)
+    if not is_loopback(host):
+        typer.secho(_("Warning: listening on {host}, reachable from other computers; the address below is the only "
+                      "key to your Sage company: keep it to yourself.").format(host=host),
+                    fg=typer.colors.YELLOW, err=True)
+    typer.echo(_("sagesync console: {url}").format(url=url))
+    typer.echo(_("Keep this window open while you use the console; Ctrl+C stops it."))
+    if not no_browser:
+        webbrowser.open(url)  # the socket already listens: the browser's first request waits for the server
+
+    class ConsoleServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: object) -> None:
+            close(web)  # end the pages' event streams now, or the server waits for them
+            super().handle_exit(sig, frame)  # type: ignore[arg-type]
+
+    server = ConsoleServer(uvicorn.Config(web, log_level="warning", timeout_graceful_shutdown=3))
+    try:
+        server.run(sockets=[listener])
+    finally:
+        close(web)
+        listener.close()

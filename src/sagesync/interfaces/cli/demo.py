@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
@@ -48,7 +49,11 @@ def _profile(company_path: Path, base_url: str) -> Profile:
 
 
 def run_demo(workspace: Path, *, fresh: bool = False, console: Console | None = None,
-             progress_console: Console | None = None) -> tuple[list[RunReport], dict[str, Path]]:
+             progress_console: Console | None = None,
+             then: Callable[[list[RunReport], dict[str, Path]], None] | None = None
+             ) -> tuple[list[RunReport], dict[str, Path]]:
+    """Sync the sample firm into the workspace; ``then`` runs while the sandbox platform still serves
+    (``sagesync demo --console``: the console browses the workspace and its buttons reach the platform)."""
     workspace = workspace.resolve()
     if fresh and workspace.exists():
         shutil.rmtree(workspace)
@@ -76,4 +81,12 @@ def run_demo(workspace: Path, *, fresh: bool = False, console: Console | None = 
             outputs = {"ledger of record": job.paths.ledger, "Sage company": company_path}
         outputs["FEC"] = export_fec(profile, PERIOD_START, date.today(), output=workspace / "exports")
         outputs["profile file"] = ProfileStore().path
+        if then is not None:
+            then(reports, outputs)
     return reports, outputs
+
+
+def console_command(workspace: Path) -> str:
+    """The one command that opens this demo's workspace in the console, with its sandbox restarted."""
+    default = Path("sagesync-demo")
+    return "sagesync demo --console" + ("" if workspace == default else f" --workspace {workspace}")
