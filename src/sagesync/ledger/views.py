@@ -32,10 +32,13 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Float,
+    Integer,
     Join,
     Select,
     and_,
     case,
+    cast,
     create_engine,
     false,
     func,
@@ -299,13 +302,36 @@ class MoneyTotals:
     ttc: Decimal
 
 
+# Below this, an amount of 2 decimals read as a double and rounded to cents is exact, and a sum of
+# cents fits SQLite's 64-bit integers: SQL sums integer cents, exactly and without moving the texts.
+_CENTS_EXACT_BELOW = 10**12
+
+
+def _cents(column: Any) -> ColumnElement[Any]:
+    return func.sum(cast(func.round(cast(column, Float) * 100), Integer))
+
+
 def document_totals(connection: Connection, company: str, filters: DocumentFilters) -> MoneyTotals:
-    """HT, TVA and TTC summed over every document ``filters`` keeps (not a page's): exact, from the postings."""
+    """HT, TVA and TTC summed over every document ``filters`` keeps (not a page's): exact, from the postings.
+
+    Summed in SQL as integer cents when every amount is small enough for that to be exact (always, for
+    a firm's invoices); else the texts are summed as Decimals here.
+    """
+    where = (document_states.c.company == company, *_filter_conditions(company, filters))
+    posted, largest, ht_cents, vat_cents, ttc_cents = connection.execute(
+        select(func.count(postings.c.total_ttc),
+               func.max(func.max(func.abs(cast(postings.c.total_ht, Float)),
+                                 func.abs(cast(postings.c.total_ttc, Float)))),
+               _cents(postings.c.total_ht), _cents(postings.c.total_vat), _cents(postings.c.total_ttc))
+        .select_from(_joined()).where(*where)).one()
+    if largest is None or largest < _CENTS_EXACT_BELOW:
+        cents = Decimal("0.01")
+        return MoneyTotals(int(posted), Decimal(ht_cents or 0) * cents, Decimal(vat_cents or 0) * cents,
+                           Decimal(ttc_cents or 0) * cents)
     posted, ht, vat, ttc = connection.execute(
         select(func.count(postings.c.total_ttc), func.group_concat(postings.c.total_ht),
                func.group_concat(postings.c.total_vat), func.group_concat(postings.c.total_ttc))
-        .select_from(_joined()).where(document_states.c.company == company,
-                                      *_filter_conditions(company, filters))).one()
+        .select_from(_joined()).where(*where)).one()
     return MoneyTotals(int(posted), _sum(ht), _sum(vat), _sum(ttc))
 
 
