@@ -242,3 +242,25 @@ def test_opening_an_older_ledger_adds_the_missing_indexes(tmp_path: Path) -> Non
     with sqlite3.connect(path) as raw:
         names = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert set(added) <= names
+
+
+def test_whole_ledger_answers_are_kept_until_a_run_writes_the_ledger(tmp_path: Path) -> None:
+    import os
+
+    from sagesync.ledger.views import LedgerReaders
+
+    path = tmp_path / "ledger.sqlite"
+    path.write_bytes(b"one version")
+    readers = LedgerReaders()
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
+    assert readers.cached(path, ("totals",), compute) == 1
+    assert readers.cached(path, ("totals",), compute) == 1  # same version of the file: not computed again
+    assert readers.cached(path, ("other",), compute) == 2  # another question
+    path.write_bytes(b"a run wrote here")
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 1_000_000))
+    assert readers.cached(path, ("totals",), compute) == 3

@@ -20,13 +20,13 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -65,6 +65,8 @@ from sagesync.ledger.schema import (
 from sagesync.ledger.store import Ledger
 from sagesync.ledger.totals import signed
 
+T = TypeVar("T")
+
 # (state, label): the labels are English, marked for translation where they are shown (``_(label)``).
 DOCUMENT_STATES: tuple[tuple[str, str], ...] = (
     ("confirmed", N_("posted in Sage")),
@@ -89,6 +91,26 @@ class LedgerReaders:
     def __init__(self) -> None:
         self._engines: dict[Path, Engine] = {}
         self._lock = threading.Lock()
+        self._answers: dict[tuple[Any, ...], Any] = {}
+
+    def cached(self, path: Path, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()`` once per version of the ledger file: whole-ledger aggregates (state counts, totals)
+        are read again only after a run wrote the ledger (its size or modification time moved), so paging
+        through a filtered list does not sum the same 100 000 documents at every page."""
+        try:
+            stat = path.stat()
+        except OSError:
+            return compute()
+        full = (path, stat.st_mtime_ns, stat.st_size, *key)
+        with self._lock:
+            if full in self._answers:
+                return self._answers[full]  # type: ignore[no-any-return]
+        answer = compute()
+        with self._lock:
+            if len(self._answers) > 256:  # a console's lifetime of filters: keep it bounded
+                self._answers.clear()
+            self._answers[full] = answer
+        return answer
 
     def _engine(self, path: Path) -> Engine:
         with self._lock:

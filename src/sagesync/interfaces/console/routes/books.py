@@ -86,12 +86,15 @@ def documents_page(request: Request, name: str, state: str = "", q: str = "", cl
     profile = load_profile(request, name)
     filters = money.document_filters(state, q, client, kind, date_from, date_to)
     page = _page_number(page)
-    with console.readers.connect(console.ledger_path(name)) as connection:
-        counts = ledger_views.state_counts(connection, profile.sage_company)
-        rows, total = ledger_views.filtered_documents(connection, profile.sage_company, filters, limit=PAGE_SIZE,
+    path, company = console.ledger_path(name), profile.sage_company
+    with console.readers.connect(path) as connection:
+        counts = console.readers.cached(path, ("state_counts", company),
+                                        lambda: ledger_views.state_counts(connection, company))
+        rows, total = ledger_views.filtered_documents(connection, company, filters, limit=PAGE_SIZE,
                                                       offset=(page - 1) * PAGE_SIZE, counts=counts)
-        names = ledger_views.client_names(connection, profile.sage_company, (row["tiers"] or "" for row in rows))
-        totals = ledger_views.document_totals(connection, profile.sage_company, filters)
+        names = ledger_views.client_names(connection, company, (row["tiers"] or "" for row in rows))
+        totals = console.readers.cached(path, ("document_totals", company, filters),
+                                        lambda: ledger_views.document_totals(connection, company, filters))
     query = money.filters_query(filters)
     return render(request, "documents.html", {
         "profile": profile, "name": name, "section": "documents", "rows": rows, "total": total, "counts": counts,
