@@ -190,3 +190,27 @@ def test_the_demo_ends_with_the_command_that_opens_it_in_the_console_and_that_co
     browsed = runner.invoke(app, ["demo", "--console"])
     assert browsed.exit_code == 0, browsed.output
     assert seen == [200]
+
+
+def test_sync_dry_run_previews_and_posts_nothing_then_invoices_posts_exactly_the_preview(
+        isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(isolated)
+    assert runner.invoke(app, ["demo", "--json", "--fresh"]).exit_code == 0
+    company = ProfileStore().get("demo").embedded_company_path()
+    assert company is not None
+    import sqlite3
+
+    with start_sandbox() as sandbox:
+        assert runner.invoke(app, ["profile", "edit", "demo", "--set", f"platform.base_url={sandbox.base_url}"]
+                             ).exit_code == 0
+        before = sqlite3.connect(company).execute("select count(*) from F_ECRITUREC").fetchone()
+        dry = runner.invoke(app, ["sync", "--profile", "demo", "--dry-run"])
+        assert "Preview, nothing posted" in dry.output and "--preview" in dry.output, dry.output
+        (report,) = json.loads(runner.invoke(app, ["sync", "--profile", "demo", "--dry-run", "--json"]).stdout)
+        after = sqlite3.connect(company).execute("select count(*) from F_ECRITUREC").fetchone()
+        assert before == after  # a preview writes nothing to Sage
+        assert report["preview"]["entries"] == 0  # the demo already posted everything it could
+        posted = runner.invoke(app, ["invoices", "--profile", "demo", "--preview", report["outputs"]["preview"],
+                                     "--json"])
+    assert posted.exit_code in (0, 1), posted.output
+    assert by_step(posted.stdout)["invoices"]["counts"].get("posted", 0) == 0

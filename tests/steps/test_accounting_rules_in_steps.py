@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from sagesync.core.findings import FindingCode
-from sagesync.core.model import DocumentStatus
+from sagesync.core.model import DocumentKind, DocumentStatus
 from sagesync.ledger import schema as ledger_schema
 from sagesync.sage import schema
 from sagesync.steps.invoices import check_invoices, pull_invoices
@@ -144,3 +144,30 @@ def test_a_number_the_company_already_holds_in_a_piece_typed_in_sage_is_a_duplic
     assert report.counts["posted"] == 1 and report.counts["blocked"] == 1
     (finding,) = [f for f in report.findings if f.code is FindingCode.DUPLICATE_NUMBER]
     assert finding.source_id == "9" and "typed in Sage" in finding.message
+
+
+def test_posting_from_a_preview_posts_exactly_the_previewed_versions(workspace: Workspace) -> None:
+    from decimal import Decimal
+
+    from sagesync.steps.preview import read_preview
+
+    pull_customers(workspace.context)
+    pull_projects(workspace.context)
+    originals = [document(line("100,00"), number=f"F2025-000{n}", source_id=str(n)) for n in (1, 2, 3)]
+    credit = document(line("40,00"), number="AV2025-0001", source_id="4", kind=DocumentKind.CREDIT_NOTE)
+    workspace.source.document_list = [*originals, credit]
+    dry = check_invoices(workspace.context, preview=True)
+    assert workspace.count("F_ECRITUREC") == 0  # a preview writes nothing to Sage
+    assert dry.preview is not None and dry.preview["entries"] == 4
+    assert Decimal(str(dry.preview["ttc"])) == Decimal("360.00") - Decimal("48.00")  # 3 x 120,00 minus the avoir
+    assert Decimal(str(dry.preview["ht"])) == Decimal("260.00")
+    promised = read_preview(dry.outputs["preview"], "ACME")
+    # Document 2 is edited after the preview; document 5 arrives after it.
+    edited = document(line("150,00"), number="F2025-0002", source_id="2")
+    workspace.source.document_list = [originals[0], edited, originals[2], credit,
+                                      document(line("10,00"), number="F2025-0005", source_id="5")]
+    workspace.context.preview = promised
+    report = pull_invoices(workspace.context)
+    assert report.counts["posted"] == 3  # 1, 3 and the credit note, as previewed
+    assert report.counts["changed_since_preview"] == 1 and report.counts["not_in_preview"] == 1, report.counts
+    assert [f.source_id for f in report.findings if f.code is FindingCode.CHANGED_SINCE_PREVIEW] == ["2"]

@@ -57,6 +57,7 @@ class FindingCode(StrEnum):
     NOT_POSTABLE = "not_postable"
     # Ledger of record and the company's own word
     CHANGED_AFTER_POSTING = "changed_after_posting"
+    CHANGED_SINCE_PREVIEW = "changed_since_preview"  # posting from a preview: edited after it, not posted
     ALREADY_IN_SAGE = "already_in_sage"  # the company holds the document's piece though the ledger does not
     # Source payloads and target files
     SOURCE_FIELD_INVALID = "source_field_invalid"

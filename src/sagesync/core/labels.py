@@ -27,6 +27,8 @@ COUNT_LABELS = {
     "kept_in_sagesync": N_("kept in sagesync"),
     "failed": N_("failed"),
     "draft": N_("draft"),
+    "not_in_preview": N_("not in the preview (wait for the next one)"),
+    "changed_since_preview": N_("changed since the preview"),
 }
 
 
@@ -70,6 +72,7 @@ FINDING_LABELS: dict[FindingCode, str] = {
     FindingCode.NOT_POSTABLE: N_("cannot be posted"),
     FindingCode.CHANGED_AFTER_POSTING: N_("document changed after posting"),
     FindingCode.ALREADY_IN_SAGE: N_("already in Sage"),
+    FindingCode.CHANGED_SINCE_PREVIEW: N_("changed since the preview"),
     FindingCode.SOURCE_FIELD_INVALID: N_("invalid platform field"),
     FindingCode.TEXT_TRANSLITERATED: N_("characters replaced"),
     FindingCode.TEXT_TRUNCATED: N_("text shortened"),

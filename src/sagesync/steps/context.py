@@ -45,6 +45,8 @@ class StepContext:
     # A full pass over the platform's documents this often (a safety net under the change stamps);
     # in between, a posting pass reads only what changed and what was not settled. None: always full.
     full_pass_every: timedelta | None = timedelta(days=7)
+    # Posting from a preview: only these documents, in exactly these versions (source id -> version).
+    preview: dict[str, str] | None = None
 
     @property
     def ledger(self) -> Ledger:

@@ -51,6 +51,7 @@ class RunReport:
     finding_counts: Counter[str] = field(default_factory=Counter)  # by finding code
     outputs: dict[str, Path] = field(default_factory=dict)
     scope: str = ""  # which documents the pass read: "full", or "changed since ..." (an incremental pass)
+    preview: dict[str, object] | None = None  # a dry run's preview: what posting would write
 
     def add_findings(self, found: tuple[Finding, ...] | list[Finding]) -> None:
         for finding in found:
@@ -90,4 +91,6 @@ class RunReport:
                  "severity": f.severity.value, "message": f.message, "fix": f.fix} for f in self.findings],
             "outputs": {name: str(path) for name, path in self.outputs.items()},
             "scope": self.scope,
+            **({"preview": {key: value for key, value in self.preview.items() if key != "documents"}}
+               if self.preview is not None else {}),
         }

@@ -37,6 +37,7 @@ from sagesync.sources.base import Rejected
 from sagesync.steps.context import StepContext
 from sagesync.steps.events import ProgressEvent, RunReport, Step
 from sagesync.steps.prefetch import read_ahead
+from sagesync.steps.preview import Preview
 from sagesync.steps.runs import open_run
 
 Item = TypeVar("Item")
@@ -64,9 +65,10 @@ class Tally:
     what it would have found alone (a posted document was "ready" when checked).
     """
 
-    def __init__(self, main: RunReport, check: RunReport | None = None) -> None:
+    def __init__(self, main: RunReport, check: RunReport | None = None, preview: Preview | None = None) -> None:
         self.main = main
         self.check = check
+        self.preview = preview  # a dry run: what posting would write, document by document
 
     def count(self, name: str, amount: int = 1) -> None:
         self.main.counts[name] += amount
@@ -87,11 +89,20 @@ def _write_check_report(context: StepContext, report: RunReport) -> None:
                                                _("Invoice check: {company}").format(company=context.company))
 
 
-def check_invoices(context: StepContext) -> RunReport:
-    """The preflight: every finding per document, written to a CSV and an HTML report."""
+def check_invoices(context: StepContext, *, preview: bool = False) -> RunReport:
+    """The preflight: every finding per document, written to a CSV and an HTML report.
+
+    With ``preview``: also what posting would write (``sagesync sync --dry-run``), in a preview file
+    a later posting can be held to.
+    """
     with open_run(context, Step.CHECK) as report:
-        _process(context, Tally(report), post=False)
+        tally = Tally(report, preview=Preview(context.company) if preview else None)
+        _process(context, tally, post=False)
         _write_check_report(context, report)
+        if tally.preview is not None:
+            base = context.reports_dir / f"preview-{report.started_at:%Y%m%d-%H%M%S}-run{report.run_id}.json"
+            report.outputs["preview"] = tally.preview.write(base)
+            report.preview = tally.preview.as_dict()
     return report
 
 
@@ -284,8 +295,25 @@ def _process_batch(context: StepContext, tally: Tally, connection: Connection, d
             tally.count("already_posted")
             continue
         verdict = result.verdict
+        if verdict is Verdict.READY and result.entry is not None and tally.preview is not None:
+            tally.preview.add(document, version, result.entry)
         if verdict is Verdict.READY and post and result.entry is not None:
-            ready.append((document, version, result.entry))
+            promised = context.preview.get(document.source_id) if context.preview is not None else version
+            if promised == version:
+                ready.append((document, version, result.entry))
+                continue
+            if promised is None:  # not in the preview being posted: it waits for the next one
+                tally.count("not_in_preview")
+                states.append((document, version, Verdict.READY.value))
+                continue
+            changed = Finding(
+                document.display_name, document.source_id, "document", FindingCode.CHANGED_SINCE_PREVIEW,
+                _("the document changed on the platform since the preview; it was not posted"),
+                _("Make a new preview (`sagesync sync --dry-run`), check it, then post from it."), Severity.WARNING)
+            found.append(changed)
+            tally.add_findings([changed])
+            tally.count("changed_since_preview")
+            states.append((document, version, Verdict.READY.value))
             continue
         tally.count(COUNT_NAMES[verdict])
         states.append((document, version, verdict.value))

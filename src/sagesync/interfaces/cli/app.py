@@ -94,31 +94,78 @@ def print_reports(reports: Sequence[RunReport], as_json: bool, outputs: dict[str
     return max((report.exit_code for report in reports), default=0)
 
 
-def run_step(profile_name: str, step: str, as_json: bool) -> None:
+def run_step(profile_name: str, step: str, as_json: bool, *, dry_run: bool = False,
+             preview: Path | None = None) -> None:
     from sagesync.jobs import open_job
     from sagesync.profiles.store import ProfileStore
+    from sagesync.steps.invoices import check_invoices
+    from sagesync.steps.preview import read_preview
 
     try:
         profile = ProfileStore().get(profile_name)
         with progress_sink(error_console, enabled=not as_json) as sink, open_job(profile, events=sink,
                                                                                 step=step) as job:
-            reports = job.run(step)
+            if dry_run:  # nothing is written to Sage: the check, and what posting would write
+                reports = [check_invoices(job.context, preview=True)]
+            else:
+                if preview is not None:
+                    job.context.preview = read_preview(preview, profile.sage_company)
+                reports = job.run(step)
     except SagesyncError as error:
         raise fail(error, as_json) from None
-    raise typer.Exit(print_reports(reports, as_json))
+    code = print_reports(reports, as_json)
+    if dry_run and not as_json:
+        _print_preview(reports[0], profile_name)
+    raise typer.Exit(code)
 
 
-def _step_command(step: str) -> Callable[[str, bool], None]:
+def _print_preview(report: RunReport, profile_name: str) -> None:
+    data = report.preview or {}
+    by_code = data.get("tva_by_code") or {}
+    console.print(_("Preview, nothing posted: {entries} entries, HT {ht}, TVA {vat}, TTC {ttc}").format(
+        entries=data.get("entries", 0), ht=_amount(data.get("ht")), vat=_amount(data.get("tva")),
+        ttc=_amount(data.get("ttc"))))
+    if isinstance(by_code, dict):
+        for code, amount in by_code.items():
+            console.print(_("  TVA {code}: {amount}").format(code=code, amount=_amount(amount)))
+    console.print(_("To post exactly these versions: sagesync invoices --profile {profile} --preview {path}").format(
+        profile=profile_name, path=report.outputs.get("preview", "")))
+
+
+def _amount(value: object) -> str:
+    from decimal import Decimal
+
+    number = Decimal(str(value or "0"))
+    return f"{number:,.2f}".replace(",", "\u202f").replace(".", ",")
+
+
+def _step_command(step: str) -> Callable[..., None]:
+    if step == "invoices":
+        def invoices(profile: ProfileOption, as_json: JsonOption = False,
+                     preview: Annotated[Path | None, typer.Option("--preview", help=N_(
+                         "Post exactly the versions of this preview (made by sync --dry-run); a document changed "
+                         "since is reported, not posted."))] = None) -> None:
+            run_step(profile, step, as_json, preview=preview)
+
+        return invoices
+
     def command(profile: ProfileOption, as_json: JsonOption = False) -> None:
         run_step(profile, step, as_json)
 
     return command
 
 
+def sync_command(profile: ProfileOption, as_json: JsonOption = False,
+                 dry_run: Annotated[bool, typer.Option("--dry-run", help=N_(
+                     "Preview: check every document and show what would be posted (entries, HT, TVA per code, "
+                     "TTC); nothing is written to Sage."))] = False) -> None:
+    run_step(profile, "check" if dry_run else "sync", as_json, dry_run=dry_run)
+
+
 for _step in STEPS.values():
     app.command(_step.name, help=_step.help)(_step_command(_step.name))
 app.command("sync", help=N_("The whole job: pull customers, pull projects, check invoices, pull invoices, write "
-                            "back."))(_step_command("sync"))
+                            "back."))(sync_command)
 
 
 @app.command("status", help=N_("Where the company's documents stand (posted, written, in Sage, blocked...) and its "
