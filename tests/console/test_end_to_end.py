@@ -44,6 +44,8 @@ pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (De
 if CHROMIUM is not None:
     from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+    expect.set_options(timeout=20_000)  # the default 5 s is short on a loaded 2-core machine
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
