@@ -126,6 +126,16 @@ class Job:
     def run(self, step: str) -> list[RunReport]:
         if step == "sync":
             return sync(self.context)
+        if step == "preview":  # the console's « Aperçu »: sync --dry-run
+            from sagesync.steps.invoices import check_invoices
+
+            return [check_invoices(self.context, preview=True)]
+        if step == "post_preview":  # post exactly the latest preview
+            from sagesync.steps.invoices import pull_invoices
+            from sagesync.steps.preview import latest_preview, read_preview
+
+            self.context.preview = read_preview(latest_preview(self.paths.reports), self.profile.sage_company)
+            return [pull_invoices(self.context)]
         return [step_named(step).run(self.context)]
 
 

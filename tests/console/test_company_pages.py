@@ -26,7 +26,8 @@ def test_the_company_page_has_the_old_connectors_buttons_and_more(demo: Console)
     html = demo.client.get("/company/demo").text
     buttons = re.findall(r'hx-post="/company/demo/run/(\w+)"[^>]*>\s*([^<]+)</button>', html)
     assert buttons == [("customers", "Pull customers"), ("projects", "Pull projects"), ("check", "Check invoices"),
-                       ("invoices", "Pull invoices"), ("writeback", "Write back"), ("sync", "Sync all")]
+                       ("invoices", "Pull invoices"), ("writeback", "Write back"), ("sync", "Sync all"),
+                       ("preview", "Preview"), ("post_preview", "Post the preview")]
     assert 'sse-connect="/company/demo/events"' in html
     assert "No run yet." in html
 
@@ -136,3 +137,18 @@ def test_closing_the_app_wakes_every_event_stream(demo: Console) -> None:
     finally:
         loop.close()
     assert demo.app.state.console.closing.is_set()
+
+
+def test_the_preview_shows_what_posting_would_write_and_posting_it_writes_exactly_that(demo: Console) -> None:
+    demo.run("customers")
+    demo.run("projects")
+    panel = demo.run("preview").text
+    snapshot = demo.app.state.console.runner.channel("demo").snapshot()
+    (report,) = snapshot.reports
+    assert report.preview is not None and report.preview["entries"] > 200
+    assert "posted" not in dict(report.counts)  # a preview writes nothing
+    page = demo.client.get("/company/demo").text
+    assert "Preview, nothing posted" in page and "Post the preview" in page, panel
+    demo.run("post_preview")
+    (posted,) = demo.app.state.console.runner.channel("demo").snapshot().reports
+    assert dict(posted.counts)["posted"] == report.preview["entries"]

@@ -90,3 +90,11 @@ def read_preview(path: Path, company: str) -> dict[str, str]:
                                                                 company=company))
     return {str(row["source_id"]): str(row["version"]) for row in data["documents"]
             if isinstance(row, dict) and "source_id" in row and "version" in row}
+
+
+def latest_preview(folder: Path) -> Path:
+    """The newest preview file of a profile's reports folder (the console posts the one it showed)."""
+    found = sorted(folder.glob("preview-*.json"), key=lambda path: path.stat().st_mtime_ns) if folder.is_dir() else []
+    if not found:
+        raise ConfigurationError(_("no preview yet: make one first (Preview, or `sagesync sync --dry-run`)"))
+    return found[-1]

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from sagesync.errors import LockHeldError, SagesyncError
 from sagesync.i18n import N_, console_gettext, current_language, language
@@ -42,9 +43,12 @@ SourceFactory = Callable[[Profile], Source]
 
 # The buttons' words, the console's own (the registry's titles are the command line's).
 STEP_TITLES = {"customers": N_("Pull customers"), "projects": N_("Pull projects"), "check": N_("Check invoices"),
-               "invoices": N_("Pull invoices"), "writeback": N_("Write back"), "sync": N_("Sync all")}
+               "invoices": N_("Pull invoices"), "writeback": N_("Write back"), "sync": N_("Sync all"),
+               "preview": N_("Preview"), "post_preview": N_("Post the preview")}
 STEP_BUTTONS: tuple[tuple[str, str], ...] = (*((step.name, STEP_TITLES.get(step.name, step.title))
-                                               for step in STEPS.values()), ("sync", STEP_TITLES["sync"]))
+                                               for step in STEPS.values()), ("sync", STEP_TITLES["sync"]),
+                                             ("preview", STEP_TITLES["preview"]),
+                                             ("post_preview", STEP_TITLES["post_preview"]))
 STEP_NAMES = frozenset(step for step, _ in STEP_BUTTONS)
 Text = str | LazyText  # what a page shows: the core's words as they came, or the console's, translated when shown
 # How long a click waits for the run to take the lock, so the answer can say "started" or "busy".
@@ -106,12 +110,16 @@ class ReportSummary:
     counts: tuple[tuple[str, int], ...]
     duration_seconds: float
     outputs: tuple[tuple[str, str], ...]
+    preview: dict[str, Any] | None = None  # a preview's totals (not its document list)
 
     @classmethod
     def of(cls, report: RunReport) -> ReportSummary:
         counts = tuple((name, count) for name, count in report.counts.items() if count)
+        preview = ({key: value for key, value in report.preview.items() if key != "documents"}
+                   if report.preview is not None else None)
         return cls(report.step, step_title(report.step), report.run_id, report.status, counts,
-                   report.duration_seconds, tuple((name, str(path)) for name, path in report.outputs.items()))
+                   report.duration_seconds, tuple((name, str(path)) for name, path in report.outputs.items()),
+                   preview)
 
 
 @dataclass(frozen=True, slots=True)
