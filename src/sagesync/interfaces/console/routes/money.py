@@ -145,14 +145,20 @@ def vat_rates(profile: Profile) -> dict[str, Decimal]:
     return rates
 
 
-@router.get("/company/{name}/journal")
-def journal_page(request: Request, name: str, date_from: str = Query("", alias="from"),
-                 date_to: str = Query("", alias="to")) -> Response:
+def _journal(request: Request, name: str, date_from: str, date_to: str
+             ) -> tuple[Profile, date, date, ledger_views.Journal]:
+    """The profile, the period asked (the profile's start to today by default) and its journal."""
     console = console_state(request)
     profile = load_profile(request, name)
     start, end = period(profile, date_from, date_to)
     with console.readers.connect(console.ledger_path(name)) as connection:
-        journal = ledger_views.journal(connection, profile.sage_company, start, end)
+        return profile, start, end, ledger_views.journal(connection, profile.sage_company, start, end)
+
+
+@router.get("/company/{name}/journal")
+def journal_page(request: Request, name: str, date_from: str = Query("", alias="from"),
+                 date_to: str = Query("", alias="to")) -> Response:
+    profile, start, end, journal = _journal(request, name, date_from, date_to)
     return render(request, "journal.html", {
         "profile": profile, "name": name, "section": "journal", "journal": journal, "rates": vat_rates(profile),
         "state_word": journal_state_word, "period": urlencode({"from": start.isoformat(), "to": end.isoformat()})})
@@ -192,11 +198,7 @@ def journal_rows(journal: ledger_views.Journal, rates: dict[str, Decimal]) -> It
 @router.get("/company/{name}/journal.{extension}")
 def journal_export(request: Request, name: str, extension: str, date_from: str = Query("", alias="from"),
                    date_to: str = Query("", alias="to")) -> Response:
-    console = console_state(request)
-    profile = load_profile(request, name)
-    start, end = period(profile, date_from, date_to)
-    with console.readers.connect(console.ledger_path(name)) as connection:
-        journal = ledger_views.journal(connection, profile.sage_company, start, end)
+    profile, start, end, journal = _journal(request, name, date_from, date_to)
     return _export(request, extension, f"journal-{name}-{start:%Y%m%d}-{end:%Y%m%d}",
                    console_gettext("Sales journal"), JOURNAL_COLUMNS, lambda: journal_rows(journal, vat_rates(profile)))
 
