@@ -146,7 +146,7 @@ def open_job(profile: Profile, *, events: EventSink = no_events, source_factory:
     paths = profile_paths(profile.name).create()
     with ExitStack() as stack:
         stack.enter_context(company_lock(profile, step, base))
-        ledger = Ledger(paths.ledger)
+        ledger = Ledger(paths.ledger, profile=profile.name)
         stack.callback(ledger.dispose)
         port = port_for(profile, paths, base)
         stack.callback(port.close)
@@ -300,7 +300,7 @@ def confirm_written(profile: Profile) -> tuple[int, int]:
 
 @contextmanager
 def _desk(profile: Profile, paths: ProfilePaths) -> Iterator[DeliveryDesk]:
-    ledger = Ledger(paths.ledger)
+    ledger = Ledger(paths.ledger, profile=profile.name)
     try:
         port = port_for(profile, paths)
         try:

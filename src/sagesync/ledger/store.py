@@ -42,7 +42,7 @@ from sagesync.ledger.schema import (
 )
 from sagesync.ledger.totals import entry_totals
 from sagesync.sqlite import sqlite_engine
-from sagesync.storage_errors import LEDGER_HINT, guard_storage
+from sagesync.storage_errors import LEDGER_HINT, guard_storage, ledger_hint
 
 
 def _now() -> datetime:
@@ -52,10 +52,12 @@ def _now() -> datetime:
 class Ledger:
     """The SQLite ledger of one profile."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, profile: str = "") -> None:
+        """``profile`` names the profile in the fix a damaged file's message gives (the rebuild command)."""
         self.path = path
         self.existed = path.is_file() and path.stat().st_size > 0
-        with guard_storage(path, "ledger", hint=LEDGER_HINT, tables=[table.name for table in metadata.sorted_tables]):
+        hint = ledger_hint(profile) if profile else LEDGER_HINT
+        with guard_storage(path, "ledger", hint=hint, tables=[table.name for table in metadata.sorted_tables]):
             path.parent.mkdir(parents=True, exist_ok=True)
             self.engine = sqlite_engine(path, execution_options={"schema_translate_map": {SCHEMA: None}})
             try:
