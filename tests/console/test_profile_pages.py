@@ -12,6 +12,7 @@ import pytest
 from keyring.backends import fail
 
 from sagesync import jobs
+from sagesync.interfaces.console import profile_form
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profiles_file
 from sagesync.profiles.store import ProfileStore
@@ -80,12 +81,11 @@ def test_editing_changes_the_fields_typed_and_keeps_what_the_form_does_not_show(
     form = demo.client.get("/profiles/demo/edit").text
     assert 'value="VTE"' in form and "value=\"ATELIER DEMO\"" in form  # Load: the saved values are shown
     changed = {key: value for key, value in demo_form(company_path).items() if key != "name"}
-    changed.update({"sales_journal": "VE", "vat-4-code_receipts": "EXO2", "vat-4-code_debits": "EXO2"})
+    changed.update({"accounts.revenue.fees": "706100", "analytic_level": "Coût de production"})
     response = demo.post("/profiles/demo", changed, follow_redirects=False)
     assert response.status_code == 303
     profile = store.get("demo")
-    assert profile.sales_journal == "VE"
-    assert {vat.code_receipts for vat in profile.vat} >= {"EXO2"}
+    assert profile.accounts.revenue.fees == "706100" and profile.analytic_level == "Coût de production"
     assert profile.sage_format == learned
 
 
@@ -175,3 +175,95 @@ def test_a_profile_broken_in_the_file_is_listed_with_its_problem_and_opens_in_th
     company = demo.client.get("/company/demo")
     assert company.status_code == 400
     assert 'href="/profiles/demo/edit"' in company.text
+
+
+def datalist(html: str, list_id: str) -> dict[str, str]:
+    """The options a <datalist> offers: value -> label."""
+    match = re.search(rf'<datalist id="{re.escape(list_id)}">(.*?)</datalist>', html, re.S)
+    assert match, f"no datalist {list_id}"
+    return {markup.unescape(value): markup.unescape(label or "") for value, label in
+            re.findall(r'<option value="([^"]*)"(?: label="([^"]*)")?', match.group(1))}
+
+
+def test_the_form_offers_the_companys_journals_plans_accounts_and_vat_codes(demo: Console) -> None:
+    html = demo.client.get("/profiles/demo/edit").text
+    journals = datalist(html, "picks-journals")
+    assert next(iter(journals)) == "VTE" and journals["VTE"] == "Ventes" and "ACH" in journals
+    assert list(datalist(html, "picks-plans")) == ["PROJET"]
+    assert "411000" in datalist(html, "picks-collective") and "706000" not in datalist(html, "picks-collective")
+    revenue = datalist(html, "picks-revenue")
+    assert {"706000", "708500", "467000", "706300"} <= set(revenue) and "411000" not in revenue
+    codes = datalist(html, "picks-vat-codes")
+    assert codes["E20"] == "20 %" and codes["C055"] == "5.5 %" and codes["EXO"] == "0 %"
+    assert 'id="f-sales_journal" name="sales_journal" value="VTE" list="picks-journals"' in html
+    assert 'name="vat-0-code_receipts" value="E20" size="8" list="picks-vat-codes"' in html
+    # The htmx reload of the lists when the location changes gives the same lists.
+    location = ProfileStore().get("demo").sage_location
+    fragment = demo.client.get("/profiles/picks", params={"sage_location": location}).text
+    assert datalist(fragment, "picks-journals") == journals
+
+
+def test_a_company_that_cannot_be_read_is_a_notice_and_the_form_still_works(console: Console, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.sqlite"
+    html = console.client.get("/profiles/picks", params={"sage_location": f"embedded:{missing}"}).text
+    assert "The company could not be read" in html and "<datalist" not in html and "Traceback" not in html
+    # Saved all the same (the codes are checked by the profile alone), and the form tells why there are no lists.
+    assert console.create_profile(missing).status_code == 303
+    form = console.client.get("/profiles/demo/edit")
+    assert form.status_code == 200 and "The company could not be read" in form.text
+    assert str(missing) in form.text and "<datalist" not in form.text
+
+
+def test_a_journal_the_company_does_not_hold_is_refused_with_the_value_named(
+        console: Console, company_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    response = console.create_profile(company_path, sales_journal="VTX", **{"vat-0-code_receipts": "E21",
+                                                                          "accounts.revenue.fees": "706999"})
+    assert response.status_code == 422
+    html = response.text
+    assert "the journal « VTX » does not exist in the company; choose one from the list" in field_error(
+        html, "sales_journal")
+    assert "« E21 »" in field_error(html, "vat-0-code_receipts")
+    assert "« 706999 »" in field_error(html, "accounts.revenue.fees")
+    assert 'value="VTX"' in html
+    assert not profiles_file().exists()
+    monkeypatch.setenv("SAGESYNC_LANG", "fr")
+    html = console.create_profile(company_path, sales_journal="VTX").text
+    assert field_error(html, "sales_journal") == (
+        "le journal « VTX » n'existe pas dans la société ; choisissez-en un de la liste")
+    monkeypatch.setenv("SAGESYNC_LANG", "en")
+    # A journal that exists but is not a sales journal is refused too, named with its label.
+    html = console.create_profile(company_path, sales_journal="ACH").text
+    assert "« ACH » (Achats) is not a sales journal" in field_error(html, "sales_journal")
+    assert not profiles_file().exists()
+
+
+def test_every_problem_names_the_value_typed(console: Console, company_path: Path) -> None:
+    html = console.create_profile(company_path, **{"platform.email": "compta", "period_start": "hier",
+                                                   "analytic_plan": "CHANTIER"}).text
+    assert "compta" in field_error(html, "platform.email")
+    assert "hier" in field_error(html, "period_start")
+    assert "« CHANTIER »" in field_error(html, "analytic_plan")
+
+
+def test_an_embedded_company_is_not_asked_for_a_sage_login(demo: Console) -> None:
+    html = demo.client.get("/profiles/demo/edit").text
+    assert re.search(r'<div class="field"[^>]*data-sage-login hidden>\s*<label for="f-secret-sage">', html)
+    assert re.search(r'<div class="field"[^>]*data-sage-login hidden>\s*<label for="f-sage_user">', html)
+    assert 'id="f-secret-platform"' in html and 'for="f-secret-platform"' in html
+    assert re.search(r'<div class="field"[^>]*>\s*<label for="f-secret-platform">', html)
+    assert "data-sage-login hidden>\n      <label for=\"f-secret-platform\"" not in html
+    # A .mae company is asked for them, and its lists are not read.
+    new = demo.post("/profiles", {"name": "mae", "sage_location": "C:\\Sage\\ACME.mae"}).text
+    assert re.search(r'data-sage-login>\s*<label for="f-secret-sage">', new)
+    assert "A .mae company cannot be read from here" in new
+    assert demo.client.get("/static/profile-form.js").status_code == 200
+
+
+def test_a_problem_that_does_not_name_the_value_typed_gets_it_in_front() -> None:
+    values = profile_form.FormValues({"sage_company": "ACME", "siren": ""},
+                                     vat=[{"rate": "20", "code_debits": "C2O"}])
+    problems = profile_form.FormProblems({"sage_company": "too long", "siren": "is empty",
+                                          "vat-0-code_debits": "'C2O' is not a tax code"})
+    named = profile_form.naming_typed_values(problems, values).by_field
+    assert named == {"sage_company": "« ACME »: too long", "siren": "is empty",
+                     "vat-0-code_debits": "'C2O' is not a tax code"}

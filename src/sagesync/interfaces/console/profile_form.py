@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sagesync.i18n import N_
+from sagesync.i18n import N_, console_gettext
 from sagesync.profiles.model import LocationKind, location_kind
 
 FieldSpec = tuple[str, str, str]  # (TOML path, label, help): the label and help in English, translated when shown
@@ -218,8 +218,28 @@ def _form_name(path: str) -> str | None:
     return None
 
 
-def problems_from_error(message: str, profile_name: str) -> FormProblems:
-    """Spread a profile's ConfigurationError (one "  - profiles.<name>.<path>: text" line each) over the form."""
+def typed_value(values: FormValues, name: str) -> str:
+    """What was typed in the form field ``name`` ("" for a table, a password or a field not in the form)."""
+    if name in values.fields:
+        return values.fields[name]
+    parts = name.split("-")
+    if len(parts) == 3 and parts[0] == "vat" and parts[1].isdigit() and int(parts[1]) < len(values.vat):
+        return values.vat[int(parts[1])].get(parts[2], "")
+    return ""
+
+
+def naming_typed_values(problems: FormProblems, values: FormValues) -> FormProblems:
+    """Each problem names the value typed: one whose text does not gets it in front, « value »: problem."""
+    for name, text in problems.by_field.items():
+        typed = typed_value(values, name)
+        if typed and typed.casefold() not in text.casefold():
+            problems.by_field[name] = console_gettext("« {value} »: {problem}").format(value=typed, problem=text)
+    return problems
+
+
+def problems_from_error(message: str, profile_name: str, values: FormValues | None = None) -> FormProblems:
+    """Spread a profile's ConfigurationError (one "  - profiles.<name>.<path>: text" line each) over the form;
+    with the form's ``values``, each problem names the value typed."""
     problems = FormProblems()
     prefix = f"profiles.{profile_name}."
     lines = [line[len("  - "):] for line in message.splitlines() if line.startswith("  - ")]
@@ -233,4 +253,4 @@ def problems_from_error(message: str, profile_name: str) -> FormProblems:
             problems.general.append(line)
         else:
             problems.add(name, text)
-    return problems
+    return naming_typed_values(problems, values) if values is not None else problems

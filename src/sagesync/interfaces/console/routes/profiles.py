@@ -19,9 +19,9 @@ from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.i18n import N_, console_gettext
-from sagesync.interfaces.console import profile_form
+from sagesync.interfaces.console import company_picks, profile_form
 from sagesync.interfaces.console.state import console_state, load_profile, render
-from sagesync.profiles.model import Profile, defaults_table
+from sagesync.profiles.model import LocationKind, Profile, defaults_table, location_kind
 from sagesync.profiles.paths import validate_profile_name
 from sagesync.profiles.secrets import WHICH, KeyringSecrets, SecretSource, Which, env_variable, secret_source
 
@@ -61,14 +61,24 @@ def _secret_status(name: str | None, which: Which) -> str:
     return console_gettext("not set")
 
 
+def _picks_for(values: profile_form.FormValues) -> company_picks.CompanyPicks:
+    fields = values.fields
+    return company_picks.read_picks(fields.get("sage_location", ""), journal=fields.get("sales_journal", ""),
+                                    plan=fields.get("analytic_plan", ""))
+
+
 def _form_page(request: Request, *, name: str, creating: bool, values: profile_form.FormValues,
-               problems: profile_form.FormProblems | None = None, notice: str = "", status_code: int = 200) -> Response:
+               problems: profile_form.FormProblems | None = None, notice: str = "", status_code: int = 200,
+               picks: company_picks.CompanyPicks | None = None) -> Response:
     secrets = {which: {"label": console_gettext(SECRET_LABELS[which]), "field": profile_form.SECRET_FIELDS[which],
                        "status": _secret_status(None if creating else name, which)} for which in WHICH}
+    # An embedded company has no Sage login: its user and password are not asked (kept in the form, hidden).
+    embedded = location_kind(values.fields.get("sage_location", "")) is LocationKind.EMBEDDED
     return render(request, "profile_form.html", {
         "name": name, "creating": creating, "values": values, "problems": problems or profile_form.FormProblems(),
         "sections": profile_form.SECTIONS, "choices": profile_form.CHOICES, "vat_columns": profile_form.VAT_COLUMNS,
-        "vat_titles": profile_form.VAT_TITLES,
+        "vat_titles": profile_form.VAT_TITLES, "picks": picks or company_picks.CompanyPicks(),
+        "lists": company_picks.LISTS, "vat_lists": company_picks.VAT_LISTS, "sage_login_hidden": embedded,
         "secrets": secrets, "notice": notice, "saved": notice == console_gettext(SAVED)}, status_code=status_code)
 
 
@@ -95,17 +105,26 @@ def new_profile(request: Request) -> Response:
     return _form_page(request, name="", creating=True, values=values)
 
 
+@router.get("/profiles/picks")
+def company_lists(request: Request, sage_location: str = "", sales_journal: str = "",
+                  analytic_plan: str = "") -> Response:
+    """The pick-lists of the company at the location typed (htmx: reloaded when the location changes)."""
+    picks = company_picks.read_picks(sage_location, journal=sales_journal, plan=analytic_plan)
+    return render(request, "_company_picks.html", {"picks": picks})
+
+
 @router.get("/profiles/{name}/edit")
 def edit_profile(request: Request, name: str, saved: int = 0) -> Response:
     table = console_state(request).profiles().table(name)
     notice = console_gettext(SAVED) if saved else ""
     problems = profile_form.FormProblems()
+    values = profile_form.values_from_table(table)
     try:
         Profile.from_table(name, table)
     except ConfigurationError as error:  # a profile broken in the file is shown with its problems
-        problems = profile_form.problems_from_error(str(error), name)
-    return _form_page(request, name=name, creating=False, values=profile_form.values_from_table(table),
-                      problems=problems, notice=notice)
+        problems = profile_form.problems_from_error(str(error), name, values)
+    return _form_page(request, name=name, creating=False, values=values, problems=problems, notice=notice,
+                      picks=_picks_for(values))
 
 
 @router.post("/profiles")
@@ -145,24 +164,33 @@ async def _save(request: Request, name: str, *, creating: bool) -> Response:
         try:
             profile = Profile.from_table(name, profile_form.table_from_values(base, values))
         except ConfigurationError as error:
-            problems = profile_form.problems_from_error(str(error), name)
+            problems = profile_form.problems_from_error(str(error), name, values)
+    picks = await run_in_threadpool(_picks_for, values)  # SQLite or SQL Server: never on the event loop
+    if picks.reference is not None:
+        # The codes typed are checked against the company when it can be read; a field the profile already
+        # refused keeps that problem alone.
+        for field, text in company_picks.check_against_company(values, picks.reference).by_field.items():
+            if field not in problems.by_field:
+                problems.add(field, text)
+        if problems:
+            profile = None
     if profile is None:
         return _form_page(request, name=name, creating=creating, values=values, problems=problems,
                           notice=console_gettext("Not saved: fix the fields marked below (passwords are not kept: "
                                                  "type them again)."),
-                          status_code=422)
+                          status_code=422, picks=picks)
     try:
         await run_in_threadpool(store.add if creating else store.update, profile)
     except ConfigurationError as error:
         problems.general.append(str(error))
         return _form_page(request, name=name, creating=creating, values=values, problems=problems,
-                          notice=console_gettext("Not saved."), status_code=422)
+                          notice=console_gettext("Not saved."), status_code=422, picks=picks)
     # A keyring may ask the desktop to unlock it: never on the event loop, which serves every page.
     secret_problems = await run_in_threadpool(_store_secrets, name, get)
     if secret_problems:
         return _form_page(request, name=name, creating=False, values=values, problems=secret_problems,
                           notice=console_gettext("The profile is saved, but a password was not stored: see "
-                                                 "below."))
+                                                 "below."), picks=picks)
     return RedirectResponse(f"/profiles/{name}/edit?saved=1", status_code=303)
 
 

@@ -1,0 +1,19 @@
+// The profile form: the Sage user and password are asked only for a .mae or SQL Server company, never for the
+// embedded one. The page is drawn right for the saved location; this follows the location as it is typed.
+(function () {
+  "use strict";
+  function embedded(text) {
+    var lowered = text.trim().toLowerCase();
+    return lowered.indexOf("embedded:") === 0 || /\.sqlite3?$/.test(lowered);
+  }
+  function follow(location) {
+    var hide = embedded(location.value);
+    document.querySelectorAll("[data-sage-login]").forEach(function (element) { element.hidden = hide; });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    var location = document.getElementById("f-sage_location");
+    if (location) {
+      location.addEventListener("input", function () { follow(location); });
+    }
+  });
+})();
