@@ -154,3 +154,11 @@ def test_the_fec_checkers_report_is_french(french: None, tmp_path: Path) -> None
     english = CliRunner().invoke(app, ["--lang", "en", "export", "fec", "--check", str(path)])
     assert english.output.splitlines()[-1] == "2 problems."
     assert "entry VTE000001 of journal VTE (lines 2-4) does not balance" in english.output
+
+
+def test_the_headline_counts_clients_and_projects_apart_from_documents(french: None) -> None:
+    reports = [RunReport(Step.CUSTOMERS, "ACME", counts=Counter(created=20, rejected=3)),
+               RunReport(Step.PROJECTS, "ACME", counts=Counter(created=29, rejected=1)),
+               RunReport(Step.INVOICES, "ACME", counts=Counter(posted=207, blocked=4))]
+    assert headline(reports) == ["[green]207 écritures comptabilisées[/], [red]4 documents à corriger[/], "
+                                 "[red]4 fiches clients ou projets à corriger[/]"]

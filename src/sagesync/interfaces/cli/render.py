@@ -110,7 +110,9 @@ def headline(reports: Sequence[RunReport]) -> list[str]:
     counted = [report for report in reports if not (report.step == Step.CHECK and Step.INVOICES in steps)]
     posted = sum(report.counts.get("posted", 0) for report in counted if report.step == Step.INVOICES)
     ready = sum(report.counts.get("ready", 0) for report in counted if report.step == Step.CHECK)
-    to_fix = sum(report.blocked for report in counted)
+    # Invoices and credit notes are documents; clients and projects refused at their Pull step are records.
+    to_fix = sum(report.blocked for report in counted if report.step in (Step.CHECK, Step.INVOICES))
+    records_to_fix = sum(report.blocked for report in counted if report.step in (Step.CUSTOMERS, Step.PROJECTS))
     parts: list[str] = []
     already = sum(report.counts.get("already_posted", 0) for report in counted if report.step == Step.INVOICES)
     if Step.INVOICES in steps and not posted and already:
@@ -125,6 +127,9 @@ def headline(reports: Sequence[RunReport]) -> list[str]:
     if to_fix:
         parts.append("[red]" + ngettext("{count} document to fix", "{count} documents to fix", to_fix).format(
             count=to_fix) + "[/]")
+    if records_to_fix:
+        parts.append("[red]" + ngettext("{count} client or project to fix", "{count} clients or projects to fix",
+                                        records_to_fix).format(count=records_to_fix) + "[/]")
     lines = [", ".join(parts)] if parts else []
     for report in reports:
         if report.step != Step.WRITEBACK:
