@@ -55,7 +55,6 @@ class Ledger:
     def __init__(self, path: Path, *, profile: str = "") -> None:
         """``profile`` names the profile in the fix a damaged file's message gives (the rebuild command)."""
         self.path = path
-        self.existed = path.is_file() and path.stat().st_size > 0
         hint = ledger_hint(profile) if profile else LEDGER_HINT
         with guard_storage(path, "ledger", hint=hint, tables=[table.name for table in metadata.sorted_tables]):
             path.parent.mkdir(parents=True, exist_ok=True)

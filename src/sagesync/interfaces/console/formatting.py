@@ -142,28 +142,33 @@ def whole_seconds(seconds: float | None) -> str:
 OUTPUT_WORDS = {"report_csv": N_("check report (CSV)"), "report_html": N_("check report (web page)")}
 
 
+def _word(words: dict[str, str], name: str) -> str:
+    """The console's word for a code, translated; a code it has no word for is shown as it is, readably."""
+    return console_gettext(words[name]) if name in words else name.replace("_", " ")
+
+
 def output_word(name: str) -> str:
-    return console_gettext(OUTPUT_WORDS[name]) if name in OUTPUT_WORDS else name.replace("_", " ")
+    return _word(OUTPUT_WORDS, name)
 
 
 def count_word(name: str) -> str:
-    return console_gettext(COUNT_WORDS[name]) if name in COUNT_WORDS else name.replace("_", " ")
+    return _word(COUNT_WORDS, name)
 
 
 def status_word(name: str) -> str:
-    return console_gettext(STATUS_WORDS[name]) if name in STATUS_WORDS else name.replace("_", " ")
+    return _word(STATUS_WORDS, name)
 
 
 def state_word(name: str) -> str:
-    return console_gettext(STATE_WORDS[name]) if name in STATE_WORDS else name.replace("_", " ")
+    return _word(STATE_WORDS, name)
 
 
 def finding_word(code: str) -> str:
-    return console_gettext(FINDING_WORDS[code]) if code in FINDING_WORDS else code.replace("_", " ")
+    return _word(FINDING_WORDS, code)
 
 
 def location_word(name: str) -> str:
-    return console_gettext(LOCATION_WORDS[name]) if name in LOCATION_WORDS else name.replace("_", " ")
+    return _word(LOCATION_WORDS, name)
 
 
 def translate(message: str) -> str:
