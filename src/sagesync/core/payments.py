@@ -1,0 +1,62 @@
+"""Payments: what the platform says a client paid, and what the books make of it.
+
+A payment settles (part of) one document: an invoice, or a credit note when the
+firm pays a client back (a refund). The platform has no "paid" flag: an invoice
+is paid when its payments sum to its TTC (ooti-api.md §5.5).
+
+Amounts are Decimal in the payment's currency; ``exchange_rate`` gives euros for
+one unit of it, as on documents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sagesync.core.model import EURO
+
+# The ledger keys a payment apart from the documents: "P" + the platform's id (never an invoice's
+# id, which is a bare number), so its Sage reference reads OOTI-P70001.
+PAYMENT_KEY_PREFIX = "P"
+
+
+def payment_key(source_id: str) -> str:
+    """The ledger's and Sage's key of a platform payment."""
+    return PAYMENT_KEY_PREFIX + source_id.strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """One payment recorded on the platform against one document."""
+
+    source_id: str  # the platform's id of the payment
+    document_source_id: str  # the invoice (or credit note, for a refund) it settles
+    payment_date: date
+    amount: Decimal  # > 0, in ``currency``: received on an invoice, paid back on a credit note
+    currency: str = EURO
+    exchange_rate: Decimal | None = None  # euros for one unit of ``currency``; None in euros
+    method: str = ""  # the platform's payment type code ("C", "V"...): picks the bank account
+    label: str = ""
+    updated_at: datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return payment_key(self.source_id)
+
+    @property
+    def display_name(self) -> str:
+        from sagesync.i18n import _  # late: the core model stays importable without catalogs loaded
+
+        return _("payment #{id} of {date}").format(id=self.source_id, date=self.payment_date.strftime("%d/%m/%Y"))
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    """A receipt matched in Sage against an invoice sagesync posted: what goes back to the platform."""
+
+    document_source_id: str
+    invoice_number: str
+    settled_on: date
+    amount: Decimal  # euros
+    sage_key: str  # the Sage line(s) it was read from (EC_No), so it is sent once
