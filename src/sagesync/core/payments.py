@@ -15,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sagesync.core.model import EURO
+from sagesync.i18n import _
 
 # The ledger keys a payment apart from the documents: "P" + the platform's id (never an invoice's
 # id, which is a bare number), so its Sage reference reads OOTI-P70001.
@@ -46,8 +47,6 @@ class Payment:
 
     @property
     def display_name(self) -> str:
-        from sagesync.i18n import _  # late: the core model stays importable without catalogs loaded
-
         return _("payment #{id} of {date}").format(id=self.source_id, date=self.payment_date.strftime("%d/%m/%Y"))
 
 
