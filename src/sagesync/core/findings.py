@@ -59,6 +59,13 @@ class FindingCode(StrEnum):
     CHANGED_AFTER_POSTING = "changed_after_posting"
     CHANGED_SINCE_PREVIEW = "changed_since_preview"  # posting from a preview: edited after it, not posted
     ALREADY_IN_SAGE = "already_in_sage"  # the company holds the document's piece though the ledger does not
+    # Payments (the cash side)
+    PAYMENT_WAITING = "payment_waiting"  # its document is not posted yet: the payment waits for it
+    PAYMENT_UNKNOWN_DOCUMENT = "payment_unknown_document"  # the document it pays is unknown
+    OVERPAYMENT = "overpayment"  # more than what remains due on the document
+    PAYMENT_INVALID = "payment_invalid"  # amount, currency or rate the books cannot take
+    REFUND_NOT_DUE = "refund_not_due"  # a refund on a credit note that still reduces an unpaid invoice
+    LETTERS_EXHAUSTED = "letters_exhausted"  # the tiers used every matching letter (ZZZ)
     # Source payloads and target files
     SOURCE_FIELD_INVALID = "source_field_invalid"
     TEXT_TRANSLITERATED = "text_transliterated"

@@ -20,6 +20,7 @@ EURO = "EUR"
 class DocumentKind(StrEnum):
     INVOICE = "invoice"
     CREDIT_NOTE = "credit_note"  # avoir
+    PAYMENT = "payment"  # règlement (or remboursement) in the bank journal: never a platform document kind
 
 
 class DocumentStatus(StrEnum):
@@ -131,6 +132,9 @@ class LineRole(StrEnum):
     CUSTOMER = "customer"
     REVENUE = "revenue"
     VAT = "vat"
+    BANK = "bank"  # 512: what the bank received or paid back
+    VAT_TRANSFER = "vat_transfer"  # 44574x -> 44571x: VAT on receipts falling due as the invoice is paid
+    EXCHANGE = "exchange"  # 656 / 756: the difference of exchange rates between invoice and payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +157,10 @@ class EntryLine:
     currency: str = ""  # ISO code on foreign-currency documents, else empty
     currency_amount: Decimal | None = None
     analytic: tuple[AnalyticSplit, ...] = ()
+    # Matching (lettrage) of a customer line: the letter its invoice, credit notes and payments share once
+    # they balance, and the day they did (FEC EcritureLet / DateLet).
+    letter: str = ""
+    letter_date: date | None = None
 
     @property
     def debit(self) -> Decimal:
