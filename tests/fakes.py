@@ -10,6 +10,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from sagesync.core.model import Customer, Document, Project
+from sagesync.core.payments import Payment
 from sagesync.sources.base import Rejected
 
 
@@ -22,6 +23,8 @@ class ListSource:
     document_list: list[Document | Rejected] = field(default_factory=list)
     fail_after: int | None = None  # raise after yielding this many documents (a dropped connection)
     calls: list[tuple[datetime | None, frozenset[str]]] = field(default_factory=list)  # (since, include) asked
+    payment_list: list[Payment | Rejected] = field(default_factory=list)
+    payments_fail_after: int | None = None  # raise after yielding this many payments
 
     def customers(self) -> Iterator[Customer | Rejected]:
         yield from self.customer_list
@@ -40,6 +43,12 @@ class ListSource:
                 stamp = stamp.replace(tzinfo=UTC)
             if since is None or stamp is None or stamp > since or document.source_id in include:
                 yield document
+
+    def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
+        for index, payment in enumerate(self.payment_list):
+            if self.payments_fail_after is not None and index >= self.payments_fail_after:
+                raise ConnectionError("platform went away")
+            yield payment
 
     def empty_scope_hint(self) -> str | None:
         return None  # one firm, one scope

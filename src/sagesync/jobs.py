@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.exc import OperationalError
 
+from sagesync.core.cash import CashSettings
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
 from sagesync.fec.writer import FecEntrySource, FecOptions
@@ -156,8 +157,23 @@ def open_job(profile: Profile, *, events: EventSink = no_events, source_factory:
         stack.callback(source.close)
         context = StepContext(company=profile.sage_company, mapping=profile.mapping(),
                               period_start=profile.period_start, source=source, desk=desk,
-                              reports_dir=paths.reports, writeback=writeback_action(profile, source), events=events)
+                              reports_dir=paths.reports, writeback=writeback_action(profile, source), events=events,
+                              cash=cash_settings_for(profile),
+                              payments_to_platform=profile.payments is not None and profile.payments.to_platform)
         yield Job(profile, paths, context)
+
+
+def cash_settings_for(profile: Profile) -> CashSettings | None:
+    """The cash side's settings when the profile posts the platform's payments; None otherwise."""
+    payments = profile.payments
+    if payments is None or not payments.to_sage:
+        return None
+    return CashSettings(bank_journal=payments.bank_journal, bank_account=payments.bank_account,
+                        exchange_loss_account=payments.exchange_loss, exchange_gain_account=payments.exchange_gain,
+                        bank_accounts=dict(payments.bank_accounts),
+                        vat_in_payment_entry=payments.vat_transfer == "in_payment",
+                        transfer_journal=payments.transfer_journal,
+                        period_start=profile.period_start, closed_until=payments.closed_until)
 
 
 # --- reading the company and exporting, outside a run ----------------------------------------

@@ -90,6 +90,7 @@ class CashSettings:
     exchange_gain_account: str  # 756000
     bank_accounts: Mapping[str, str] = field(default_factory=dict)  # payment method code -> 512xxx
     vat_in_payment_entry: bool = True  # False: a separate entry per month (``month_end_transfer``)
+    transfer_journal: str = "OD"  # the month's entry goes there
     period_start: date = date.min
     closed_until: date | None = None  # the last day of a closed period: nothing is posted on or before it
 

@@ -23,6 +23,7 @@ import base64
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from sagesync.core.model import Customer, JournalEntry, Project
@@ -70,13 +71,28 @@ def is_sagesync_reference(reference: str | None) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Matching:
+    """A letter (lettrage) given to the customer lines of pieces that balance: an invoice, its credit notes
+    and its payments. ``keys`` are the ledger's source ids of the pieces, ``references`` their EC_Reference."""
+
+    letter: str
+    account: str  # the collective account of the customer lines (411...)
+    tiers: str
+    matched_on: date
+    keys: tuple[str, ...]
+    references: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Delivery:
-    """What one hand-over carries: new tiers and sections first, then entries that may use them."""
+    """What one hand-over carries: new tiers and sections first, then entries that may use them, then the
+    letters of entries that now balance (entries delivered earlier, or in this very hand-over)."""
 
     tiers: Sequence[Customer] = ()
     sections: Sequence[Project] = ()
     entries: Iterable[JournalEntry] = ()  # streamed: an import file of 100 000 pieces is never all in memory
     batch: str = ""  # the run whose items these are: names the import file
+    matchings: Sequence[Matching] = ()
 
 
 @dataclass(frozen=True, slots=True)

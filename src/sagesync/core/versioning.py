@@ -11,6 +11,7 @@ from decimal import Decimal
 from hashlib import blake2b
 
 from sagesync.core.model import Document
+from sagesync.core.payments import Payment
 
 
 def _amount(value: Decimal | None) -> str:
@@ -41,4 +42,11 @@ def content_version(document: Document) -> str:
         parts.append(";")
     for subtotal in document.vat_subtotals:
         parts += [_amount(subtotal.rate), _amount(subtotal.base), _amount(subtotal.vat), _amount(subtotal.vat_eur)]
+    return blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def payment_version(payment: Payment) -> str:
+    """What must not change once a payment is posted: its document, date, amount, currency, rate and method."""
+    parts = [payment.document_source_id, payment.payment_date.isoformat(), _amount(payment.amount),
+             payment.currency, _amount(payment.exchange_rate), payment.method]
     return blake2b("\x1f".join(parts).encode("utf-8"), digest_size=16).hexdigest()

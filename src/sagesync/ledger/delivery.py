@@ -20,7 +20,7 @@ stops the run; ``sagesync ledger rebuild`` reconstructs it.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -28,13 +28,14 @@ from pathlib import Path
 
 from sqlalchemy import Connection
 
-from sagesync.core.delivery import Delivery, DeliveryReport, DeliveryState, ItemKind, Receipt
-from sagesync.core.model import Customer, Document, JournalEntry, Project
+from sagesync.core.cash import PaymentPosting
+from sagesync.core.delivery import Delivery, DeliveryReport, DeliveryState, ItemKind, Matching, Receipt
+from sagesync.core.model import Customer, JournalEntry, Project
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError
 from sagesync.i18n import _, ngettext
-from sagesync.ledger import store
-from sagesync.ledger.store import Ledger, SyncedRecord
+from sagesync.ledger import cash, store
+from sagesync.ledger.store import Ledger, PostingSubject, SyncedRecord
 from sagesync.sage.port import SagePort
 
 COMPANY_KEY = "company_key"
@@ -125,8 +126,8 @@ class DeliveryDesk:
     # --- entries ------------------------------------------------------------------------------
 
     def submit_entries(self, connection: Connection, run_id: int,
-                       decided: Sequence[tuple[Document, str, JournalEntry]], *,
-                       validated_at: datetime | None = None) -> None:
+                       decided: Sequence[tuple[PostingSubject, str, JournalEntry]], *,
+                       validated_at: datetime | None = None, outbox_rows: bool = True) -> None:
         """Record the entries with their numbers; delivered now (shared transaction) or pending until ``flush``."""
         if not decided:
             return
@@ -142,7 +143,42 @@ class DeliveryDesk:
         store.record_postings(connection, self.company, run_id,
                               [(document, version, entry, where.get(document.source_id, ""))
                                for document, version, entry in decided],
-                              target=self.port.name, states=states, validated_at=validated_at)
+                              target=self.port.name, states=states, validated_at=validated_at,
+                              outbox_rows=outbox_rows)
+
+    # --- payments ------------------------------------------------------------------------------
+
+    def letters_in_use(self, tiers: Collection[str], connection: Connection) -> dict[str, list[str]]:
+        """The letters the company's lines of these tiers carry ({} when it cannot be read)."""
+        if not tiers:
+            return {}
+        found = self.port.letters_in_use(tiers, connection if self.port.shares_ledger_transaction else None)
+        return found or {}
+
+    def submit_payments(self, connection: Connection, run_id: int, decided: Sequence[PaymentPosting],
+                        versions: Mapping[str, str], matchings: Sequence[Matching], *,
+                        validated_at: datetime | None = None, transfers_in_entry: bool = True) -> None:
+        """Record the payments' bank entries and their letters; delivered now (shared transaction) or pending.
+
+        An import file cannot letter lines Sage already holds: there the letters stay in the ledger (and the
+        FEC), and Sage's own automatic matching (lettrage automatique) letters the company.
+        """
+        if not decided and not matchings:
+            return
+        where: dict[str, str] = {}
+        states: dict[str, DeliveryState] | DeliveryState = DeliveryState.PENDING
+        if self.port.shares_ledger_transaction:
+            report = self.port.deliver(Delivery(entries=[posting.entry for posting in decided],
+                                                matchings=matchings), connection)
+            states = {receipt.key: receipt.state for receipt in report.receipts}
+            where = {receipt.key: receipt.where for receipt in report.receipts}
+            missing = [posting.payment.key for posting in decided if posting.payment.key not in states]
+            if missing:
+                raise RuntimeError(f"the {self.port.name} port gave no receipt for payments {missing[:5]}")
+        cash.record_payments(connection, self.company, run_id, decided, versions, target=self.port.name,
+                             states=states, where=where, validated_at=validated_at,
+                             transfers_in_entry=transfers_in_entry)
+        cash.apply_letters(connection, self.company, matchings)
 
     # --- delivering what is pending -------------------------------------------------------------
 

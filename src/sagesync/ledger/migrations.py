@@ -8,6 +8,9 @@ and findings become one current set per record (the latest run's).
 Schema 2 -> 3: postings keep their entry's client (tiers code) and totals HT / TVA / TTC (exact
 Decimal text, signed: a credit note's are negative), so the documents list and the sales journal
 show money without summing entry lines; existing postings get them from their lines here.
+
+Schema 3 -> 4: the cash side. Customer lines carry their matching letter and date; payments,
+the VAT on receipts they made due and the letters given per tiers get their own tables.
 """
 
 from __future__ import annotations
@@ -79,7 +82,13 @@ def _to_3(connection: Connection) -> None:
                                    "WHERE id = ?", rows[start:start + 5000])
 
 
-STEPS = {1: _to_2, 2: _to_3}
+def _to_4(connection: Connection) -> None:
+    # The new tables (payments_posted, vat_transfers, letter_sequences) are created by the metadata.
+    _add(connection, "entry_lines", "letter", "VARCHAR(3) NOT NULL DEFAULT ''")
+    _add(connection, "entry_lines", "letter_date", "DATE")
+
+
+STEPS = {1: _to_2, 2: _to_3, 3: _to_4}
 
 
 def migrate(connection: Connection, found: int) -> None:

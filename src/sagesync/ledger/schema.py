@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 SCHEMA = "ledger"
-SCHEMA_VERSION = 3  # raise it with a migration (ledger/migrations.py) when a table changes
+SCHEMA_VERSION = 4  # raise it with a migration (ledger/migrations.py) when a table changes
 metadata = MetaData(schema=SCHEMA)
 
 ledger_info = Table(
@@ -133,6 +133,57 @@ entry_lines = Table(
     Column("currency", String(3), nullable=False),
     Column("currency_amount", String(24), nullable=False),
     Column("analytic", Text, nullable=False),  # "PLAN|SECTION|AMOUNT" joined by ";"
+    # Matching (lettrage) of a customer line, once its invoice, credit notes and payments balance.
+    Column("letter", String(3), nullable=False, default=""),
+    Column("letter_date", Date),
+)
+
+# What each posted payment settled: the document, in its currency and in euros (the 411 line), and
+# whether it settled it. The postings row (kind "payment") holds its entry and delivery state.
+payments_posted = Table(
+    "payments_posted",
+    metadata,
+    Column("company", String(80), primary_key=True),
+    Column("payment_key", String(40), primary_key=True),  # postings.source_id: P + the platform's id
+    Column("document_source_id", String(40), nullable=False),
+    Column("payment_date", Date, nullable=False),
+    Column("amount", String(24), nullable=False),  # document currency, exact Decimal text
+    Column("customer_eur", String(24), nullable=False),
+    Column("bank_eur", String(24), nullable=False),
+    Column("settles", Integer, nullable=False),
+    Column("run_id", Integer, nullable=False),
+    Index("ix_payments_document", "company", "document_source_id"),
+)
+
+# The VAT on receipts each payment made due, per rate: signed (a refund's is negative). The figures
+# of the VAT return (per month and rate) and of the 212 "Encaissée" status (per invoice and date).
+vat_transfers = Table(
+    "vat_transfers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("company", String(80), nullable=False),
+    Column("payment_key", String(40), nullable=False),
+    Column("document_source_id", String(40), nullable=False),
+    Column("transfer_date", Date, nullable=False),
+    Column("rate", String(12), nullable=False),
+    Column("vat_code", String(5), nullable=False),
+    Column("account_waiting", String(13), nullable=False),
+    Column("account_due", String(13), nullable=False),
+    Column("amount", String(24), nullable=False),
+    # Where it is posted: the payment's own entry (its key), or the month's entry (TVA + month) once
+    # posted; "" while it waits for its month's entry.
+    Column("posted_in", String(40), nullable=False, default=""),
+    Index("ix_vat_transfers_document", "company", "document_source_id"),
+    Index("ix_vat_transfers_date", "company", "transfer_date"),
+)
+
+# The last matching letter sagesync gave each tiers' lines.
+letter_sequences = Table(
+    "letter_sequences",
+    metadata,
+    Column("company", String(80), primary_key=True),
+    Column("tiers", String(17), primary_key=True),
+    Column("last_letter", String(3), nullable=False),
 )
 
 journal_sequences = Table(

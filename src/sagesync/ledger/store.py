@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, delete, func, literal, or_, select, update
 
@@ -220,9 +220,25 @@ def _analytic_text(line: EntryLine) -> str:
     return ";".join(f"{split.plan}|{split.section}|{split.amount}" for split in line.analytic)
 
 
+class PostingSubject(Protocol):
+    """What a posting is recorded from: a platform document, or a payment (``ledger.cash``)."""
+
+    @property
+    def source_id(self) -> str: ...
+    @property
+    def number(self) -> str: ...
+    @property
+    def kind(self) -> DocumentKind: ...
+    @property
+    def original_source_id(self) -> str: ...
+    @property
+    def updated_at(self) -> datetime | None: ...
+
+
 def record_postings(connection: Connection, company: str, run_id: int,
-                    posted: Sequence[tuple[Document, str, JournalEntry, str]], *, target: str,
-                    states: Mapping[str, DeliveryState] | DeliveryState, validated_at: datetime | None = None) -> int:
+                    posted: Sequence[tuple[PostingSubject, str, JournalEntry, str]], *, target: str,
+                    states: Mapping[str, DeliveryState] | DeliveryState, validated_at: datetime | None = None,
+                    outbox_rows: bool = True) -> int:
     """Record decided entries; (document, version, entry, where) each, in their delivery state. Returns the count.
 
     EcritureNum is assigned here, continuous per journal in validation order, in
@@ -257,7 +273,7 @@ def record_postings(connection: Connection, company: str, run_id: int,
         postings.c.company == company, postings.c.run_id == run_id,
         postings.c.source_id.in_([row["source_id"] for row in posting_rows]))).all())
     line_rows: list[dict[str, Any]] = []
-    outbox_rows: list[dict[str, Any]] = []
+    to_send: list[dict[str, Any]] = []
     for document, _version, entry, _ref in posted:
         posting_id = ids[document.source_id]
         for line_no, line in enumerate(entry.lines, start=1):
@@ -266,11 +282,12 @@ def record_postings(connection: Connection, company: str, run_id: int,
                 "tiers": line.tiers, "label": line.label, "side": line.side.value, "amount": str(line.amount),
                 "vat_code": line.vat_code, "due_date": line.due_date, "currency": line.currency,
                 "currency_amount": "" if line.currency_amount is None else str(line.currency_amount),
-                "analytic": _analytic_text(line)})
-        outbox_rows.append({"company": company, "source_id": document.source_id, "piece": entry.piece,
+                "analytic": _analytic_text(line), "letter": line.letter, "letter_date": line.letter_date})
+        if outbox_rows:  # the platform is told a document is in the books (write-back); payments are not
+            to_send.append({"company": company, "source_id": document.source_id, "piece": entry.piece,
                             "posted_at": now, "attempts": 0, "last_error": "", "acknowledged_by": ""})
     bulk_insert(connection, entry_lines, line_rows)
-    bulk_insert(connection, outbox, outbox_rows)
+    bulk_insert(connection, outbox, to_send)
     return len(posting_rows)
 
 
@@ -438,7 +455,7 @@ def _line(row: Mapping[str, Any]) -> EntryLine:
                      amount=Decimal(row["amount"]), label=row["label"], tiers=row["tiers"], vat_code=row["vat_code"],
                      due_date=row["due_date"], currency=row["currency"],
                      currency_amount=Decimal(row["currency_amount"]) if row["currency_amount"] else None,
-                     analytic=analytic)
+                     analytic=analytic, letter=row.get("letter") or "", letter_date=row.get("letter_date"))
 
 
 def _entry(row: Mapping[str, Any], lines: list[EntryLine]) -> JournalEntry:

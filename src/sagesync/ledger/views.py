@@ -662,7 +662,9 @@ class Journal:
 
 
 def _period(company: str, start: date, end: date) -> list[ColumnElement[bool]]:
-    return [postings.c.company == company, postings.c.entry_date >= start, postings.c.entry_date <= end]
+    """The sales journal's entries of the period: invoices and credit notes, not the bank's payments."""
+    return [postings.c.company == company, postings.c.entry_date >= start, postings.c.entry_date <= end,
+            postings.c.kind != literal_column("'payment'")]
 
 
 def journal(connection: Connection, company: str, start: date, end: date) -> Journal:

@@ -155,6 +155,44 @@ class WritebackSettings(BaseModel):
     _field = field_validator("field", mode="before")(validation.field_name)
 
 
+class PaymentSettings(BaseModel):
+    """``[profiles.<name>.payments]``: the cash side. Absent: sagesync leaves payments alone."""
+
+    model_config = _FROZEN
+
+    # to_sage: platform payments posted in the bank journal; to_platform: settlements matched in Sage sent
+    # to the platform; both; off.
+    direction: Literal["to_sage", "to_platform", "both", "off"] = "to_sage"
+    bank_journal: str = "BQ1"  # a treasury journal (JO_Type 2)
+    bank_account: str  # 512...: payments of any method without its own account
+    # Payment method code of the platform -> its bank account (OOTI's codes are not documented, [?]:
+    # ooti-api.md §5.5), e.g. { V = "512100", C = "512200" }.
+    bank_accounts: dict[str, str] = Field(default_factory=dict)
+    # VAT on receipts made due: in each payment's entry, or one entry per month in transfer_journal.
+    vat_transfer: Literal["in_payment", "month_end"] = "in_payment"
+    transfer_journal: str = "OD"
+    exchange_loss: str = "656000"  # pertes de change sur créances commerciales
+    exchange_gain: str = "756000"  # gains de change sur créances commerciales
+    closed_until: date | None = None  # last day of a closed period: no payment is posted on or before it
+
+    _journals = field_validator("bank_journal", "transfer_journal", mode="before")(validation.journal_code)
+    _accounts = field_validator("bank_account", "exchange_loss", "exchange_gain",
+                                mode="before")(validation.account)
+    _by_method = field_validator("bank_accounts", mode="before")(validation.accounts_by_key)
+    _closed = field_validator("closed_until", mode="before")(validation.optional_day)
+
+    @property
+    def to_sage(self) -> bool:
+        return self.direction in ("to_sage", "both")
+
+    @property
+    def to_platform(self) -> bool:
+        return self.direction in ("to_platform", "both")
+
+    def to_table(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
 class Profile(BaseModel):
     """One company: where its Sage company and platform account are, and how to post."""
 
@@ -178,6 +216,7 @@ class Profile(BaseModel):
     writeback: WritebackSettings = WritebackSettings()
     siren: str | None = None  # for the FEC file name
     sage_format: dict[str, Any] | None = None  # the Sage file format learned from an export
+    payments: PaymentSettings | None = None  # the cash side; absent: payments are left alone
 
     _name = field_validator("name", mode="before")(validation.profile_name)
     _texts = field_validator("sage_company", "sage_user", "analytic_plan", "analytic_level",
@@ -239,6 +278,8 @@ class Profile(BaseModel):
         table["writeback"] = writeback if writeback["field"] else {"mode": writeback["mode"]}
         if self.sage_format is not None:
             table["sage_format"] = self.sage_format
+        if self.payments is not None:
+            table["payments"] = self.payments.to_table()
         return table
 
     # --- what the rest of sagesync reads -------------------------------------------------------
@@ -333,4 +374,8 @@ def defaults_table(regime: VatRegime = VatRegime.RECEIPTS) -> dict[str, Any]:
                  "account_debits": vat.account_debits, "code_receipts": vat.code_receipts,
                  "account_receipts": vat.account_receipts} for vat in mapping.vat_rates.values()],
         "writeback": {"mode": "off"},
+        # The embedded company's bank journal and account; payments are posted as soon as a sync runs.
+        "payments": {"direction": "to_sage", "bank_journal": "BQ1", "bank_account": "512000",
+                     "vat_transfer": "in_payment", "transfer_journal": "OD",
+                     "exchange_loss": "656000", "exchange_gain": "756000"},
     }

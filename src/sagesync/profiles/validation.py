@@ -229,6 +229,28 @@ def revenue_by_rate(value: object) -> dict[Decimal, str]:
     return result
 
 
+def accounts_by_key(value: object) -> dict[str, str]:
+    """A table of code -> account number (payments.bank_accounts: payment method -> 512xxx)."""
+    if not isinstance(value, Mapping):
+        _refuse(_("is not a table (expected e.g. {{ V = \"512100\" }}: payment method code -> bank account)"))
+    result: dict[str, str] = {}
+    problems: list[str] = []
+    for key, number in value.items():
+        try:
+            result[str(key).strip()] = account(number)
+        except PydanticCustomError as error:
+            problems.append(_("key {key}: {problem}").format(key=repr(key), problem=error.message()))
+    if problems:
+        _refuse("; ".join(problems))
+    return result
+
+
+def optional_day(value: object) -> date | None:
+    if value is None or value == "":
+        return None
+    return day(value)
+
+
 def base_url(value: object) -> str:
     raw = _scalar_text(value, EXPECTED["platform.base_url"])
     if "://" not in raw:

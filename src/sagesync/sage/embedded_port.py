@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Connection, Engine, event, update
 
 from sagesync.bulk import bulk_insert
 from sagesync.core.delivery import Delivery, DeliveryReport, DeliveryState, HeldPiece, ItemKind, Receipt
@@ -25,6 +25,7 @@ from sagesync.sage.reader import (
     existing_pieces,
     held_pieces,
     held_references,
+    letters_in_use,
     next_ec_no,
     read_company_reference,
     sagesync_references,
@@ -104,6 +105,11 @@ class EmbeddedCompany:
 
         return pieces()
 
+    def letters_in_use(self, tiers: Collection[str], connection: Connection | None = None
+                       ) -> dict[str, list[str]] | None:
+        with self._reading(connection) as reading:
+            return letters_in_use(reading, tiers)
+
     def deliver(self, delivery: Delivery, connection: Connection | None = None) -> DeliveryReport:
         if connection is None:
             raise ValueError("the embedded company delivers inside the ledger's transaction")
@@ -141,6 +147,11 @@ class EmbeddedCompany:
             first += len(entry_general)
         bulk_insert(connection, schema.F_ECRITUREC, general)
         bulk_insert(connection, schema.F_ECRITUREA, analytic)
+        for matching in delivery.matchings:  # after the entries: a matching may letter the ones just written
+            connection.execute(update(schema.F_ECRITUREC).where(
+                schema.F_ECRITUREC.c.EC_Reference.in_(matching.references),
+                schema.F_ECRITUREC.c.CG_Num == matching.account,
+                schema.F_ECRITUREC.c.CT_Num == matching.tiers).values(EC_Lettre=1, EC_Lettrage=matching.letter))
         return DeliveryReport(tuple(receipts))
 
     def close(self) -> None:

@@ -44,6 +44,7 @@ from sagesync.sage.reader import (
     held_piece,
     held_pieces,
     held_references,
+    letters_in_use,
     line_role,
     sagesync_references,
 )
@@ -102,6 +103,14 @@ class ImportFile:
             return None
         with engine.connect() as reading:
             return existing_pieces(reading, journal, list(numbers))
+
+    def letters_in_use(self, tiers: Collection[str], connection: Connection | None = None
+                       ) -> dict[str, list[str]] | None:
+        engine = self._company()
+        if engine is None:
+            return None
+        with engine.connect() as reading:
+            return letters_in_use(reading, tiers)
 
     def sagesync_references(self, known_places: Collection[str] = ()) -> set[str] | None:
         """The company's (when readable) and the import files' that the ledger does not account for: a file

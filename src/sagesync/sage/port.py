@@ -54,8 +54,16 @@ class SagePort(Protocol):
         """Every piece carrying a sagesync reference, with its lines; None when the company cannot be read."""
         ...
 
+    def letters_in_use(self, tiers: Collection[str], connection: Connection | None = None
+                       ) -> dict[str, list[str]] | None:
+        """The matching letters the company's lines of these tiers carry; None when it cannot be read."""
+        ...
+
     def deliver(self, delivery: Delivery, connection: Connection | None = None) -> DeliveryReport:
-        """Hand the items over and say, per item, what became of it. Raises when nothing was delivered."""
+        """Hand the items over and say, per item, what became of it. Raises when nothing was delivered.
+
+        Matchings are applied where the port can change lines already in the company (the embedded
+        company); an import file cannot letter a line imported before it, so it leaves them to the ledger."""
         ...
 
     def close(self) -> None: ...

@@ -20,6 +20,7 @@ Choices the checks depend on:
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +29,7 @@ from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func,
 
 from sagesync.core.delivery import HASHED_PREFIX, REFERENCE_PREFIX, HeldPiece, source_id_of
 from sagesync.core.model import AnalyticSplit, DocumentKind, EntryLine, JournalEntry, LineRole, Side
+from sagesync.core.payments import PAYMENT_KEY_PREFIX
 from sagesync.core.reference import AccountInfo, CompanyReference, JournalInfo, VatCodeInfo
 from sagesync.sage.schema import (
     F_COMPTEA,
@@ -265,6 +267,37 @@ def line_role(account: str, tiers: str, vat_code: str) -> LineRole:
     return LineRole.REVENUE
 
 
+def is_cash_key(source_id: str) -> bool:
+    """A payment's key (P + the platform's id) or a month's VAT entry (TVA + YYYYMM), never a document id."""
+    return (source_id.startswith(PAYMENT_KEY_PREFIX) and source_id[1:].isdigit()) or (
+        source_id.startswith("TVA") and source_id[3:].isdigit())
+
+
+def cash_line_role(line: EntryLine) -> LineRole:
+    """A line of a payment read back: the tiers line, VAT moved, the bank, or an exchange difference."""
+    if line.tiers:
+        return LineRole.CUSTOMER
+    if line.account.startswith("445"):
+        return LineRole.VAT_TRANSFER
+    if line.account.startswith(("51", "53")):
+        return LineRole.BANK
+    return LineRole.EXCHANGE
+
+
+def letters_in_use(connection: Connection, tiers: Collection[str]) -> dict[str, list[str]]:
+    """The matching letters the company's lines of these tiers carry (Sage's own and sagesync's)."""
+    wanted = sorted(set(tiers))
+    found: dict[str, list[str]] = {}
+    for start in range(0, len(wanted), PIECE_BATCH):
+        rows = connection.execute(
+            select(F_ECRITUREC.c.CT_Num, F_ECRITUREC.c.EC_Lettrage)
+            .where(F_ECRITUREC.c.CT_Num.in_(wanted[start:start + PIECE_BATCH]),
+                   F_ECRITUREC.c.EC_Lettrage.is_not(None), F_ECRITUREC.c.EC_Lettrage != "").distinct())
+        for code, letter in rows:
+            found.setdefault(_text(code), []).append(_text(letter))
+    return found
+
+
 def held_pieces(connection: Connection, currencies: Sequence[str]) -> Iterator[HeldPiece]:
     """Every piece sagesync posted, read back from F_ECRITUREC / F_ECRITUREA, streamed piece by piece."""
     rows: list[Any] = []
@@ -302,8 +335,14 @@ def held_piece(reference: str, journal: str, entry_date: date, piece: str, invoi
                lines: Sequence[EntryLine], *, where: str, in_company: bool = True) -> HeldPiece:
     """A piece read back (from the company or an import file) as the entry sagesync posted."""
     customer = next((line for line in lines if line.role is LineRole.CUSTOMER), None)
-    kind = DocumentKind.CREDIT_NOTE if customer is not None and customer.side is Side.CREDIT else DocumentKind.INVOICE
+    source_id = source_id_of(reference) or reference
+    if is_cash_key(source_id):  # a payment (P + id) or a month's VAT on receipts (TVA + month): the bank's side
+        kind = DocumentKind.PAYMENT
+        lines = [replace(line, role=cash_line_role(line)) for line in lines]
+    else:
+        kind = (DocumentKind.CREDIT_NOTE if customer is not None and customer.side is Side.CREDIT
+                else DocumentKind.INVOICE)
     entry = JournalEntry(journal=journal, entry_date=entry_date, piece=piece, invoice_number=invoice_number,
-                         label=lines[0].label if lines else "", source_id=source_id_of(reference) or reference,
+                         label=lines[0].label if lines else "", source_id=source_id,
                          kind=kind, lines=tuple(lines))
     return HeldPiece(reference, journal, piece, invoice_number, entry, where=where, in_company=in_company)

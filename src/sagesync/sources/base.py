@@ -15,6 +15,7 @@ from typing import Protocol
 
 from sagesync.core.findings import Finding
 from sagesync.core.model import Customer, Document, Project
+from sagesync.core.payments import Payment
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,10 @@ class Source(Protocol):
         """Invoices and credit notes; with ``since``, only those changed after that instant, plus the
         ``include`` ids whatever their change stamp (documents that were blocked: their cause may be
         fixed elsewhere, in Sage or in the profile)."""
+        ...
+
+    def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
+        """Payments recorded on the platform (all of them, or those changed after ``since``)."""
         ...
 
     def empty_scope_hint(self) -> str | None:

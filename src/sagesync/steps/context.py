@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from sagesync.core.cash import CashSettings
 from sagesync.core.mapping import AccountMapping
 from sagesync.ledger.delivery import DeliveryDesk
 from sagesync.ledger.store import Ledger
@@ -47,6 +48,9 @@ class StepContext:
     full_pass_every: timedelta | None = timedelta(days=7)
     # Posting from a preview: only these documents, in exactly these versions (source id -> version).
     preview: dict[str, str] | None = None
+    # The cash side ([payments] of the profile); None: payments are left alone.
+    cash: CashSettings | None = None
+    payments_to_platform: bool = False  # settlements matched in Sage are sent to the platform
 
     @property
     def ledger(self) -> Ledger:

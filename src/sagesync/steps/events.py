@@ -20,6 +20,7 @@ class Step:
     PROJECTS = "projects"
     CHECK = "check"
     INVOICES = "invoices"
+    PAYMENTS = "payments"
     WRITEBACK = "writeback"
 
 

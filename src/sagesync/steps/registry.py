@@ -9,6 +9,7 @@ from sagesync.i18n import N_, _
 from sagesync.steps.context import StepContext
 from sagesync.steps.events import RunReport, Step
 from sagesync.steps.invoices import check_invoices, pull_invoices
+from sagesync.steps.payments import pull_payments
 from sagesync.steps.referential import pull_customers, pull_projects
 from sagesync.steps.writeback import write_back
 
@@ -31,6 +32,9 @@ REGISTRY: tuple[StepInfo, ...] = (
              N_("Check invoices: list every problem per document; writes a CSV and an HTML report.")),
     StepInfo(Step.INVOICES, N_("Pull invoices"), pull_invoices, 40,
              N_("Pull invoices: post clean invoices and credit notes, once and only once.")),
+    StepInfo(Step.PAYMENTS, N_("Pull payments"), pull_payments, 45,
+             N_("Pull payments: post platform payments in the bank journal, with the VAT on receipts they make "
+                "due, and match them with their invoices.")),
     StepInfo(Step.WRITEBACK, N_("Write back"), write_back, 50,
              N_("Write back: tell the platform what was posted (outbox, retried).")),
 )

@@ -18,6 +18,8 @@ def sync(context: StepContext) -> list[RunReport]:
     for step in STEPS.values():
         if step.name == Step.CHECK and Step.INVOICES in STEPS:
             continue  # done with Pull invoices, in the same pass
+        if step.name == Step.PAYMENTS and context.cash is None:
+            continue  # the profile has no [payments] table: payments are left alone
         if step.name == Step.INVOICES and Step.CHECK in STEPS:
             reports += check_and_pull_invoices(context)
         else:

@@ -1,0 +1,168 @@
+"""Pull payments on a real embedded company: bank entries, VAT on receipts, matching, once and only once."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from sagesync.core.cash import CashSettings
+from sagesync.core.findings import FindingCode
+from sagesync.core.model import DocumentKind, DocumentStatus
+from sagesync.core.payments import Payment
+from sagesync.ledger import schema as ledger_schema
+from sagesync.sage import schema
+from sagesync.steps.invoices import pull_invoices
+from sagesync.steps.payments import pull_payments
+from sagesync.steps.referential import pull_customers, pull_projects
+from tests.builders import document, line
+from tests.steps.conftest import Workspace
+
+D = Decimal
+CASH = CashSettings(bank_journal="BQ1", bank_account="512000", exchange_loss_account="656000",
+                    exchange_gain_account="756000", period_start=date(2025, 1, 1))
+
+
+def pay(pk: str, document_id: str, amount: str, day: date) -> Payment:
+    return Payment(pk, document_id, day, D(amount))
+
+
+@pytest.fixture
+def books(workspace: Workspace) -> Workspace:
+    """Two invoices posted: #1 1 200,00 TTC (1 000 HT at 20 %), #2 1 635,50 TTC at three rates."""
+    workspace.source.document_list = [
+        document(line("1000,00"), number="F2025-0001", source_id="1"),
+        document(line("1000,00"), line("300,00", rate="10"), line("100,00", rate="5.5"), number="F2025-0002",
+                 source_id="2"),
+    ]
+    workspace.context.cash = CASH
+    pull_customers(workspace.context)
+    pull_projects(workspace.context)
+    assert pull_invoices(workspace.context).counts["posted"] == 2
+    return workspace
+
+
+def company_lines(workspace: Workspace, journal: str) -> list:  # type: ignore[type-arg]
+    with workspace.company.connect() as connection:
+        return list(connection.execute(select(schema.F_ECRITUREC).where(schema.F_ECRITUREC.c.JO_Num == journal)
+                                       .order_by(schema.F_ECRITUREC.c.EC_No)))
+
+
+def vat_moved(workspace: Workspace) -> dict[tuple[str, str], Decimal]:
+    """(payment key, account 44574x) -> VAT made due, read back from the company's bank journal."""
+    moved: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in company_lines(workspace, "BQ1"):
+        if row.CG_Num.startswith("44574") and row.EC_Sens == 0:
+            moved[(row.EC_Reference.removeprefix("OOTI-"), row.CG_Num)] += row.EC_Montant
+    return dict(moved)
+
+
+def test_two_payments_post_balanced_bank_entries_move_the_vat_and_match_the_invoice(books: Workspace) -> None:
+    books.source.payment_list = [pay("70001", "1", "700.00", date(2025, 4, 2)),
+                                 pay("70002", "1", "500.00", date(2025, 5, 6))]
+    report = pull_payments(books.context)
+    assert report.counts["posted"] == 2 and report.counts["matched"] == 1 and report.status == "ok"
+    lines = company_lines(books, "BQ1")
+    by_piece: dict[str, list[Decimal]] = defaultdict(lambda: [D(0), D(0)])
+    for row in lines:
+        by_piece[row.EC_Piece][row.EC_Sens] += row.EC_Montant
+    assert set(by_piece) == {"RG70001", "RG70002"}
+    assert all(debit == credit for debit, credit in by_piece.values())
+    assert vat_moved(books) == {("P70001", "445742"): D("116.67"), ("P70002", "445742"): D("83.33")}
+    # The invoice's 411 line and both payments' 411 lines share one letter in the company.
+    with books.company.connect() as connection:
+        lettered = connection.execute(select(schema.F_ECRITUREC.c.EC_Reference, schema.F_ECRITUREC.c.EC_Lettrage,
+                                             schema.F_ECRITUREC.c.EC_Lettre)
+                                      .where(schema.F_ECRITUREC.c.CT_Num == "DUPONT")).all()
+    assert {(row.EC_Reference, row.EC_Lettrage, row.EC_Lettre) for row in lettered if row.EC_Reference in (
+        "OOTI-1", "OOTI-P70001", "OOTI-P70002")} == {("OOTI-1", "A", 1), ("OOTI-P70001", "A", 1),
+                                                     ("OOTI-P70002", "A", 1)}
+    # The ledger holds the same letters (the FEC's EcritureLet / DateLet) and the VAT made due.
+    with books.ledger.connect() as connection:
+        letters = connection.execute(select(ledger_schema.entry_lines.c.letter, ledger_schema.entry_lines.c.letter_date)
+                                     .where(ledger_schema.entry_lines.c.role == "customer",
+                                            ledger_schema.entry_lines.c.letter != "")).all()
+        transfers = connection.execute(select(ledger_schema.vat_transfers.c.amount)).scalars().all()
+    assert sorted(letters) == [("A", date(2025, 5, 6))] * 3
+    assert sum(D(amount) for amount in transfers) == D("200.00")
+    # Once and only once: a second run posts nothing.
+    again = pull_payments(books.context)
+    assert again.counts["posted"] == 0 and again.counts["already_posted"] == 2
+    assert len(company_lines(books, "BQ1")) == len(lines)
+
+
+def test_three_rate_invoice_paid_in_three_parts_moves_each_rate_to_the_cent(books: Workspace) -> None:
+    books.source.payment_list = [pay("1", "2", "500.00", date(2025, 4, 1)),
+                                 pay("2", "2", "635.50", date(2025, 4, 15))]
+    pull_payments(books.context)
+    books.source.payment_list.append(pay("3", "2", "500.00", date(2025, 5, 1)))  # a later run settles it
+    assert pull_payments(books.context).counts["posted"] == 1
+    moved = vat_moved(books)
+    assert sum(amount for (_, account), amount in moved.items() if account == "445742") == D("200.00")
+    assert sum(amount for (_, account), amount in moved.items() if account == "445741") == D("30.00")
+    assert sum(amount for (_, account), amount in moved.items() if account == "445745") == D("5.50")
+    assert moved[("P3", "445742")] == D("61.15")  # the remainder: 200 - 61,14 - 77,71
+
+
+def test_overpayment_unknown_and_waiting_payments_are_findings_not_postings(books: Workspace) -> None:
+    books.source.document_list.append(document(line("10,00"), number="", source_id="9",
+                                               status=DocumentStatus.DRAFT))
+    pull_invoices(books.context)  # the draft is seen, not posted
+    books.source.payment_list = [pay("1", "1", "1200.01", date(2025, 4, 1)),
+                                 pay("2", "404", "10.00", date(2025, 4, 1)),
+                                 pay("3", "9", "12.00", date(2025, 4, 1))]
+    report = pull_payments(books.context)
+    codes = {finding.source_id: finding.code for finding in report.findings}
+    assert codes == {"P1": FindingCode.OVERPAYMENT, "P2": FindingCode.PAYMENT_UNKNOWN_DOCUMENT,
+                     "P3": FindingCode.PAYMENT_WAITING}
+    assert report.counts["posted"] == 0 and report.counts["blocked"] == 2 and report.counts["waiting"] == 1
+    assert company_lines(books, "BQ1") == []
+    assert all(finding.fix for finding in report.findings)
+
+
+def test_a_payment_in_two_runs_then_one_too_many_settles_once(books: Workspace) -> None:
+    books.source.payment_list = [pay("1", "1", "1200.00", date(2025, 4, 1)),
+                                 pay("2", "1", "1.00", date(2025, 4, 2))]
+    report = pull_payments(books.context)
+    assert report.counts["posted"] == 1 and report.counts["blocked"] == 1
+    assert [finding.code for finding in report.findings] == [FindingCode.OVERPAYMENT]
+
+
+def test_credit_note_after_a_partial_payment_leaves_the_rest_to_the_last_payment(books: Workspace) -> None:
+    books.source.payment_list = [pay("1", "1", "700.00", date(2025, 4, 1))]
+    pull_payments(books.context)
+    books.source.document_list.append(document(line("250,00"), number="AV2025-0001", source_id="5",
+                                               kind=DocumentKind.CREDIT_NOTE, original="1"))
+    assert pull_invoices(books.context).counts["posted"] == 1
+    books.source.payment_list.append(pay("2", "1", "200.00", date(2025, 5, 1)))  # 1 200 - 700 - 300
+    report = pull_payments(books.context)
+    assert report.counts["posted"] == 1 and report.counts["matched"] == 1
+    assert vat_moved(books)[("P2", "445742")] == D("33.33")  # 200 - 116,67 - 50
+    with books.company.connect() as connection:
+        letters = dict(connection.execute(select(schema.F_ECRITUREC.c.EC_Reference, schema.F_ECRITUREC.c.EC_Lettrage)
+                                          .where(schema.F_ECRITUREC.c.CT_Num == "DUPONT")).all())
+    assert letters["OOTI-1"] == letters["OOTI-5"] == letters["OOTI-P1"] == letters["OOTI-P2"] == "A"
+
+
+def test_a_dropped_platform_mid_list_posts_the_rest_once_on_the_next_run(books: Workspace) -> None:
+    books.source.payment_list = [pay(str(n), "1" if n < 3 else "2", "100.00", date(2025, 4, n)) for n in range(1, 6)]
+    books.context.cash = CASH
+    from sagesync.steps import payments as step
+
+    step.BATCH, saved = 2, step.BATCH
+    try:
+        books.source.payments_fail_after = 3
+        with pytest.raises(ConnectionError):
+            pull_payments(books.context)
+        books.source.payments_fail_after = None
+        pull_payments(books.context)
+    finally:
+        step.BATCH = saved
+    references = [row.EC_Reference for row in company_lines(books, "BQ1")]
+    assert sorted(set(references)) == [f"OOTI-P{n}" for n in range(1, 6)]
+    with books.ledger.connect() as connection:
+        keys = connection.execute(select(ledger_schema.payments_posted.c.payment_key)).scalars().all()
+    assert sorted(keys) == [f"P{n}" for n in range(1, 6)]
