@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -194,7 +195,7 @@ def invoice_and_payments(draw: st.DrawFn) -> tuple[OpenItem, list[Decimal]]:
     cuts = sorted(draw(st.lists(st.integers(min_value=1, max_value=int(total * 100) - 1), min_size=0,
                                 max_size=count - 1, unique=True))) if total > Decimal("0.01") else []
     points = [0, *cuts, int(total * 100)]
-    return item, [Decimal(b - a) / 100 for a, b in zip(points, points[1:], strict=False)]
+    return item, [Decimal(b - a) / 100 for a, b in itertools.pairwise(points)]
 
 
 @settings(max_examples=300, deadline=None)

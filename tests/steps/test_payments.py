@@ -166,3 +166,61 @@ def test_a_dropped_platform_mid_list_posts_the_rest_once_on_the_next_run(books: 
     with books.ledger.connect() as connection:
         keys = connection.execute(select(ledger_schema.payments_posted.c.payment_key)).scalars().all()
     assert sorted(keys) == [f"P{n}" for n in range(1, 6)]
+
+
+def test_the_fec_carries_the_bank_entries_with_their_matching(books: Workspace, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sagesync.fec.check import check_fec
+    from sagesync.fec.ledger_source import LedgerFecSource
+    from sagesync.fec.writer import write_fec
+
+    books.source.payment_list = [pay("70001", "1", "700.00", date(2025, 4, 2)),
+                                 pay("70002", "1", "500.00", date(2025, 5, 6))]
+    pull_payments(books.context)
+    source = LedgerFecSource(books.ledger, "ACME", books.context.desk.reference())
+    path = tmp_path / "fec.txt"
+    summary = write_fec(source.fec_entries(date(2025, 1, 1), date(2025, 12, 31)), path,
+                        account_labels=source.account_labels(), tiers_names=source.tiers_names())
+    assert summary.total_debit == summary.total_credit
+    assert check_fec(path) == []
+    rows = [line.split("\t") for line in path.read_text(encoding="iso-8859-15").splitlines()]
+    header = rows[0]
+    lettered = [dict(zip(header, row, strict=True)) for row in rows[1:] if row[header.index("EcritureLet")]]
+    assert {(row["JournalCode"], row["PieceRef"], row["EcritureLet"], row["DateLet"]) for row in lettered} == {
+        ("VTE", "F2025-0001", "A", "20250506"), ("BQ1", "F2025-0001", "A", "20250506")}
+    assert len(lettered) == 3
+    bank = [dict(zip(header, row, strict=True)) for row in rows[1:] if row[0] == "BQ1"]
+    numbers = [row["EcritureNum"] for row in bank]
+    assert len(bank) == 8 and all(numbers) and len(set(numbers)) == 2  # two entries of four lines each
+
+
+def test_a_lost_ledger_rebuilt_from_the_company_knows_the_payments_and_posts_nothing_twice(
+        books: Workspace) -> None:
+    from sagesync.ledger.delivery import DeliveryDesk
+    from sagesync.ledger.rebuild import rebuild
+    from sagesync.ledger.store import Ledger
+    from sagesync.profiles.defaults import default_mapping
+    from sagesync.sage.embedded_port import EmbeddedCompany
+
+    books.source.payment_list = [pay("1", "2", "500.00", date(2025, 4, 1)),
+                                 pay("2", "2", "635.50", date(2025, 4, 15))]
+    pull_payments(books.context)
+    desk = books.context.desk
+    path = books.ledger.path
+    books.ledger.dispose()
+    path.unlink()  # the ledger is lost
+    desk.port.close()
+    port = EmbeddedCompany(desk.port.company_path, default_mapping())  # type: ignore[attr-defined]
+    result = rebuild(path, port, "ACME", desk.company_key, "ACME")
+    assert result.pieces_added == 4  # two invoices, two payments
+    ledger = Ledger(path)
+    books.context.desk = DeliveryDesk(ledger, port, "ACME", analytic_plan="PROJET", company_key=desk.company_key)
+    books.context.desk.verify()
+    again = pull_payments(books.context)
+    assert again.counts["posted"] == 0 and again.counts["already_posted"] == 2 and again.counts["changed"] == 0
+    books.source.payment_list.append(pay("3", "2", "500.00", date(2025, 5, 1)))
+    assert pull_payments(books.context).counts["posted"] == 1
+    moved = vat_moved(books)
+    assert moved[("P3", "445742")] == D("61.15")  # the remainder, computed from what the rebuild read back
+    assert sum(amount for (_, account), amount in moved.items() if account == "445742") == D("200.00")
+    ledger.dispose()
+    port.close()

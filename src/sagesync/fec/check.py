@@ -191,6 +191,7 @@ class _LineChecker:
             )
         self._pair(line, value, "CompAuxNum", "CompAuxLib", ProblemCode.AUXILIARY_PAIR)
         self._pair(line, value, "Montantdevise", "Idevise", ProblemCode.CURRENCY_PAIR)
+        self._pair(line, value, "EcritureLet", "DateLet", ProblemCode.LETTER_PAIR)
         entry_date, valid_date = dates["EcritureDate"], dates["ValidDate"]
         if entry_date and valid_date and valid_date < entry_date:
             self.report(

@@ -43,6 +43,7 @@ class ProblemCode(StrEnum):
     ACCOUNT_NUMBER = "account_number"
     AUXILIARY_PAIR = "auxiliary_pair"
     CURRENCY_PAIR = "currency_pair"
+    LETTER_PAIR = "letter_pair"  # EcritureLet without DateLet, or the other way
     VALID_BEFORE_ENTRY_DATE = "valid_before_entry_date"
     ENTRY_UNBALANCED = "entry_unbalanced"
     FILE_UNBALANCED = "file_unbalanced"

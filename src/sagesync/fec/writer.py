@@ -16,8 +16,8 @@ accounting-fr.md §10 is binding; the choices it leaves open are made here, once
   unsigned**; its side is the side of the line (Debit or Credit), like the euro amount.
 - CompAuxNum / CompAuxLib only on customer lines (tiers code and name).
 - PieceRef is the full invoice number; PieceDate the entry date; EcritureLib the line label
-  (the entry label when the line has none); ValidDate the validation date; no matching
-  (EcritureLet / DateLet empty).
+  (the entry label when the line has none); ValidDate the validation date; EcritureLet / DateLet
+  the matching (lettrage) of a customer line once its invoice, credit notes and payments balance.
 - EcritureNum is decided by the ledger of record, not here: see ``assign_numbers``.
 
 The writer streams: it formats one entry at a time, so memory stays flat as the file grows.
@@ -311,8 +311,8 @@ class _EntryFormatter:
                 (entry_label if line.label == entry.label else self.text(line.label)) or fallback_label,
                 fec_amount(debit),
                 fec_amount(credit),
-                "",
-                "",
+                self.known(line.letter) if line.letter else "",
+                fec_date(line.letter_date) if line.letter and line.letter_date else "",
                 valid_date,
                 foreign_amount,
                 currency,

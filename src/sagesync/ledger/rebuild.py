@@ -24,10 +24,13 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
+from sagesync.bulk import bulk_insert
 from sagesync.core.delivery import DeliveryState, HeldPiece
-from sagesync.core.model import Document, DocumentStatus, LineRole
+from sagesync.core.model import Document, DocumentKind, DocumentStatus, LineRole, Side
 from sagesync.ledger import store
+from sagesync.ledger.cash import PaymentSubject
 from sagesync.ledger.delivery import COMPANY_KEY, COMPANY_LABEL
+from sagesync.ledger.schema import payments_posted, vat_transfers
 from sagesync.ledger.store import Ledger
 from sagesync.sage.port import SagePort
 
@@ -78,6 +81,7 @@ def rebuild(ledger_path: Path, port: SagePort, company: str, company_key: str, c
         seen = added = 0
         from_company = True
         pending: list[HeldPiece] = []
+        payments: list[HeldPiece] = []  # after every document: a payment names the invoice it settles
         with ledger.engine.begin() as connection:
             run_id = store.start_run(connection, company, "rebuild")
         for piece in held:
@@ -86,11 +90,15 @@ def rebuild(ledger_path: Path, port: SagePort, company: str, company_key: str, c
                 continue
             known.add(piece.reference)
             from_company = from_company and piece.in_company
+            if piece.entry.kind is DocumentKind.PAYMENT:
+                payments.append(piece)
+                continue
             pending.append(piece)
             if len(pending) >= BATCH:
                 added += _record(ledger, company, run_id, pending, port.name)
                 pending = []
         added += _record(ledger, company, run_id, pending, port.name)
+        added += _record_payments(ledger, company, run_id, payments, port.name)
         with ledger.engine.begin() as connection:
             store.set_info(connection, COMPANY_KEY, company_key)
             store.set_info(connection, COMPANY_LABEL, company_label)
@@ -115,6 +123,53 @@ def _record(ledger: Ledger, company: str, run_id: int, pieces: list[HeldPiece], 
             connection, company, run_id,
             [(_document(piece), f"{REBUILT_VERSION_PREFIX}{_customer_total(piece)}", piece.entry, piece.where)
              for piece in pieces], target=target, states=states)
+
+
+def _record_payments(ledger: Ledger, company: str, run_id: int, pieces: list[HeldPiece], target: str) -> int:
+    """Payments and months of VAT on receipts read back: their postings, and what each settled and made due.
+
+    The invoice a payment settles is the one whose number it carries (EC_RefPiece); the VAT it made due
+    is on its 44574x lines. Its version is ``rebuilt:<amount>``: the next sync adopts the platform's
+    payment when the amount is the one Sage holds.
+    """
+    if not pieces:
+        return 0
+    with ledger.engine.begin() as connection:
+        numbers = store.numbers_in_use(connection, company)
+        states = {piece.entry.source_id: DeliveryState.CONFIRMED if piece.in_company else DeliveryState.DELIVERED
+                  for piece in pieces}
+        subjects = []
+        settled: list[dict[str, object]] = []
+        transfers: list[dict[str, object]] = []
+        for piece in pieces:
+            entry = piece.entry
+            document = numbers.get(entry.invoice_number, "") if not entry.source_id.startswith("TVA") else ""
+            customer = next((line for line in entry.lines if line.role is LineRole.CUSTOMER), None)
+            bank = next((line for line in entry.lines if line.role is LineRole.BANK), None)
+            amount = (customer.currency_amount or customer.amount) if customer else Decimal("0.00")
+            subjects.append((PaymentSubject(entry.source_id, entry.invoice_number, document),
+                             f"{REBUILT_VERSION_PREFIX}{amount}", entry, piece.where))
+            if customer is not None and document:
+                settled.append({"company": company, "payment_key": entry.source_id, "document_source_id": document,
+                                "payment_date": entry.entry_date, "amount": str(amount),
+                                "customer_eur": str(customer.amount), "bank_eur": str(bank.amount if bank else amount),
+                                "settles": 0, "run_id": run_id})
+                for line in entry.lines:
+                    if line.role is LineRole.VAT_TRANSFER and line.account.startswith("44574"):
+                        # A payment debits 44574x (VAT made due); a refund credits it (recorded negative).
+                        moved = line.amount if line.side is Side.DEBIT else -line.amount
+                        due = next((other.account for other in entry.lines if other.role is LineRole.VAT_TRANSFER
+                                    and other.vat_code == line.vat_code and other is not line), "")
+                        transfers.append({"company": company, "payment_key": entry.source_id,
+                                          "document_source_id": document, "transfer_date": entry.entry_date,
+                                          "rate": "", "vat_code": line.vat_code, "account_waiting": line.account,
+                                          "account_due": due, "amount": str(moved),
+                                          "posted_in": entry.source_id})
+        count = store.record_postings(connection, company, run_id, subjects, target=target, states=states,
+                                      outbox_rows=False)
+        bulk_insert(connection, payments_posted, settled)
+        bulk_insert(connection, vat_transfers, transfers)
+        return count
 
 
 def _keep_foreign_aside(ledger_path: Path, company_key: str) -> Path | None:

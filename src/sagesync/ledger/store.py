@@ -539,3 +539,12 @@ def outbox_settle(connection: Connection, acknowledged: Sequence[int], by: str, 
         connection.execute(update(outbox).where(outbox.c.id == bindparam("b_id")).values(
             attempts=outbox.c.attempts + 1, last_error=bindparam("b_error"), failed_run_id=run_id),
             [{"b_id": outbox_id, "b_error": error[:500]} for outbox_id, error in failed])
+
+
+def adopt_versions(connection: Connection, company: str, versions: Mapping[str, str]) -> None:
+    """Give rebuilt postings (version ``rebuilt:<amount>``) the version of the record Sage was found to hold."""
+    if versions:
+        connection.execute(update(postings).where(
+            postings.c.company == company, postings.c.source_id == bindparam("b_source")).values(
+            version=bindparam("b_version")), [{"b_source": key, "b_version": version}
+                                              for key, version in versions.items()])

@@ -41,6 +41,7 @@ from sagesync.i18n import _
 from sagesync.ledger import cash as cash_store
 from sagesync.ledger import store
 from sagesync.ledger.cash import PaymentSubject
+from sagesync.ledger.rebuild import REBUILT_VERSION_PREFIX
 from sagesync.ledger.schema import document_states
 from sagesync.sources.base import Rejected
 from sagesync.steps.context import StepContext
@@ -101,6 +102,7 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
     found: list[Finding] = []
     checked: list[str] = []
     fresh: list[tuple[Payment, str]] = []
+    adopted: dict[str, str] = {}
     for record in batch:
         if isinstance(record, Rejected):
             report.counts["rejected"] += 1
@@ -113,6 +115,9 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
         if previous is None:
             fresh.append((record, version))
         elif previous == version:
+            report.counts["already_posted"] += 1
+        elif previous == f"{REBUILT_VERSION_PREFIX}{record.amount}":  # a rebuilt ledger: Sage holds this amount
+            adopted[record.key] = version
             report.counts["already_posted"] += 1
         else:
             report.counts["changed"] += 1
@@ -168,6 +173,9 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
         context.desk.submit_payments(connection, report.run_id, decided, versions, matchings,
                                      validated_at=validated_at, transfers_in_entry=settings.vat_in_payment_entry)
         store.record_findings(connection, context.company, report.run_id, found, kind="payment", checked=checked)
+        if adopted:
+            store.adopt_versions(connection, context.company, adopted)
+            posted.update(adopted)
     report.add_findings(found)
     for posting in decided:
         posted[posting.payment.key] = versions[posting.payment.key]
