@@ -17,6 +17,7 @@ import pytest
 from openpyxl import load_workbook
 
 from sagesync.i18n import language
+from sagesync.ledger.schema import SCHEMA_VERSION
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.paths import profile_paths
 from tests.console.conftest import COMPANY, Console
@@ -273,7 +274,8 @@ def test_an_older_ledger_gets_its_totals_backfilled(synced: Console, tmp_path: P
         raw.execute("UPDATE ledger_info SET value = '2' WHERE key = 'schema_version'")
     Ledger(path).dispose()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("SELECT value FROM ledger_info WHERE key = 'schema_version'").fetchone()[0] == "3"
+        version = raw.execute("SELECT value FROM ledger_info WHERE key = 'schema_version'").fetchone()[0]
+        assert version == str(SCHEMA_VERSION)
         backfilled = {row[0]: row[1:] for row in raw.execute(
             "SELECT id, client, total_ht, total_vat, total_ttc FROM postings")}
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}

@@ -128,3 +128,30 @@ def test_reissue_writes_the_same_file_again_only_on_request(file_workspace: Work
     report = file_workspace.context.desk.redeliver(run_id)
     assert Path(report.outputs["import file"]).read_bytes() == original
     assert states(file_workspace) == {DeliveryState.DELIVERED.value: 2}
+
+
+def test_payments_go_in_the_import_file_in_the_bank_journal_once(file_workspace: Workspace) -> None:
+    from decimal import Decimal
+
+    from sagesync.core.cash import CashSettings
+    from sagesync.core.payments import Payment
+    from sagesync.steps.payments import pull_payments
+    from tests.builders import document, line
+
+    file_workspace.source.document_list = [document(line("1000,00"), number="F2025-0001", source_id="1")]
+    file_workspace.context.cash = CashSettings(bank_journal="BQ1", bank_account="512000",
+                                               exchange_loss_account="656000", exchange_gain_account="756000")
+    pull_customers(file_workspace.context)
+    pull_projects(file_workspace.context)
+    pull_invoices(file_workspace.context)
+    file_workspace.source.payment_list = [Payment("1", "1", date(2025, 4, 1), Decimal("700.00")),
+                                          Payment("2", "1", date(2025, 5, 1), Decimal("500.00"))]
+    report = pull_payments(file_workspace.context)
+    assert report.counts["posted"] == 2 and report.counts["matched"] == 1
+    payment_file = next(path for path in files(file_workspace) if "RG1" in parsed_pieces([path]))
+    parsed = list(pieces(parse_flag_file(payment_file, FORMAT_V31)))
+    assert sorted(piece.piece for piece in parsed) == ["RG1", "RG2"]
+    assert states(file_workspace) == Counter({"delivered": 3})
+    again = pull_payments(file_workspace.context)
+    assert again.counts["posted"] == 0 and again.counts["already_posted"] == 2
+    assert sorted(parsed_pieces(files(file_workspace))) == ["F2025-0001", "RG1", "RG2"]
