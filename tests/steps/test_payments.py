@@ -224,3 +224,41 @@ def test_a_lost_ledger_rebuilt_from_the_company_knows_the_payments_and_posts_not
     assert sum(amount for (_, account), amount in moved.items() if account == "445742") == D("200.00")
     ledger.dispose()
     port.close()
+
+
+@pytest.mark.parametrize("output_format", ["xlsx", "csv"])
+def test_the_receipts_report_gives_the_vat_per_month_and_rate_and_the_collections(
+        books: Workspace, tmp_path, output_format: str) -> None:  # type: ignore[no-untyped-def]
+    from openpyxl import load_workbook
+
+    from sagesync.exports.receipts_report import write_receipts_report
+    from sagesync.ledger.receipts import collected, vat_by_month
+
+    books.source.payment_list = [pay("1", "2", "500.00", date(2025, 4, 1)),
+                                 pay("2", "2", "635.50", date(2025, 4, 15)),
+                                 pay("3", "2", "500.00", date(2025, 5, 1)),
+                                 pay("4", "1", "1200.00", date(2025, 5, 2))]
+    pull_payments(books.context)
+    start, end = date(2025, 1, 1), date(2025, 12, 31)
+    with books.ledger.connect() as connection:
+        months = vat_by_month(connection, "ACME", start, end)
+        table = {(row.month, row.rate): row.vat for row in months}
+        assert table[(date(2025, 4, 1), "20")] == D("61.14") + D("77.71")
+        assert table[(date(2025, 5, 1), "20")] == D("61.15") + D("200.00")
+        assert sum(row.vat for row in months) == D("200.00") + D("30.00") + D("5.50") + D("200.00")
+        files = write_receipts_report(tmp_path, start, end, months, collected(connection, "ACME", start, end),
+                                      output_format)  # type: ignore[arg-type]
+    assert files.payments == 4 and files.total_collected == D("1635.50") + D("1200.00")
+    if output_format == "xlsx":
+        sheet = load_workbook(files.collections).active
+        rows = list(sheet.iter_rows(values_only=True))
+        header, body, totals = rows[0], rows[1:-1], rows[-1]
+        assert header[:5] == ("Collected on", "Invoice", "Client", "Payment", "Amount collected")
+        assert sum(Decimal(str(row[4])) for row in body) == totals[4] == D("2835.50")
+        assert totals[-1] == D("435.50")
+        month_rows = list(load_workbook(files.vat_by_month).active.iter_rows(values_only=True))
+        assert month_rows[-1][-1] == D("435.50")
+    else:
+        text = files.collections.read_text(encoding="utf-8-sig").splitlines()
+        assert text[0].startswith("Collected on;Invoice;Client;Payment;Amount collected")
+        assert text[-1].split(";")[4] == "2835,50" and text[-1].split(";")[-1] == "435,50"

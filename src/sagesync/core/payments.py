@@ -10,11 +10,12 @@ one unit of it, as on documents.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from sagesync.core.model import EURO
+from sagesync.core.money import ZERO
 from sagesync.i18n import _
 
 # The ledger keys a payment apart from the documents: "P" + the platform's id (never an invoice's
@@ -59,3 +60,30 @@ class Settlement:
     settled_on: date
     amount: Decimal  # euros
     sage_key: str  # the Sage line(s) it was read from (EC_No), so it is sent once
+
+
+# --- the receipts report's records (read by ``ledger.receipts``, written by ``exports.receipts_report``) ---
+
+
+@dataclass(frozen=True, slots=True)
+class MonthRate:
+    month: date  # its first day
+    rate: str  # percent as text ("20", "5.5"); "" when unknown (a payment read back by a ledger rebuild)
+    vat_code: str
+    account_due: str  # 44571x
+    vat: Decimal  # made due, net of refunds
+
+
+@dataclass(frozen=True, slots=True)
+class Collected:
+    payment_key: str
+    payment_date: date
+    document_source_id: str
+    number: str  # the invoice (or credit note) number
+    client: str  # tiers code
+    amount: Decimal  # euros collected on the client's account (negative: paid back)
+    vat_by_rate: dict[str, Decimal] = field(default_factory=dict)  # rate -> VAT it made due
+
+    @property
+    def vat(self) -> Decimal:
+        return sum(self.vat_by_rate.values(), ZERO)

@@ -295,13 +295,15 @@ def _mount_features() -> None:
         fec_command,
         ledger_command,
         profile_commands,
+        receipts_command,
         sage_command,
         sandbox_command,
     )
 
     profile_commands.register(app, check_hooks=profile_commands.CheckHooks(
         company_reference=jobs.company_reference_for, platform_probe=jobs.platform_probe_for))
-    fec_command.register(app, fec_source_for=jobs.fec_source_for)
+    export_app = fec_command.register(app, fec_source_for=jobs.fec_source_for)
+    receipts_command.register(export_app, receipts_command.receipts_for_profile)
     sage_app = sage_command.register(app, store_learned_format=jobs.store_learned_format)
     sage_app.command("confirm", help=N_("Mark the pieces of import files that Sage now holds (read by SQL, by their "
                                         "reference) as in Sage."))(sage_confirm)
