@@ -34,7 +34,7 @@ from sagesync.profiles.paths import ProfilePaths, data_dir, profile_paths
 from sagesync.sage.identity import company_key
 from sagesync.sage.port import SagePort
 from sagesync.sources.base import Source
-from sagesync.steps.context import LedgerOnlyWriteback, StepContext, WritebackAction
+from sagesync.steps.context import LedgerOnlyWriteback, SettlementSender, StepContext, WritebackAction
 from sagesync.steps.events import EventSink, RunReport, no_events
 from sagesync.steps.registry import step_named
 from sagesync.steps.sync import sync
@@ -159,8 +159,20 @@ def open_job(profile: Profile, *, events: EventSink = no_events, source_factory:
                               period_start=profile.period_start, source=source, desk=desk,
                               reports_dir=paths.reports, writeback=writeback_action(profile, source), events=events,
                               cash=cash_settings_for(profile),
-                              payments_to_platform=profile.payments is not None and profile.payments.to_platform)
+                              settlement_sender=settlement_sender_for(profile, source))
         yield Job(profile, paths, context)
+
+
+def settlement_sender_for(profile: Profile, source: Source) -> SettlementSender | None:
+    """The return flow's sender when the profile sends settlements matched in Sage to the platform."""
+    if profile.payments is None or not profile.payments.to_platform:
+        return None
+    from sagesync.sources.ooti.writeback import PaymentWriteback
+
+    if not hasattr(source, "create_payment"):
+        raise ConfigurationError(_("payments.direction sends settlements to the platform, but the source of profile "
+                                   "{profile} cannot create payments").format(profile=profile.name))
+    return PaymentWriteback(source)  # type: ignore[arg-type]
 
 
 def cash_settings_for(profile: Profile) -> CashSettings | None:

@@ -324,3 +324,50 @@ def next_letter(last: str) -> str | None:
     """The letter after ``last`` in Sage's sequence; None once ZZZ is used (18 278 letters per tiers)."""
     following = letter_of(letter_rank(last) + 1)
     return following if len(following) <= LETTER_LIMIT else None
+
+
+# --- settlements matched in Sage, back to the platform --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LetteredInvoice:
+    """An invoice sagesync posted whose customer line carries a letter given in Sage."""
+
+    reference: str  # EC_Reference: OOTI-<id>
+    number: str
+    entry_date: date
+    total: Decimal  # its 411 line, euros
+
+
+@dataclass(frozen=True, slots=True)
+class LetteredReceipt:
+    """A receipt typed in Sage (a bank line on the client's account) sharing that letter."""
+
+    sage_key: str  # EC_No of the line: what makes it sent once
+    receipt_date: date
+    amount: Decimal  # euros
+
+
+def allocate_receipts(invoices: Sequence[LetteredInvoice], receipts: Sequence[LetteredReceipt]
+                      ) -> list[tuple[LetteredInvoice, LetteredReceipt, Decimal]]:
+    """Which receipt paid which invoice of one letter group, first in first out (by date).
+
+    One invoice and its receipts is the usual case; a receipt lettered with several invoices is split
+    over them in date order, each taking at most what it still owes. What is left over (a group that
+    does not balance, which Sage allows only by hand) is not allocated: nothing is invented.
+    """
+    ordered = sorted(invoices, key=lambda item: (item.entry_date, item.number))
+    remaining = [invoice.total for invoice in ordered]
+    allocated: list[tuple[LetteredInvoice, LetteredReceipt, Decimal]] = []
+    position = 0
+    for receipt in sorted(receipts, key=lambda item: (item.receipt_date, item.sage_key)):
+        left = receipt.amount
+        while left > 0 and position < len(ordered):
+            share = min(left, remaining[position])
+            if share > 0:
+                allocated.append((ordered[position], receipt, share))
+            left -= share
+            remaining[position] -= share
+            if remaining[position] <= 0:
+                position += 1
+    return allocated

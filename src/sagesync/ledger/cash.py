@@ -28,7 +28,15 @@ from sagesync.core.delivery import DeliveryState, Matching
 from sagesync.core.mapping import AccountMapping
 from sagesync.core.model import EURO, DocumentKind, Side
 from sagesync.core.money import ZERO
-from sagesync.ledger.schema import entry_lines, letter_sequences, payments_posted, postings, vat_transfers
+from sagesync.core.payments import Settlement
+from sagesync.ledger.schema import (
+    entry_lines,
+    letter_sequences,
+    payments_posted,
+    postings,
+    settlements_sent,
+    vat_transfers,
+)
 from sagesync.ledger.store import record_postings
 
 CHUNK = 500  # ids per IN (...): well under SQLite's parameter limit
@@ -296,3 +304,43 @@ def month_entry_key(connection: Connection, company: str, month_end: date) -> st
     count = connection.execute(select(func.count()).select_from(postings).where(
         postings.c.company == company, postings.c.source_id.like(prefix + "%"))).scalar_one()
     return f"{prefix}{int(count) + 1:02d}"
+
+
+# --- the return flow: settlements matched in Sage -> platform payments ------------------------------------
+
+
+def settlement_keys(connection: Connection, company: str) -> set[str]:
+    return {str(key) for (key,) in connection.execute(
+        select(settlements_sent.c.sage_key).where(settlements_sent.c.company == company))}
+
+
+def add_settlements(connection: Connection, company: str, run_id: int, found: Sequence[Settlement]) -> None:
+    bulk_insert(connection, settlements_sent, [
+        {"company": company, "sage_key": item.sage_key, "document_source_id": item.document_source_id,
+         "invoice_number": item.invoice_number, "settled_on": item.settled_on, "amount": str(item.amount),
+         "state": "pending", "platform_id": "", "attempts": 0, "last_error": "", "run_id": run_id}
+        for item in found])
+
+
+def pending_settlements(connection: Connection, company: str) -> list[Settlement]:
+    return [Settlement(str(row.document_source_id), str(row.invoice_number), row.settled_on, Decimal(row.amount),
+                       str(row.sage_key))
+            for row in connection.execute(select(settlements_sent).where(
+                settlements_sent.c.company == company, settlements_sent.c.state == "pending")
+                .order_by(settlements_sent.c.settled_on, settlements_sent.c.sage_key))]
+
+
+def settle_sent(connection: Connection, company: str, sage_key: str, *, platform_id: str = "", created: bool = True,
+                error: str = "") -> None:
+    """Record what the platform answered for one settlement: its payment, or the error to retry on."""
+    values: dict[str, Any] = ({"state": "sent" if created else "on_platform", "platform_id": platform_id,
+                               "last_error": ""} if not error else {"last_error": error[:500]})
+    connection.execute(update(settlements_sent).where(
+        settlements_sent.c.company == company, settlements_sent.c.sage_key == sage_key).values(
+        attempts=settlements_sent.c.attempts + 1, **values))
+
+
+def payments_from_sage(connection: Connection, company: str) -> set[str]:
+    """The platform's ids of the payments sagesync created from Sage: never posted back into Sage."""
+    return {str(pk) for (pk,) in connection.execute(select(settlements_sent.c.platform_id).where(
+        settlements_sent.c.company == company, settlements_sent.c.platform_id != "")) if pk}

@@ -177,6 +177,25 @@ vat_transfers = Table(
     Index("ix_vat_transfers_date", "company", "transfer_date"),
 )
 
+# Receipts matched in Sage (typed there, not posted by sagesync) sent to the platform as payments: the
+# outbox of the return flow. One row per (receipt line, invoice): sent once, retried until acknowledged.
+settlements_sent = Table(
+    "settlements_sent",
+    metadata,
+    Column("company", String(80), primary_key=True),
+    Column("sage_key", String(60), primary_key=True),  # EC<EC_No> of the receipt line, + the invoice when split
+    Column("document_source_id", String(40), nullable=False),
+    Column("invoice_number", String(40), nullable=False),
+    Column("settled_on", Date, nullable=False),
+    Column("amount", String(24), nullable=False),  # euros, exact Decimal text
+    Column("state", String(12), nullable=False),  # pending, sent, on_platform (it had it already)
+    Column("platform_id", String(40), nullable=False, default=""),  # the platform's payment: never posted back
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=False, default=""),
+    Column("run_id", Integer, nullable=False),
+    Index("ix_settlements_state", "company", "state"),
+)
+
 # The last matching letter sagesync gave each tiers' lines.
 letter_sequences = Table(
     "letter_sequences",

@@ -22,9 +22,11 @@ from sagesync.errors import ConfigurationError
 from sagesync.i18n import _
 from sagesync.sage import schema
 from sagesync.sage.reader import (
+    LetteredGroups,
     existing_pieces,
     held_pieces,
     held_references,
+    lettered_receipts,
     letters_in_use,
     next_ec_no,
     read_company_reference,
@@ -104,6 +106,10 @@ class EmbeddedCompany:
                 yield from held_pieces(connection, reference.currencies)
 
         return pieces()
+
+    def lettered_receipts(self, connection: Connection | None = None) -> LetteredGroups | None:
+        with self._reading(connection) as reading:
+            return lettered_receipts(reading)
 
     def letters_in_use(self, tiers: Collection[str], connection: Connection | None = None
                        ) -> dict[str, list[str]] | None:

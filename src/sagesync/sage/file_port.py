@@ -40,10 +40,12 @@ from sagesync.sage.flagfile.layouts import FormatProfile
 from sagesync.sage.flagfile.parser import ParsedPiece, parse_flag_file, pieces
 from sagesync.sage.flagfile.writer import new_records, write_import_file
 from sagesync.sage.reader import (
+    LetteredGroups,
     existing_pieces,
     held_piece,
     held_pieces,
     held_references,
+    lettered_receipts,
     letters_in_use,
     line_role,
     sagesync_references,
@@ -103,6 +105,13 @@ class ImportFile:
             return None
         with engine.connect() as reading:
             return existing_pieces(reading, journal, list(numbers))
+
+    def lettered_receipts(self, connection: Connection | None = None) -> LetteredGroups | None:
+        engine = self._company()
+        if engine is None:
+            return None
+        with engine.connect() as reading:
+            return lettered_receipts(reading)
 
     def letters_in_use(self, tiers: Collection[str], connection: Connection | None = None
                        ) -> dict[str, list[str]] | None:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from sagesync.core.delivery import Delivery, DeliveryReport, HeldPiece
 from sagesync.core.reference import CompanyReference
+from sagesync.sage.reader import LetteredGroups
 
 
 class SagePort(Protocol):
@@ -52,6 +53,11 @@ class SagePort(Protocol):
 
     def held_pieces(self) -> Iterator[HeldPiece] | None:
         """Every piece carrying a sagesync reference, with its lines; None when the company cannot be read."""
+        ...
+
+    def lettered_receipts(self, connection: Connection | None = None) -> LetteredGroups | None:
+        """Receipts typed and matched in Sage against invoices sagesync posted, per (account, tiers, letter);
+        None when the company cannot be read from here."""
         ...
 
     def letters_in_use(self, tiers: Collection[str], connection: Connection | None = None

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, or_, select
 
+from sagesync.core.cash import LetteredInvoice, LetteredReceipt
 from sagesync.core.delivery import HASHED_PREFIX, REFERENCE_PREFIX, HeldPiece, source_id_of
 from sagesync.core.model import AnalyticSplit, DocumentKind, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.payments import PAYMENT_KEY_PREFIX
@@ -296,6 +297,51 @@ def letters_in_use(connection: Connection, tiers: Collection[str]) -> dict[str, 
         for code, letter in rows:
             found.setdefault(_text(code), []).append(_text(letter))
     return found
+
+
+TREASURY_JOURNAL = 2  # F_JOURNAUX.JO_Type
+
+
+LetteredGroups = dict[tuple[str, str, str], tuple[list[LetteredInvoice], list[LetteredReceipt]]]
+
+
+def lettered_receipts(connection: Connection) -> LetteredGroups:
+    """Receipts matched in Sage with invoices sagesync posted: per (account, tiers, letter), the invoices'
+    debit lines carrying a sagesync reference and the credit lines of treasury journals that do not (typed
+    in Sage, not posted by sagesync). Read in full: the ledger keeps what was already sent."""
+    invoice = F_ECRITUREC.alias("invoice")
+    receipt = F_ECRITUREC.alias("receipt")
+    column = invoice.c.EC_Reference
+    ours = or_(*(and_(column >= prefix, column < prefix[:-1] + chr(ord(prefix[-1]) + 1))
+                 for prefix in (REFERENCE_PREFIX, HASHED_PREFIX)))
+    foreign = or_(receipt.c.EC_Reference.is_(None), ~or_(*(receipt.c.EC_Reference.startswith(prefix)
+                                                           for prefix in (REFERENCE_PREFIX, HASHED_PREFIX))))
+    query = (select(invoice.c.CG_Num, invoice.c.CT_Num, invoice.c.EC_Lettrage, invoice.c.EC_Reference,
+                    invoice.c.EC_RefPiece, invoice.c.EC_Date, invoice.c.EC_Montant, receipt.c.EC_No,
+                    receipt.c.EC_Date.label("receipt_date"), receipt.c.EC_Montant.label("receipt_amount"))
+             .select_from(invoice.join(receipt, and_(receipt.c.CG_Num == invoice.c.CG_Num,
+                                                     receipt.c.CT_Num == invoice.c.CT_Num,
+                                                     receipt.c.EC_Lettrage == invoice.c.EC_Lettrage))
+                          .join(F_JOURNAUX, F_JOURNAUX.c.JO_Num == receipt.c.JO_Num))
+             .where(ours, invoice.c.EC_Sens == 0, invoice.c.EC_Lettrage.is_not(None), invoice.c.EC_Lettrage != "",
+                    invoice.c.CT_Num.is_not(None), invoice.c.CT_Num != "", receipt.c.EC_Sens == 1, foreign,
+                    F_JOURNAUX.c.JO_Type == TREASURY_JOURNAL))
+    groups: LetteredGroups = {}
+    seen: dict[tuple[str, str, str], tuple[set[str], set[str]]] = {}
+    for row in connection.execute(query):
+        key = (_text(row.CG_Num), _text(row.CT_Num), _text(row.EC_Lettrage))
+        invoices, receipts = groups.setdefault(key, ([], []))
+        known_invoices, known_receipts = seen.setdefault(key, (set(), set()))
+        reference = _text(row.EC_Reference)
+        if reference not in known_invoices:
+            known_invoices.add(reference)
+            invoices.append(LetteredInvoice(reference, _text(row.EC_RefPiece), _as_date(row.EC_Date),
+                                            Decimal(row.EC_Montant)))
+        receipt_key = f"EC{row.EC_No}"
+        if receipt_key not in known_receipts:
+            known_receipts.add(receipt_key)
+            receipts.append(LetteredReceipt(receipt_key, _as_date(row.receipt_date), Decimal(row.receipt_amount)))
+    return groups
 
 
 def held_pieces(connection: Connection, currencies: Sequence[str]) -> Iterator[HeldPiece]:

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from sagesync.core.cash import CashSettings
 from sagesync.core.mapping import AccountMapping
+from sagesync.core.payments import Settlement
 from sagesync.ledger.delivery import DeliveryDesk
 from sagesync.ledger.store import Ledger
 from sagesync.sources.base import Source
@@ -20,6 +21,19 @@ class WritebackAction(Protocol):
 
     def send(self, document_source_id: str, piece: str, posted_at: datetime | None = None) -> None:
         """Tell the platform; raise to have the outbox retry later."""
+        ...
+
+
+class SettlementSent(Protocol):
+    payment_id: str  # the platform's payment
+    created: bool  # False: the platform had it already (same document, date and amount)
+
+
+class SettlementSender(Protocol):
+    name: str
+
+    def send(self, settlement: Settlement) -> SettlementSent:
+        """Create the payment on the platform (or find the one it has); raise to retry later."""
         ...
 
 
@@ -50,7 +64,8 @@ class StepContext:
     preview: dict[str, str] | None = None
     # The cash side ([payments] of the profile); None: payments are left alone.
     cash: CashSettings | None = None
-    payments_to_platform: bool = False  # settlements matched in Sage are sent to the platform
+    # Settlements matched in Sage sent to the platform as payments (payments.direction to_platform / both).
+    settlement_sender: SettlementSender | None = None
 
     @property
     def ledger(self) -> Ledger:

@@ -21,6 +21,7 @@ class Step:
     CHECK = "check"
     INVOICES = "invoices"
     PAYMENTS = "payments"
+    SETTLEMENTS = "settlements"
     WRITEBACK = "writeback"
 
 

@@ -14,7 +14,7 @@ document is a finding with its fix, and is not posted.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import TypeVar
@@ -76,10 +76,12 @@ def pull_payments(context: StepContext) -> RunReport:
     with open_run(context, Step.PAYMENTS) as report:
         with context.ledger.connect() as connection:
             posted = cash_store.posted_payments(connection, context.company)
+            # Payments sagesync created on the platform from receipts matched in Sage: Sage has them already.
+            from_sage = cash_store.payments_from_sage(connection, context.company)
         validated_at = datetime.now().replace(microsecond=0)
         done = 0
         for batch in _batches(context.source.payment_records(), BATCH):
-            _process_batch(context, settings, report, batch, posted, validated_at)
+            _process_batch(context, settings, report, batch, posted, validated_at, from_sage)
             done += len(batch)
             context.events(ProgressEvent(Step.PAYMENTS, "advance", done))
         if not settings.vat_in_payment_entry:
@@ -98,7 +100,8 @@ def _seen_documents(connection: Connection, company: str, ids: Sequence[str]) ->
 
 
 def _process_batch(context: StepContext, settings: CashSettings, report: RunReport,
-                   batch: Sequence[Payment | Rejected], posted: dict[str, str], validated_at: datetime) -> None:
+                   batch: Sequence[Payment | Rejected], posted: dict[str, str], validated_at: datetime,
+                   from_sage: Collection[str] = ()) -> None:
     found: list[Finding] = []
     checked: list[str] = []
     fresh: list[tuple[Payment, str]] = []
@@ -108,6 +111,9 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
             report.counts["rejected"] += 1
             found += record.findings
             checked.append(record.source_id)
+            continue
+        if record.source_id in from_sage:
+            report.counts["from_sage"] += 1
             continue
         version = payment_version(record)
         checked.append(record.key)

@@ -11,6 +11,7 @@ from sagesync.steps.events import RunReport, Step
 from sagesync.steps.invoices import check_invoices, pull_invoices
 from sagesync.steps.payments import pull_payments
 from sagesync.steps.referential import pull_customers, pull_projects
+from sagesync.steps.settlements import send_settlements
 from sagesync.steps.writeback import write_back
 
 
@@ -35,6 +36,9 @@ REGISTRY: tuple[StepInfo, ...] = (
     StepInfo(Step.PAYMENTS, N_("Pull payments"), pull_payments, 45,
              N_("Pull payments: post platform payments in the bank journal, with the VAT on receipts they make "
                 "due, and match them with their invoices.")),
+    StepInfo(Step.SETTLEMENTS, N_("Send settlements"), send_settlements, 48,
+             N_("Send settlements: receipts matched in Sage against posted invoices become payments on the "
+                "platform (never doubled).")),
     StepInfo(Step.WRITEBACK, N_("Write back"), write_back, 50,
              N_("Write back: tell the platform what was posted (outbox, retried).")),
 )

@@ -20,6 +20,8 @@ def sync(context: StepContext) -> list[RunReport]:
             continue  # done with Pull invoices, in the same pass
         if step.name == Step.PAYMENTS and context.cash is None:
             continue  # the profile has no [payments] table: payments are left alone
+        if step.name == Step.SETTLEMENTS and context.settlement_sender is None:
+            continue  # settlements matched in Sage stay there (payments.direction)
         if step.name == Step.INVOICES and Step.CHECK in STEPS:
             reports += check_and_pull_invoices(context)
         else:
