@@ -29,6 +29,16 @@ COUNT_LABELS = {
     "draft": N_("draft"),
     "not_in_preview": N_("not in the preview (wait for the next one)"),
     "changed_since_preview": N_("changed since the preview"),
+    "waiting": N_("waiting for their invoice"),
+    "matched": N_("invoices matched (lettrage)"),
+    "from_sage": N_("created from Sage (not posted back)"),
+    "ignored": N_("ignored"),
+    "vat_month_entries": N_("monthly VAT entries"),
+    "found_in_sage": N_("receipts matched in Sage"),
+    "sent_to_platform": N_("sent to the platform"),
+    "already_on_platform": N_("already on the platform"),
+    "send_failed": N_("not sent (tried again at the next run)"),
+    "company_unreadable": N_("company not readable from here"),
 }
 
 
@@ -77,6 +87,12 @@ FINDING_LABELS: dict[FindingCode, str] = {
     FindingCode.TEXT_TRANSLITERATED: N_("characters replaced"),
     FindingCode.TEXT_TRUNCATED: N_("text shortened"),
     FindingCode.TRUNCATED: N_("number or code shortened"),
+    FindingCode.PAYMENT_WAITING: N_("payment waiting for its invoice"),
+    FindingCode.PAYMENT_UNKNOWN_DOCUMENT: N_("payment on an unknown invoice"),
+    FindingCode.OVERPAYMENT: N_("payment above what remains due"),
+    FindingCode.PAYMENT_INVALID: N_("payment that cannot be posted"),
+    FindingCode.REFUND_NOT_DUE: N_("refund not due"),
+    FindingCode.LETTERS_EXHAUSTED: N_("no matching letter left"),
 }
 
 

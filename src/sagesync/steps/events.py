@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 from sagesync.core.findings import Finding, Severity
@@ -49,11 +50,15 @@ class RunReport:
     started_at: datetime = field(default_factory=datetime.now)
     finished_at: datetime | None = None
     counts: Counter[str] = field(default_factory=Counter)
+    amounts: dict[str, Decimal] = field(default_factory=dict)  # money the run moved: "collected", "vat_made_due"
     findings: list[Finding] = field(default_factory=list)
     finding_counts: Counter[str] = field(default_factory=Counter)  # by finding code
     outputs: dict[str, Path] = field(default_factory=dict)
     scope: str = ""  # which documents the pass read: "full", or "changed since ..." (an incremental pass)
     preview: dict[str, object] | None = None  # a dry run's preview: what posting would write
+
+    def add_amount(self, name: str, value: Decimal) -> None:
+        self.amounts[name] = self.amounts.get(name, Decimal("0.00")) + value
 
     def add_findings(self, found: tuple[Finding, ...] | list[Finding]) -> None:
         for finding in found:
@@ -88,6 +93,7 @@ class RunReport:
             "finished_at": self.finished_at.isoformat(timespec="seconds") if self.finished_at else None,
             "duration_seconds": round(self.duration_seconds, 3), "status": self.status,
             "counts": dict(self.counts), "findings_by_code": dict(self.finding_counts),
+            **({"amounts": {name: str(value) for name, value in self.amounts.items()}} if self.amounts else {}),
             "findings": [
                 {"document": f.document, "source_id": f.source_id, "field": f.field, "code": f.code.value,
                  "severity": f.severity.value, "message": f.message, "fix": f.fix} for f in self.findings],

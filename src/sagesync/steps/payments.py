@@ -32,7 +32,7 @@ from sagesync.core.cash import (
 )
 from sagesync.core.delivery import Matching, source_reference
 from sagesync.core.findings import Finding, FindingCode, Severity
-from sagesync.core.model import LineRole
+from sagesync.core.model import LineRole, Side
 from sagesync.core.money import ZERO
 from sagesync.core.payments import Payment
 from sagesync.core.versioning import payment_version
@@ -186,6 +186,9 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
     for posting in decided:
         posted[posting.payment.key] = versions[posting.payment.key]
         report.counts["posted"] += 1
+        refund = any(line.role is LineRole.BANK and line.side is Side.CREDIT for line in posting.entry.lines)
+        report.add_amount("collected", -posting.customer_eur if refund else posting.customer_eur)
+        report.add_amount("vat_made_due", posting.vat_moved)
     report.counts["matched"] += len(matchings)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
@@ -131,6 +132,7 @@ def headline(reports: Sequence[RunReport]) -> list[str]:
         parts.append("[red]" + ngettext("{count} client or project to fix", "{count} clients or projects to fix",
                                         records_to_fix).format(count=records_to_fix) + "[/]")
     lines = [", ".join(parts)] if parts else []
+    lines += _cash_lines(reports)
     for report in reports:
         if report.step != Step.WRITEBACK:
             continue
@@ -149,3 +151,42 @@ def headline(reports: Sequence[RunReport]) -> list[str]:
                 count=failed) + "[/]"
         lines.append(sentence)
     return lines
+
+
+def _cash_lines(reports: Sequence[RunReport]) -> list[str]:
+    """The cash side in a sentence: payments posted and the money they moved, what waits, what went back."""
+    lines: list[str] = []
+    for report in reports:
+        if report.step == Step.PAYMENTS:
+            posted = report.counts.get("posted", 0)
+            text = ngettext("{count} payment posted", "{count} payments posted", posted).format(count=posted)
+            if posted:
+                text = "[green]" + text + "[/]" + " " + _("({collected} collected, {vat} of VAT on receipts made "
+                                                          "due)").format(
+                    collected=money_text(report.amounts.get("collected", Decimal(0))),
+                    vat=money_text(report.amounts.get("vat_made_due", Decimal(0))))
+            parts = [text]
+            waiting = report.counts.get("waiting", 0)
+            if waiting:
+                parts.append(ngettext("{count} waiting for its invoice", "{count} waiting for their invoice",
+                                      waiting).format(count=waiting))
+            blocked = report.blocked
+            if blocked:
+                parts.append("[red]" + ngettext("{count} payment to fix", "{count} payments to fix", blocked).format(
+                    count=blocked) + "[/]")
+            lines.append(", ".join(parts))
+        elif report.step == Step.SETTLEMENTS:
+            sent = report.counts.get("sent_to_platform", 0)
+            lines.append(ngettext("{count} payment matched in Sage sent to the platform",
+                                  "{count} payments matched in Sage sent to the platform", sent).format(count=sent))
+    return lines
+
+
+def money_text(amount: Decimal) -> str:
+    """1234.5 -> "1 234,50 €" in French, "€1,234.50" in English."""
+    from sagesync.i18n import current_language
+
+    if current_language() == "fr":
+        whole, _dot, cents = f"{abs(amount):,.2f}".partition(".")
+        return ("-" if amount < 0 else "") + whole.replace(",", "\u202f") + "," + cents + " €"
+    return ("-" if amount < 0 else "") + f"€{abs(amount):,.2f}"
