@@ -247,11 +247,18 @@ def last_letters(connection: Connection, company: str, tiers: Iterable[str]) -> 
 
 
 def store_letters(connection: Connection, company: str, last: Mapping[str, str]) -> None:
-    for tiers, letter in last.items():
-        result = connection.execute(update(letter_sequences).where(
-            letter_sequences.c.company == company, letter_sequences.c.tiers == tiers).values(last_letter=letter))
-        if result.rowcount == 0:
-            connection.execute(letter_sequences.insert().values(company=company, tiers=tiers, last_letter=letter))
+    if not last:
+        return
+    known = set(last_letters(connection, company, last))
+    rows = [{"b_company": company, "b_tiers": tiers, "b_letter": letter} for tiers, letter in last.items()]
+    updates = [row for row in rows if row["b_tiers"] in known]
+    if updates:
+        connection.execute(update(letter_sequences).where(
+            letter_sequences.c.company == bindparam("b_company"), letter_sequences.c.tiers == bindparam("b_tiers"))
+            .values(last_letter=bindparam("b_letter")), updates)
+    bulk_insert(connection, letter_sequences, [{"company": company, "tiers": row["b_tiers"],
+                                                "last_letter": row["b_letter"]}
+                                               for row in rows if row["b_tiers"] not in known])
 
 
 def later_letter(*letters: str | None) -> str:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event, update
+from sqlalchemy import Connection, Engine, bindparam, event, update
 
 from sagesync.bulk import bulk_insert
 from sagesync.core.delivery import Delivery, DeliveryReport, DeliveryState, HeldPiece, ItemKind, Receipt
@@ -153,11 +153,14 @@ class EmbeddedCompany:
             first += len(entry_general)
         bulk_insert(connection, schema.F_ECRITUREC, general)
         bulk_insert(connection, schema.F_ECRITUREA, analytic)
-        for matching in delivery.matchings:  # after the entries: a matching may letter the ones just written
+        letters = [{"b_reference": reference, "b_account": matching.account, "b_tiers": matching.tiers,
+                    "b_letter": matching.letter}
+                   for matching in delivery.matchings for reference in matching.references]
+        if letters:  # after the entries: a matching may letter the ones just written. One statement, many rows.
+            lines = schema.F_ECRITUREC.c
             connection.execute(update(schema.F_ECRITUREC).where(
-                schema.F_ECRITUREC.c.EC_Reference.in_(matching.references),
-                schema.F_ECRITUREC.c.CG_Num == matching.account,
-                schema.F_ECRITUREC.c.CT_Num == matching.tiers).values(EC_Lettre=1, EC_Lettrage=matching.letter))
+                lines.EC_Reference == bindparam("b_reference"), lines.CG_Num == bindparam("b_account"),
+                lines.CT_Num == bindparam("b_tiers")).values(EC_Lettre=1, EC_Lettrage=bindparam("b_letter")), letters)
         return DeliveryReport(tuple(receipts))
 
     def close(self) -> None:

@@ -235,11 +235,15 @@ def _letters(context: StepContext, connection: Connection, settling: Sequence[tu
     if given:
         cash_store.store_letters(connection, context.company, given)
     # The settling payments' own customer lines carry their letter as they are recorded.
-    decided = [replace(posting, entry=replace(posting.entry, lines=tuple(
-        replace(line, letter=lettered[posting.payment.key][0], letter_date=lettered[posting.payment.key][1])
-        if line.role is LineRole.CUSTOMER and posting.payment.key in lettered else line
-        for line in posting.entry.lines))) for posting in decided]
+    decided = [_lettered(posting, *lettered[posting.payment.key]) if posting.payment.key in lettered else posting
+               for posting in decided]
     return matchings, decided
+
+
+def _lettered(posting: PaymentPosting, letter: str, on: date) -> PaymentPosting:
+    lines = tuple(replace(line, letter=letter, letter_date=on) if line.role is LineRole.CUSTOMER else line
+                  for line in posting.entry.lines)
+    return replace(posting, entry=replace(posting.entry, lines=lines))
 
 
 def _post_month_entries(context: StepContext, settings: CashSettings, report: RunReport,
