@@ -10,6 +10,7 @@ from keyring.backend import KeyringBackend
 from keyring.errors import PasswordDeleteError
 
 from sagesync.core.model import Customer, Document, Project
+from sagesync.core.payments import Payment
 from sagesync.sources.base import Rejected
 
 
@@ -20,6 +21,7 @@ class ListSource:
     customer_list: list[Customer | Rejected] = field(default_factory=list)
     project_list: list[Project | Rejected] = field(default_factory=list)
     document_list: list[Document | Rejected] = field(default_factory=list)
+    payment_list: list[Payment | Rejected] = field(default_factory=list)
     fail_after: int | None = None  # raise after yielding this many documents (a dropped connection)
     calls: list[tuple[datetime | None, frozenset[str]]] = field(default_factory=list)  # (since, include) asked
 
@@ -40,6 +42,12 @@ class ListSource:
                 stamp = stamp.replace(tzinfo=UTC)
             if since is None or stamp is None or stamp > since or document.source_id in include:
                 yield document
+
+    def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
+        for payment in self.payment_list:
+            stamp = getattr(payment, "updated_at", None)
+            if since is None or stamp is None or stamp > since:
+                yield payment
 
     def empty_scope_hint(self) -> str | None:
         return None  # one firm, one scope
