@@ -69,9 +69,9 @@ def test_every_payment_settles_a_validated_document_after_its_date_but_the_stray
 
 def test_each_rule_is_exercised_by_the_bundled_firm(firm: dict[str, Any]) -> None:
     names = {case["case"] for case in firm["payment_cases"]}
-    assert names == {"partial", "overpayment", "blocked_invoice", "foreign_currency", "refund", "paid_before_credit_note",
-                     "credit_note_after_partial_payment", "net_of_credit_note", "unknown_invoice",
-                     "invoice_before_period_start"}
+    assert names == {"partial", "overpayment", "blocked_invoice", "foreign_currency", "refund",
+                     "paid_before_credit_note", "credit_note_after_partial_payment", "net_of_credit_note",
+                     "unknown_invoice", "invoice_before_period_start"}
     listed = [pk for case in firm["payment_cases"] for pk in case["payments"]]
     assert len(listed) == len(set(listed)) and set(listed) <= {p["pk"] for p in firm["payments"]}
 
