@@ -57,7 +57,8 @@ FIRST_PAYMENT = 70_001
 UNKNOWN_INVOICE = 49_999  # no such invoice: a payment typed against a wrong invoice id
 OVERPAYMENT = Decimal("240.00")  # what the overpaid invoice received beyond its total
 USD_RATE_ON_PAYMENT = Decimal("0.8613")  # euros for one dollar the day the dollar invoice is paid (0.8547 issued)
-PAYMENT_SPLITS = ((Decimal("0.3"), Decimal("0.4"), Decimal("0.5"), Decimal("0.6")), (Decimal("0.3"),))
+FIRST_PART_SHARES = (Decimal("0.3"), Decimal("0.4"), Decimal("0.5"), Decimal("0.6"))  # of an invoice paid in two parts
+THREE_PART_SHARES = (Decimal("0.3"), Decimal("0.3"))  # the first two of three parts; the third is the rest
 
 
 def sample_firm_path() -> Path:
@@ -315,10 +316,9 @@ class _FirmBuilder:
         closed-period invoices are left unpaid; the blocked one with wrong totals is paid (its
         payment waits for it). Of the clean invoices in euros, some are paid in two or three parts
         (one multi-rate invoice among the three-part ones; the last one paid has its second part
-        still to come) and one too much. An invoice reduced
-        by a partial credit note is paid net of it, except two: one paid in full before its credit
-        note, which the firm then refunds (a payment on the credit note), and one paid in part
-        before its credit note and the balance after it.
+        still to come) and one too much. An invoice reduced by a partial credit note is paid net
+        of it, except two: one paid in full before its credit note, which the firm then refunds (a
+        payment on the credit note), and one paid in part before its credit note, the balance after.
         """
         rng = self.rng
         payments: list[Wire] = []
@@ -414,7 +414,7 @@ class _FirmBuilder:
                 case("overpayment", document, [pay(document, paid_on, total + OVERPAYMENT)],
                      f"the client paid {OVERPAYMENT} more than the invoice's total", excess=OVERPAYMENT)
             elif pk in parts:
-                shares = [rng.choice(PAYMENT_SPLITS[0])] if parts[pk] == 2 else [*PAYMENT_SPLITS[1] * 2]
+                shares = [rng.choice(FIRST_PART_SHARES)] if parts[pk] == 2 else list(THREE_PART_SHARES)
                 amounts = [whole_euros(total * share) for share in shares]
                 amounts.append(total - sum(amounts, Decimal("0.00")))
                 paid, day = [], paid_on
