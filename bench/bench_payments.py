@@ -33,7 +33,6 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_core import GeneratedSource, documents  # noqa: E402
-
 from sagesync.core.payments import Payment  # noqa: E402
 
 

@@ -8,6 +8,7 @@
     │   ├── PlatformUnreachableError
     │   ├── LoginRefusedError       401/403: the platform refused the e-mail / password
     │   ├── SourceDataError         the platform answered something we cannot read (URL and page named)
+    │   ├── PaymentNotAllocatedError  a payment was created on the platform but not allocated to its invoice
     │   └── SageUnreachableError
     └── LockHeldError [4]           another run holds this company: wait for it
 
@@ -51,6 +52,17 @@ class LoginRefusedError(UnreachableError):
 
 class SourceDataError(UnreachableError):
     pass
+
+
+class PaymentNotAllocatedError(UnreachableError):
+    """The platform holds the new payment (``payment_id``) but not its allocation to the invoice.
+
+    Creating it again would double it: retry only the allocation (``OotiClient.allocate_payment``).
+    """
+
+    def __init__(self, message: str, payment_id: str) -> None:
+        super().__init__(message)
+        self.payment_id = payment_id
 
 
 class SageUnreachableError(UnreachableError):

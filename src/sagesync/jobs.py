@@ -167,12 +167,13 @@ def settlement_sender_for(profile: Profile, source: Source) -> SettlementSender 
     """The return flow's sender when the profile sends settlements matched in Sage to the platform."""
     if profile.payments is None or not profile.payments.to_platform:
         return None
+    from sagesync.sources.ooti.client import OotiClient
     from sagesync.sources.ooti.writeback import PaymentWriteback
 
-    if not hasattr(source, "create_payment"):
+    if not isinstance(source, OotiClient):
         raise ConfigurationError(_("payments.direction sends settlements to the platform, but the source of profile "
                                    "{profile} cannot create payments").format(profile=profile.name))
-    return PaymentWriteback(source)  # type: ignore[arg-type]
+    return PaymentWriteback(source)
 
 
 def cash_settings_for(profile: Profile) -> CashSettings | None:

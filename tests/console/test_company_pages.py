@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from sagesync.core.model import Document
+from sagesync.core.payments import Payment
 from sagesync.interfaces.console.app import close
 from sagesync.jobs import company_lock
 from sagesync.profiles.model import Profile
@@ -79,6 +80,9 @@ class HeldSource:
                   include: Collection[str] = ()) -> Iterator[Document | Rejected]:
         assert self.release.wait(30)
         return self.files.documents(since, include)
+
+    def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
+        return self.files.payment_records(since)
 
     def empty_scope_hint(self) -> str | None:
         return None

@@ -130,7 +130,7 @@ def test_clients_projects_currencies_teams_payments(http: httpx.Client) -> None:
     assert get(http, "v1/projects/8801/")["code"].startswith("PRJ-")
     assert [c["name"] for c in get(http, "v1/currencies/list/")["results"]] == ["EUR", "USD", "CHF", "GBP"]
     assert get(http, f"v1/teams/list/{ORG}/")[0]["id"] == TEAM_ID  # a bare array
-    assert get(http, f"v1/payments/list/{ORG}/")["count"] == 180
+    assert get(http, f"v1/payments/list/{ORG}/")["count"] == 201
     assert get(http, "v1/payments/70001")["pk"] == get(http, "v1/payments/70001/")["pk"] == 70001
     assert http.get(f"v1/clients/list/{ORG + 1}/").status_code == 404
     assert http.get("v1/unknown/").status_code == 404

@@ -154,7 +154,7 @@ def test_patch_invoice_is_recorded_by_the_sandbox() -> None:
 def test_payments_are_listed(sandbox: SandboxHandle) -> None:
     with connect(sandbox) as ooti:
         payments = list(ooti.payments())
-    assert len(payments) == 180 and all(isinstance(p["amount"], Decimal) for p in payments)
+    assert len(payments) == 201 and all(isinstance(p["amount"], Decimal) for p in payments)
 
 
 def test_a_team_with_no_invoice_names_the_teams_that_have_some() -> None:

@@ -142,7 +142,42 @@ def invoice_patch(handler: SandboxHandler, match: re.Match[str], query: dict[str
 def payments(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
     if not _org_ok(handler, match):
         return NOT_FOUND
-    return handler.page(handler.server.store.payments, query, handler.server.store.row_text)
+    store = handler.server.store
+    return handler.page(store.filter_payments(_int(query, "team"), _int(query, "invoice")), query, store.row_text)
+
+
+def _fields(handler: SandboxHandler) -> Wire | None:
+    """The body of a write: a JSON object (amounts as Decimal) or a form (the vendor SDK posts forms)."""
+    if "json" in (handler.headers.get("Content-Type") or ""):
+        try:
+            fields = wirejson.loads(handler.request_body or b"{}")
+        except ValueError:
+            return None
+        return fields if isinstance(fields, dict) else None
+    return handler.form()
+
+
+def payment_create(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    if not _org_ok(handler, match):
+        return NOT_FOUND
+    fields = _fields(handler)
+    if fields is None:
+        return _answer(400, {"detail": "JSON parse error: expected an object of payment fields"})
+    return _answer(*handler.server.store.create_payment(fields, _int(query, "team")))
+
+
+def payment_allocate(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    fields = _fields(handler)
+    if fields is None:
+        return _answer(400, {"detail": "JSON parse error: expected {\"amount\": n}"})
+    return _answer(*handler.server.store.allocate_payment(int(match["pk"]), fields))
+
+
+def payment_patch(handler: SandboxHandler, match: re.Match[str], query: dict[str, str]) -> Answer:
+    fields = _fields(handler)
+    if fields is None:
+        return _answer(400, {"detail": "JSON parse error: expected an object of payment fields"})
+    return _answer(*handler.server.store.patch_payment(int(match["pk"]), fields))
 
 
 def _store_table(name: str) -> Route:
@@ -172,6 +207,9 @@ ROUTES: list[tuple[re.Pattern[str], str, str, Route]] = [
         (r"/api/v1/invoices/(?P<pk>\d+)/", "invoice", "GET", invoice_detail),
         (r"/api/v1/invoices/(?P<pk>\d+)/", "invoice-patch", "PATCH", invoice_patch),
         (r"/api/v1/payments/list/(?P<org>\d+)/", "payments", "GET", payments),
+        (r"/api/v1/payments/list/(?P<org>\d+)/", "payment-create", "POST", payment_create),
         (r"/api/v1/payments/(?P<pk>\d+)/?", "payment", "GET", _store_table("payment_by_pk")),
+        (r"/api/v1/payments/(?P<pk>\d+)/", "payment-patch", "PATCH", payment_patch),
+        (r"/api/v1/payments/invoice/(?P<pk>\d+)/", "payment-allocate", "PATCH", payment_allocate),
     )
 ]

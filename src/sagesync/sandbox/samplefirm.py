@@ -10,6 +10,13 @@ finding each must raise, and the invoices dated December 2024 under
 ``before_period_start`` (the demo profile starts on 2025-01-01; the demo company has
 closed January 2025).
 
+The firm's clients pay, as the platform records it (``payments``): most invoices in
+full, some in two or three parts (a few still partly open at the end), one too much,
+a credit note refunded, invoices reduced by a credit note paid net, one payment in US
+dollars, one on a blocked invoice and one on an invoice the platform does not know.
+``payment_cases`` lists which payment is which, for tests and the demo. The payments
+are made last: the clients, projects and invoices do not depend on them.
+
 Deterministic: ``generate(seed)`` is the same firm for the same seed, and the bundled
 ``data/sample_firm.json`` is ``generate(SEED)`` (a test pins it). Regenerate with
 ``python -m sagesync.sandbox.samplefirm``.
@@ -46,6 +53,12 @@ CURRENCIES = ((1, "EUR", "Euro", "€"), (2, "USD", "US Dollar", "$"), (3, "CHF"
               (4, "GBP", "Pound sterling", "£"))
 EUR, USD = 1, 2
 Wire = dict[str, Any]
+FIRST_PAYMENT = 70_001
+UNKNOWN_INVOICE = 49_999  # no such invoice: a payment typed against a wrong invoice id
+OVERPAYMENT = Decimal("240.00")  # what the overpaid invoice received beyond its total
+USD_RATE_ON_PAYMENT = Decimal("0.8613")  # euros for one dollar the day the dollar invoice is paid (0.8547 issued)
+FIRST_PART_SHARES = (Decimal("0.3"), Decimal("0.4"), Decimal("0.5"), Decimal("0.6"))  # of an invoice paid in two parts
+THREE_PART_SHARES = (Decimal("0.3"), Decimal("0.3"))  # the first two of three parts; the third is the rest
 
 
 def sample_firm_path() -> Path:
@@ -293,17 +306,136 @@ class _FirmBuilder:
                 original["is_closed"] = True
                 original["credit_note_url"] = f"https://app.ooti.co/invoices/{credit['pk']}/"
 
-    def payments(self) -> list[Wire]:
+    # --- payments (made last: nothing above depends on their draws) ----------------------
+
+    def payments(self) -> tuple[list[Wire], list[Wire]]:
+        """(payments as the platform lists them, the cases they exercise).
+
+        An invoice is paid 20 to 75 days after its date, unless that falls after the last day
+        (still open). Invoices cancelled by a full credit note are not paid; the 8,5 % and
+        closed-period invoices are left unpaid; the blocked one with wrong totals is paid (its
+        payment waits for it). Of the clean invoices in euros, some are paid in two or three parts
+        (one multi-rate invoice among the three-part ones; the last one paid has its second part
+        still to come) and one too much. An invoice reduced by a partial credit note is paid net
+        of it, except two: one paid in full before its credit note, which the firm then refunds (a
+        payment on the credit note), and one paid in part before its credit note, the balance after.
+        """
+        rng = self.rng
         payments: list[Wire] = []
-        for document in self.documents:
-            paid_on = datetime.strptime(document["invoice_date"], "%d-%m-%Y").date() + timedelta(
-                self.rng.randint(20, 75))
-            if document["type"] == 9 or not document["is_valid"] or document["is_closed"] or paid_on > LAST_DAY:
+        cases: list[Wire] = []
+        planted = {entry["pk"]: entry["expected"] for entry in self.planted if entry["record"] == "invoice"}
+        partial_credit = {original["pk"]: credit for credit, original, full in self.credit_links if not full}
+        public = {self.clients[index]["pk"] for index in cast.PUBLIC_CLIENTS}
+        methods: dict[int | None, str] = {}
+
+        def issued(document: Wire) -> date:
+            return datetime.strptime(document["invoice_date"], "%d-%m-%Y").date()
+
+        def pay(document: Wire, day: date, amount: Decimal, rate: Decimal | None = None) -> int:
+            """Record one payment; the method is the client's habit (public buyers pay by transfer)."""
+            client = document.get("client")
+            if client not in methods:
+                methods[client] = "V" if client in public or rng.random() < 0.7 else "C"
+            typed = datetime(day.year, day.month, day.day, rng.randint(8, 18), rng.randint(0, 59)) + timedelta(
+                rng.randint(0, 3))
+            pk = FIRST_PAYMENT + len(payments)
+            payments.append({"pk": pk, "date": _wire_date(day), "amount": amount, "currency": document["currency"],
+                             "currency_rate": rate, "type": methods[client], "invoice": document["pk"],
+                             "team": TEAM_ID, "project": document.get("project"),
+                             "created_at": typed.strftime("%Y-%m-%dT%H:%M:00Z"),
+                             "updated_at": typed.strftime("%Y-%m-%dT%H:%M:00Z")})
+            return pk
+
+        def case(name: str, document: Wire, paid: list[int], what: str, **extra: Any) -> None:
+            cases.append({"case": name, "invoice": document["pk"], "payments": paid, "what": what, **extra})
+
+        def whole_euros(amount: Decimal) -> Decimal:
+            return to_cents(Decimal(int(amount)))
+
+        first_paid = {document["pk"]: issued(document) + timedelta(rng.randint(20, 75)) for document in self.documents}
+        invoices = [d for d in self.documents if d["type"] != 9 and d["is_valid"] and not d["is_closed"]]
+        clean = [d for d in invoices if d["pk"] not in planted and d["pk"] not in partial_credit
+                 and d["currency"] == EUR and issued(d) >= date(2025, 2, 1) and first_paid[d["pk"]] <= LAST_DAY]
+        multi_rate = rng.choice([d for d in clean if d["multi_tax_enabled"]])
+        picked = rng.sample([d for d in clean if d is not multi_rate], 14)
+        parts = {multi_rate["pk"]: 3, **{d["pk"]: 3 for d in picked[:5]}, **{d["pk"]: 2 for d in picked[5:13]}}
+        overpaid = picked[13]["pk"]
+        # The last invoice paid before the last day gets a first part only: still partly open at the end.
+        still_open = max((d for d in clean if d["pk"] not in parts and d["pk"] != overpaid),
+                         key=lambda d: (first_paid[d["pk"]], d["pk"]))
+        parts[still_open["pk"]] = 2
+        by_gap = sorted((d for d in invoices if d["pk"] in partial_credit),
+                        key=lambda d: ((issued(partial_credit[d["pk"]]) - issued(d)).days, d["pk"]), reverse=True)
+        refunded, paid_around_credit = by_gap[0]["pk"], by_gap[1]["pk"]
+
+        for document in invoices:
+            pk, total, paid_on = document["pk"], document["total"], first_paid[document["pk"]]
+            if planted.get(pk) in (FindingCode.VAT_RATE_UNMAPPED.value, FindingCode.CLOSED_PERIOD.value):
                 continue
-            payments.append({"pk": 70_001 + len(payments), "date": _wire_date(paid_on), "amount": document["total"],
-                             "currency": document["currency"], "currency_rate": document["currency_rate"],
-                             "type": "C", "invoice": document["pk"], "team": TEAM_ID, "project": document["project"]})
-        return payments
+            credit = partial_credit.get(pk)
+            if credit is not None:
+                credit_day = issued(credit)
+                gap = (credit_day - issued(document)).days
+                before_credit = issued(document) + timedelta(rng.randint(max(1, gap // 2), max(1, gap - 1)))
+                if pk == refunded:
+                    paid = [pay(document, before_credit, total)]
+                    back = credit_day + timedelta(rng.randint(7, 30))
+                    refund = [pay(credit, back, credit["total"])] if back <= LAST_DAY else []
+                    case("paid_before_credit_note", document, paid, "paid in full before its credit note",
+                         credit_note=credit["pk"])
+                    case("refund", credit, refund, "the credit note's amount paid back to the client",
+                         original_invoice=pk)
+                elif pk == paid_around_credit:
+                    part = whole_euros((total - credit["total"]) / 2)
+                    paid = [pay(document, before_credit, part)]
+                    balance_day = credit_day + timedelta(rng.randint(10, 40))
+                    if balance_day <= LAST_DAY:
+                        paid.append(pay(document, balance_day, total - credit["total"] - part))
+                    case("credit_note_after_partial_payment", document, paid,
+                         "paid in part, then reduced by a credit note, then the balance paid",
+                         credit_note=credit["pk"], settled=len(paid) == 2)
+                else:
+                    day = max(paid_on, credit_day + timedelta(rng.randint(3, 20)))
+                    if day <= LAST_DAY:
+                        case("net_of_credit_note", document, [pay(document, day, total - credit["total"])],
+                             "paid net of its partial credit note", credit_note=credit["pk"])
+                continue
+            if paid_on > LAST_DAY:
+                continue  # not paid yet
+            if planted.get(pk) == FindingCode.CURRENCY_NOT_ALLOWED.value:
+                case("foreign_currency", document, [pay(document, paid_on, total, USD_RATE_ON_PAYMENT)],
+                     "paid in US dollars at another rate than the invoice's; the invoice itself is blocked",
+                     currency="USD", invoice_finding=planted[pk])
+            elif pk in planted:
+                case("blocked_invoice", document, [pay(document, paid_on, total)],
+                     "paid in full, but the invoice is blocked (not posted): the payment waits for it",
+                     invoice_finding=planted[pk])
+            elif pk == overpaid:
+                case("overpayment", document, [pay(document, paid_on, total + OVERPAYMENT)],
+                     f"the client paid {OVERPAYMENT} more than the invoice's total", excess=OVERPAYMENT)
+            elif pk in parts:
+                shares = [rng.choice(FIRST_PART_SHARES)] if parts[pk] == 2 else list(THREE_PART_SHARES)
+                amounts = [whole_euros(total * share) for share in shares]
+                amounts.append(total - sum(amounts, Decimal("0.00")))
+                paid, day = [], paid_on
+                for amount in amounts:
+                    if day > LAST_DAY:
+                        break
+                    paid.append(pay(document, day, amount))
+                    day += timedelta(rng.randint(15, 45))
+                    if document is still_open:
+                        day = max(day, LAST_DAY + timedelta(1))
+                case("partial", document, paid, f"invoiced once, paid in {parts[pk]} parts",
+                     parts=parts[pk], settled=len(paid) == parts[pk], multi_rate=document["multi_tax_enabled"])
+            else:
+                paid = [pay(document, paid_on, total)]
+                if issued(document) < date(2025, 1, 1):
+                    case("invoice_before_period_start", document, paid,
+                         "paid in 2025, for an invoice dated before the demo's period start")
+        stray = {"pk": UNKNOWN_INVOICE, "currency": EUR, "client": None, "project": None}
+        case("unknown_invoice", stray, [pay(stray, date(2026, 3, 16), Decimal("1850.00"))],
+             "a payment on an invoice id the platform does not list")
+        return payments, cases
 
 
 def generate(seed: int = SEED) -> Wire:
@@ -316,6 +448,7 @@ def generate(seed: int = SEED) -> Wire:
     for project in firm.projects:
         del project["vat_profile"]
     december = [d["pk"] for d in firm.documents if d["invoice_date"].endswith("12-2024")]
+    payments, payment_cases = firm.payments()
     return {
         "format": FORMAT,
         "description": "Atelier Lumière Architectes: sample firm of sagesync (fictitious data).",
@@ -330,10 +463,11 @@ def generate(seed: int = SEED) -> Wire:
         "clients": firm.clients,
         "projects": firm.projects,
         "invoices": firm.documents,
-        "payments": firm.payments(),
+        "payments": payments,
         "planted_mistakes": firm.planted,
         "before_period_start": {"period_start": "2025-01-01", "expected": FindingCode.BEFORE_PERIOD_START.value,
                                 "invoices": december},
+        "payment_cases": payment_cases,
     }
 
 

@@ -4,7 +4,11 @@ Serves a firm file (default: the bundled sample firm) on loopback: JWT login
 (form or JSON), token refresh, profile, membership, teams, currencies, clients,
 projects, invoices with the confirmed filters (``team``, ``type``, ``is_sent``,
 ``is_valid``, ``q``, ``page``, ``page_size`` capped at 500), invoice items,
-payments, and PATCH of invoices (recorded in ``patches``). Every API route but
+payments (filters ``team`` and ``invoice``), PATCH of invoices (recorded in
+``patches``), and payments created, allocated and changed (``POST
+v1/payments/list/{org}/?team=``, ``PATCH v1/payments/invoice/{pk}/`` and
+``v1/payments/{pk}/``, recorded in ``created_payments``, ``allocations`` and
+``payment_patches``; faults apply to them as to reads). Every API route but
 the login answers 401 without ``Authorization: JWT <token>``. Invoice list rows
 omit ``items`` unless ``items_in_list`` (§12: the client then fetches them).
 ``latency`` delays every answer, as a network round trip would (benchmarks).
@@ -255,6 +259,10 @@ class SandboxHandle:
     @property
     def patches(self) -> list[Wire]:
         return self.store.patches
+
+    @property
+    def created_payments(self) -> list[Wire]:
+        return self.store.created_payments
 
     @property
     def hits(self) -> Counter[str]:

@@ -1,4 +1,4 @@
-"""The source interface: where customers, projects and documents come from.
+"""The source interface: where customers, projects, documents and payments come from.
 
 A source yields domain records page by page (never a whole list in memory).
 A record the adapter cannot read is yielded as ``Rejected`` with findings that
@@ -22,7 +22,7 @@ from sagesync.core.payments import Payment
 class Rejected:
     """A platform record that could not be turned into a domain record."""
 
-    kind: str  # "customer", "project", "document"
+    kind: str  # "customer", "project", "document", "payment"
     source_id: str
     label: str  # what a person recognises ("invoice F2025-014")
     findings: tuple[Finding, ...]
@@ -41,7 +41,8 @@ class Source(Protocol):
         ...
 
     def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
-        """Payments recorded on the platform (all of them, or those changed after ``since``)."""
+        """Payments recorded on the platform (of the profile's team); with ``since``, only those changed
+        after that instant (a payment without a change stamp always comes: the ledger decides)."""
         ...
 
     def empty_scope_hint(self) -> str | None:

@@ -2,7 +2,7 @@
 
 ``FileSource`` reads the sample-firm format (OOTI wire objects, see
 ``sagesync.sandbox.samplefirm``) through the same payload mapping as the HTTP
-client, so a file and the platform give the same records. The file is parsed
+client, so a file and the platform give the same records (its ``payments`` too). The file is parsed
 once (JSON has no cheap streaming parse in the standard library); the records
 are then made one at a time as they are consumed.
 
@@ -23,6 +23,7 @@ from typing import Any
 
 from sagesync.core.model import Customer, Document, DocumentStatus, Project
 from sagesync.core.money import to_cents
+from sagesync.core.payments import Payment
 from sagesync.errors import SourceDataError
 from sagesync.sources.base import Rejected
 from sagesync.sources.ooti import wirejson
@@ -31,13 +32,14 @@ from sagesync.sources.ooti.payloads import (
     FieldNames,
     customer_from_payload,
     document_from_payload,
+    payment_from_payload,
     project_from_payload,
 )
 
 Wire = dict[str, Any]
 
 
-def _changed_since(document: Document | Rejected, since: datetime | None) -> bool:
+def _changed_since(document: Document | Payment | Rejected, since: datetime | None) -> bool:
     if since is None or isinstance(document, Rejected) or document.updated_at is None:
         return True  # without a change date the ledger's content version decides
     return document.updated_at > since
@@ -90,6 +92,12 @@ class FileSource:
                 continue
             if _changed_since(document, since) or document.source_id in include:
                 yield document
+
+    def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
+        for row in self._list("payments"):
+            payment = payment_from_payload(row, self.currencies, self.fields)
+            if _changed_since(payment, since):
+                yield payment
 
     def empty_scope_hint(self) -> str | None:
         return None  # one firm, one scope
@@ -156,6 +164,9 @@ class SyntheticFirm:
             document = document_from_payload(row, row["items"], currencies)
             if _changed_since(document, since) or document.source_id in include:
                 yield document
+
+    def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
+        return iter(())  # a synthetic firm holds no payment
 
     def empty_scope_hint(self) -> str | None:
         return None  # one firm, one scope

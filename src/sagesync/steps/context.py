@@ -25,8 +25,15 @@ class WritebackAction(Protocol):
 
 
 class SettlementSent(Protocol):
-    payment_id: str  # the platform's payment
-    created: bool  # False: the platform had it already (same document, date and amount)
+    @property
+    def payment_id(self) -> str:
+        """The platform's payment."""
+        ...
+
+    @property
+    def created(self) -> bool:
+        """False: the platform had it already (same document, date and amount)."""
+        ...
 
 
 class SettlementSender(Protocol):

@@ -10,11 +10,14 @@ from sagesync.sources.ooti.payloads import (
     FieldNames,
     customer_from_payload,
     document_from_payload,
+    payment_from_payload,
     project_from_payload,
 )
 from sagesync.sources.ooti.retry import RetryCause, RetryPolicy
 from sagesync.sources.ooti.writeback import (
     PatchFieldWriteback,
+    PaymentSent,
+    PaymentWriteback,
     WritebackValue,
 )
 
@@ -24,11 +27,14 @@ __all__ = [
     "FieldNames",
     "OotiClient",
     "PatchFieldWriteback",
+    "PaymentSent",
+    "PaymentWriteback",
     "RetryCause",
     "RetryCounters",
     "RetryPolicy",
     "WritebackValue",
     "customer_from_payload",
     "document_from_payload",
+    "payment_from_payload",
     "project_from_payload",
 ]

@@ -7,6 +7,10 @@
   retried like a 5xx (a GET only: a write that was answered was applied);
 - a 401 renews the session (``session.py``) and replays the call; a 403 is
   ``LoginRefusedError``; another 4xx is ``SourceDataError`` naming the URL.
+
+A body is written with ``wirejson``, so a ``Decimal`` amount goes out as a JSON number with
+its own digits. A write is replayed only when the platform cannot have acted on it, unless
+the caller says it is idempotent (a PATCH that sets a value: sending it twice is sending it once).
 """
 
 from __future__ import annotations
@@ -49,7 +53,11 @@ class ApiCaller:
                 request=f"{method} {self.base_url}{target}")) from None
         throttled, succeeded, retry_after = False, False, None
         try:
-            response = self.http.request(method, target, json=body, headers=headers)
+            if body is None:
+                response = self.http.request(method, target, headers=headers)
+            else:
+                response = self.http.request(method, target, content=wirejson.dumps(body).encode("utf-8"),
+                                             headers={**headers, "Content-Type": "application/json"})
             failure = failure_of_status(response)
             if failure is not None:
                 throttled, retry_after = response.status_code == 429, failure.retry_after
@@ -85,8 +93,13 @@ class ApiCaller:
         return response.status_code, data
 
     def call(self, session: Session, method: str, path: str, params: dict[str, Any] | None = None,
-             body: dict[str, Any] | None = None, page: int | None = None) -> Any:
-        """The parsed answer of one API call (None for an empty 2xx)."""
+             body: dict[str, Any] | None = None, page: int | None = None, *, idempotent: bool = False,
+             hint: str | None = None) -> Any:
+        """The parsed answer of one API call (None for an empty 2xx).
+
+        ``idempotent``: a write that may be replayed after a lost answer (it sets a value).
+        ``hint``: what to check when the platform refuses the call (4xx), instead of the ids.
+        """
         session.ensure()
         # The query is written here rather than passed as params: httpx would parse the URL once more.
         target = f"{path}?{urlencode(params)}" if params else path
@@ -94,7 +107,7 @@ class ApiCaller:
         while True:
             authorization, generation = session.authorization()
             response, data = self._send(method, target, body, {"Authorization": authorization}, page,
-                                        replayable=method == "GET")
+                                        replayable=method == "GET" or idempotent)
             if response.status_code != 401:
                 break
             if not session.may_renew(generation, renewals):
@@ -105,6 +118,10 @@ class ApiCaller:
             raise session.refused(403)
         if response.status_code >= 400:
             detail = response.text[:200].replace("\n", " ")
+            if hint is not None:
+                raise SourceDataError(_("{request} answered HTTP {status}: {detail} ({hint})").format(
+                    request=f"{method} {response.request.url}", status=response.status_code, detail=detail,
+                    hint=hint))
             raise SourceDataError(_("{request} answered HTTP {status}: {detail} (check the organization and team ids "
                                     "in the profile)").format(request=f"{method} {response.request.url}",
                                                               status=response.status_code, detail=detail))

@@ -13,6 +13,10 @@ Wire contract: ooti-api.md §2-§5, §10 and §12. In short:
   within a time budget per request; ``counters`` says what had to be retried.
 - A document is yielded only once it is complete (row and every page of its items);
   an invoice seen twice in one listing is yielded once.
+- Payments (§5.5) are read from ``v1/payments/list/{org}/`` like the other lists and
+  created with ``POST`` there, then allocated to their invoice with ``PATCH
+  v1/payments/invoice/{pk}/``; ``find_payment`` tells whether the platform already has one
+  for the same invoice, date and amount, so a settlement is never sent twice.
 
 The password and tokens live only in the session's private attributes and request
 headers: never in this object's repr, a log line or an exception message.
@@ -24,14 +28,16 @@ import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
 
-from sagesync.core.model import Customer, Document, Project
-from sagesync.errors import ConfigurationError, SourceDataError
+from sagesync.core.model import EURO, Customer, Document, Project
+from sagesync.core.payments import Payment
+from sagesync.errors import ConfigurationError, PaymentNotAllocatedError, SagesyncError, SourceDataError
 from sagesync.i18n import _
 from sagesync.sources.base import Rejected
 from sagesync.sources.ooti.calls import ApiCaller
@@ -42,6 +48,7 @@ from sagesync.sources.ooti.payloads import (
     FieldNames,
     customer_from_payload,
     document_from_payload,
+    payment_from_payload,
     project_from_payload,
 )
 from sagesync.sources.ooti.reading import parse_wire_instant
@@ -238,10 +245,143 @@ class OotiClient:
         for row in self._rows(path):
             yield project_from_payload(row, self.fields)
 
-    def payments(self) -> Iterator[Row]:
-        """Payment rows as the platform sends them (not used for posting)."""
+    # --- payments ------------------------------------------------------------------------------
+
+    def payments(self, params: dict[str, Any] | None = None) -> Iterator[Row]:
+        """Payment rows as the platform sends them: the whole organization's, unless ``params`` filter."""
         organization, _team = self._scope()
-        yield from self._rows(f"v1/payments/list/{organization}/")
+        yield from self._rows(f"v1/payments/list/{organization}/", params)
+
+    @staticmethod
+    def _of_team(row: Row, team: int | None) -> bool:
+        """Whether a row belongs to ``team``; a row that names no team belongs to every team."""
+        value = row.get("team")
+        if isinstance(value, dict):
+            value = value.get("pk", value.get("id"))
+        if team is None or value is None or value == "":
+            return True
+        return str(value).strip() == str(team)
+
+    def payment_records(self, since: datetime | None = None) -> Iterator[Payment | Rejected]:
+        """The team's payments as records; a row that cannot be read comes as ``Rejected``.
+
+        The team goes in the query (as for clients) and is checked on each row too, in
+        case the platform does not filter payments by team. ``since`` is applied to each
+        row's ``updated_at``, as for documents; rows without it always come.
+        """
+        organization, team = self._scope()
+        currencies = self.currencies()
+        params: dict[str, Any] = {"team": team} if team is not None else {}
+        seen: set[int | str] = set()
+        for row in self._rows(f"v1/payments/list/{organization}/", params):
+            key = row.get("pk", row.get("id"))
+            if isinstance(key, int | str):
+                if key in seen:
+                    continue  # the listing shifted between pages: this payment was already handled
+                seen.add(key)
+            if self._of_team(row, team) and self._changed(row, since):
+                yield payment_from_payload(row, currencies, self.fields)
+
+    def payments_of(self, document_source_id: str) -> list[Payment]:
+        """The payments the platform holds for one invoice (or credit note), whatever their team.
+
+        Asks the list with ``invoice=`` and keeps only that document's rows, so a platform that
+        ignores the filter costs a full read, never a wrong answer. Rows that cannot be read are left out.
+        """
+        wanted = str(document_source_id).strip()
+        currencies = self.currencies()
+        found: dict[str, Payment] = {}
+        for row in self.payments({"invoice": wanted}):
+            record = payment_from_payload(row, currencies, self.fields)
+            if isinstance(record, Payment) and record.document_source_id == wanted:
+                found.setdefault(record.source_id, record)
+        return list(found.values())
+
+    def find_payment(self, document_source_id: str, payment_date: date, amount: Decimal,
+                     currency_code: str = EURO) -> str | None:
+        """The id of a payment the platform already has for this document, date and amount, or None.
+
+        What keeps a settlement typed by hand on the platform, or sent by a run whose answer
+        was lost, from being created twice.
+        """
+        code = currency_code.strip().upper()
+        for payment in self.payments_of(document_source_id):
+            if payment.payment_date == payment_date and payment.amount == amount and payment.currency == code:
+                return payment.source_id
+        return None
+
+    def _currency_pk(self, currency_code: str) -> int:
+        code = currency_code.strip().upper()
+        for pk, name in self.currencies().items():
+            if name.strip().upper() == code:
+                return pk
+        raise SourceDataError(_("the platform's currency list ({url}) holds no {code}: add the currency on the "
+                                "platform").format(url=f"{self.base_url}v1/currencies/list/", code=code))
+
+    def create_payment(self, document_source_id: str, payment_date: date, amount: Decimal, currency_code: str,
+                       method: str = "", *, project_source_id: str = "",
+                       exchange_rate: Decimal | None = None) -> str:
+        """Record a payment on the platform and allocate it to its invoice; returns the new payment's id.
+
+        ``POST v1/payments/list/{org}/?team={team}`` (201 with ``pk``), then ``PATCH
+        v1/payments/invoice/{pk}/`` with the amount. The POST is sent once: replayed only when the
+        platform turned it away unprocessed (429, 503, no connection); a lost answer raises
+        ``PlatformUnreachableError`` (look with ``find_payment`` before trying again). The allocation
+        sets a value, so it is replayed; if it still fails, ``PaymentNotAllocatedError`` names the
+        payment created. A refusal (unknown or draft invoice, bad field) is ``SourceDataError``.
+        Call ``find_payment`` first: this method does not look for an existing payment.
+        """
+        invoice = str(document_source_id).strip()
+        if not invoice.isascii() or not invoice.isdigit():
+            raise SourceDataError(_("document id {id} is not a platform invoice id").format(
+                id=repr(document_source_id)))
+        amount = _payment_amount(amount)
+        organization, team = self._scope()
+        if team is None:
+            raise ConfigurationError(_("creating a payment on the platform needs the team id: set platform.team_id "
+                                       "in the profile"))
+        body: dict[str, Any] = {"date": payment_date.strftime("%d-%m-%Y"), "amount": amount,
+                                "currency": self._currency_pk(currency_code), "invoice": int(invoice), "team": team}
+        if method:
+            body["type"] = method
+        if project_source_id:
+            project = project_source_id.strip()
+            body["project"] = int(project) if project.isascii() and project.isdigit() else project
+        if exchange_rate is not None:
+            body["currency_rate"] = exchange_rate
+        path = f"v1/payments/list/{organization}/"
+        answer = self._caller.call(self._session, "POST", path, {"team": team}, body=body,
+                                   hint=_("check that invoice {invoice} exists on the platform and is validated, "
+                                          "and the payment's fields").format(invoice=invoice))
+        key = answer.get("pk", answer.get("id")) if isinstance(answer, dict) else None
+        if not (isinstance(key, int) and not isinstance(key, bool)) and not (isinstance(key, str) and key.isdigit()):
+            raise SourceDataError(_("{request} was accepted but answered no payment id: the payment may have been "
+                                    "created; check invoice {invoice} on the platform before sending it again").format(
+                request=f"POST {self.base_url}{path}", invoice=invoice))
+        payment_id = str(key)
+        try:
+            self.allocate_payment(payment_id, amount)
+        except SagesyncError as error:
+            raise PaymentNotAllocatedError(
+                _("payment {payment} was created on the platform for invoice {invoice}, but allocating it to the "
+                  "invoice failed ({error}): allocate {amount} to the invoice on the platform, or retry the "
+                  "allocation; do not create the payment again").format(
+                    payment=payment_id, invoice=invoice, error=error, amount=amount), payment_id) from error
+        return payment_id
+
+    def allocate_payment(self, payment_id: str, amount: Decimal) -> None:
+        """``PATCH v1/payments/invoice/{pk}/`` ``{"amount": n}``: the amount the payment settles on its invoice.
+
+        Sets a value, so it is replayed after a lost answer; the answer, when it states the amount, must agree.
+        """
+        amount = _payment_amount(amount)
+        path = f"v1/payments/invoice/{str(payment_id).strip()}/"
+        answer = self._caller.call(self._session, "PATCH", path, body={"amount": amount}, idempotent=True,
+                                   hint=_("check the payment on the platform"))
+        held = answer.get("amount") if isinstance(answer, dict) else None
+        if held is not None and not (isinstance(held, int | Decimal | str) and _same_amount(held, amount)):
+            raise SourceDataError(_("{request} was accepted but the platform holds {held} instead of {amount}").format(
+                request=f"PATCH {self.base_url}{path}", held=held, amount=amount))
 
     def invoice_items(self, invoice_pk: int | str, *, in_worker: bool = False) -> list[Row]:
         return list(self._rows(f"v1/invoices/items/{invoice_pk}/", in_worker=in_worker))
@@ -342,3 +482,20 @@ class OotiClient:
             raise SourceDataError(_("{request} answered no invoice object").format(
                 request=f"PATCH {self.base_url}v1/invoices/{pk}/"))
         return body
+
+
+def _payment_amount(amount: object) -> Decimal:
+    """A payment amount as sent: a positive, finite Decimal (never a float: money is exact)."""
+    if isinstance(amount, bool) or not isinstance(amount, Decimal | int):
+        raise TypeError(f"a payment amount is a Decimal, not {type(amount).__name__}")
+    value = Decimal(amount)
+    if not value.is_finite() or value <= 0:
+        raise ValueError(f"a payment amount is positive, got {value}")
+    return value
+
+
+def _same_amount(held: object, amount: Decimal) -> bool:
+    try:
+        return Decimal(str(held)) == amount
+    except ArithmeticError:
+        return False

@@ -17,6 +17,10 @@ The wire format follows ooti-api.md §12 until the live API says otherwise:
   missing kind is otherwise refused, never guessed.
 - credit note: ``type`` 9 with positive amounts; negative amounts are accepted and
   turned positive (the sign comes from ``type``, never from the numbers).
+- payment (ooti-api.md §5.5): ``pk``, ``date`` (``DD-MM-YYYY``), ``amount`` (> 0, in the
+  payment's currency), ``currency`` (pk or ISO code), ``currency_rate``, ``type`` (the
+  platform's letter code, kept as the method), ``invoice`` (the invoice, or the credit
+  note of a refund), ``team``, ``project``, ``updated_at`` when the platform sends it.
 
 Every alternative name the reference lists is accepted (``FieldNames``), so a different
 live answer is a setting. A field that is missing, of the wrong type or unreadable
@@ -44,6 +48,7 @@ from sagesync.core.model import (
     VatSubtotal,
 )
 from sagesync.core.money import ZERO, amount_problem
+from sagesync.core.payments import Payment
 from sagesync.i18n import N_, _
 from sagesync.sources.base import Rejected
 from sagesync.sources.ooti.reading import FieldReader, shown
@@ -79,6 +84,11 @@ class FieldNames:
     line_vat: tuple[str, ...] = ("tax",)  # an item's VAT amount
     currency: tuple[str, ...] = ("currency",)
     currency_rate: tuple[str, ...] = ("currency_rate",)
+    payment_date: tuple[str, ...] = ("date", "payment_date")
+    payment_amount: tuple[str, ...] = ("amount",)
+    payment_document: tuple[str, ...] = ("invoice", "invoice_id")
+    payment_method: tuple[str, ...] = ("type", "method", "payment_type")
+    payment_label: tuple[str, ...] = ("label", "description", "reference")
     # Settings for answers the live API may not give; None = refuse the record, never guess.
     missing_line_kind: RevenueKind | None = None
     default_currency: str | None = None
@@ -199,12 +209,13 @@ def _read_lines(document: FieldReader, items: object, fields: FieldNames, multi_
     return lines
 
 
-def _currency(read: FieldReader, currencies: Mapping[int, str], fields: FieldNames) -> str:
+def _currency(read: FieldReader, currencies: Mapping[int, str], fields: FieldNames,
+              missing: str = "missing: the document does not say its currency") -> str:
     name, value, present = read.lookup(fields.currency)
     if not present or value is None:
         if fields.default_currency:
             return fields.default_currency
-        read.problem(name, "missing: the document does not say its currency")
+        read.problem(name, missing)
         return ""
     if isinstance(value, int) and not isinstance(value, bool):
         code = currencies.get(value) if abs(value) < 10**18 else None
@@ -313,4 +324,53 @@ def document_from_payload(invoice: object, items: object, currencies: Mapping[in
         project_source_id=project_id, due_date=due_date, currency=currency,
         exchange_rate=exchange_rate if currency != EURO else None,
         original_source_id=original_id, updated_at=updated_at,
+    )
+
+
+# --- payments ---------------------------------------------------------------------------
+
+
+def payment_from_payload(payload: object, currencies: Mapping[int, str],
+                         fields: FieldNames = DEFAULT_FIELDS) -> Payment | Rejected:
+    """One payment row of ``v1/payments/list/{org}/``; a field that cannot be read refuses the payment.
+
+    The amount is positive: a refund is a payment on the credit note, never a negative payment.
+    """
+    read = FieldReader(payload)
+    source_id = read.identifier(fields.record_id)
+    document_id = read.identifier(fields.payment_document)
+    payment_date = read.day(fields.payment_date)
+    amount = read.amount(fields.payment_amount)
+    currency = _currency(read, currencies, fields, _("missing: the payment does not say its currency"))
+    exchange_rate = read.amount(fields.currency_rate, required=False)
+    method = read.text(fields.payment_method)
+    label = read.text(fields.payment_label)
+    updated_at = read.instant(fields.updated_at)
+
+    if amount is not None and amount <= 0:
+        read.problem(read.lookup(fields.payment_amount)[0],
+                     _("is {value}: a payment is a positive amount").format(value=amount),
+                     _("Correct the payment on the platform: record a refund as a payment on the credit note, "
+                       "with a positive amount."))
+    elif amount is not None and currency == EURO:
+        problem = amount_problem(amount, 2)
+        if problem:
+            read.problem(read.lookup(fields.payment_amount)[0],
+                         _("is {value}: {problem}").format(value=amount, problem=problem),
+                         _("Correct the amount on the platform: an amount in euros has at most 2 decimals."))
+    if exchange_rate is not None and exchange_rate <= 0 and currency != EURO:
+        read.problem(read.lookup(fields.currency_rate)[0],
+                     _("is {value}: an exchange rate is a positive number").format(value=exchange_rate),
+                     _("Correct the payment's exchange rate on the platform (euros for one unit of its currency)."))
+
+    if payment_date is not None:
+        label_shown = _("payment #{id} of {date}").format(id=source_id or "?", date=f"{payment_date:%d/%m/%Y}")
+    else:
+        label_shown = _("payment #{id}").format(id=source_id or "?")
+    if read.problems or amount is None or payment_date is None:
+        return _rejected("payment", source_id, label_shown, read.problems or [("", _("unreadable"))], read.fixes)
+    return Payment(
+        source_id=source_id, document_source_id=document_id, payment_date=payment_date, amount=amount,
+        currency=currency, exchange_rate=exchange_rate if currency != EURO else None, method=method,
+        label=label, updated_at=updated_at,
     )

@@ -12,14 +12,22 @@ An action raises on any failure so the lead's outbox keeps the row and retries
 it; it returns only once the platform acknowledged the value (the PATCH answer
 holds the field with the value sent: a server that silently drops unknown fields
 is caught here, not trusted).
+
+``PaymentWriteback`` is the return flow of payments: a settlement matched in Sage
+becomes a payment on the platform, unless the platform already has one for the same
+document, date and amount (typed by hand, or sent by a run whose answer was lost).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Protocol
 
+from sagesync.core.model import EURO
+from sagesync.core.payments import Settlement
 from sagesync.errors import ConfigurationError, SourceDataError
 from sagesync.i18n import _
 
@@ -65,3 +73,39 @@ class PatchFieldWriteback:
             raise SourceDataError(
                 f"the platform accepted the PATCH of invoice {document_source_id} but does not hold "
                 f"{self.field_name}={value!r} afterwards: the field probably does not exist; check its name")
+
+
+class PaymentPoster(Protocol):
+    def find_payment(self, document_source_id: str, payment_date: date, amount: Decimal,
+                     currency_code: str = EURO) -> str | None: ...
+
+    def create_payment(self, document_source_id: str, payment_date: date, amount: Decimal, currency_code: str,
+                       method: str = "") -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentSent:
+    payment_id: str  # the platform's id of the payment
+    created: bool  # False: the platform already had it (same document, date and amount), nothing was sent
+
+
+class PaymentWriteback:
+    """A settlement matched in Sage -> a payment on the platform, in euros, never doubled.
+
+    Raises like ``OotiClient.create_payment`` (classified errors) so the outbox keeps the
+    settlement and retries it; the look-up before each creation makes the retry safe.
+    """
+
+    name = "payments"
+
+    def __init__(self, client: PaymentPoster, method: str = "") -> None:
+        self.client, self.method = client, method  # method: the platform's payment type code, e.g. "V"
+
+    def send(self, settlement: Settlement) -> PaymentSent:
+        found = self.client.find_payment(settlement.document_source_id, settlement.settled_on, settlement.amount,
+                                         EURO)
+        if found is not None:
+            return PaymentSent(found, created=False)
+        created = self.client.create_payment(settlement.document_source_id, settlement.settled_on, settlement.amount,
+                                             EURO, self.method)
+        return PaymentSent(created, created=True)
