@@ -262,3 +262,29 @@ def test_the_receipts_report_gives_the_vat_per_month_and_rate_and_the_collection
         text = files.collections.read_text(encoding="utf-8-sig").splitlines()
         assert text[0].startswith("Collected on;Invoice;Client;Payment;Amount collected")
         assert text[-1].split(";")[4] == "2835,50" and text[-1].split(";")[-1] == "435,50"
+
+
+def test_an_invoice_paid_in_full_before_its_credit_note_is_matched_alone_and_the_refund_is_posted(
+        books: Workspace) -> None:
+    books.source.document_list.append(document(line("250,00"), number="AV2025-0001", source_id="5",
+                                               kind=DocumentKind.CREDIT_NOTE, original="1", issue=date(2025, 4, 20)))
+    pull_invoices(books.context)
+    books.source.payment_list = [pay("1", "1", "1200.00", date(2025, 4, 2)),  # before the credit note: in full
+                                 pay("2", "5", "300.00", date(2025, 5, 2))]  # then the credit note is paid back
+    report = pull_payments(books.context)
+    assert report.counts["posted"] == 2 and report.counts["matched"] == 2 and not report.findings
+    moved = vat_moved(books)
+    assert moved == {("P1", "445742"): D("200.00")}  # the refund takes 50 back: credited to 44574, not debited
+    with books.company.connect() as connection:
+        letters = dict(connection.execute(select(schema.F_ECRITUREC.c.EC_Reference, schema.F_ECRITUREC.c.EC_Lettrage)
+                                          .where(schema.F_ECRITUREC.c.CT_Num == "DUPONT")).all())
+    assert letters["OOTI-1"] == letters["OOTI-P1"] == "A" and letters["OOTI-5"] == letters["OOTI-P2"] == "B"
+
+
+def test_a_refund_of_a_credit_note_that_still_reduces_an_open_invoice_is_not_due(books: Workspace) -> None:
+    books.source.document_list.append(document(line("250,00"), number="AV2025-0001", source_id="5",
+                                               kind=DocumentKind.CREDIT_NOTE, original="1"))
+    pull_invoices(books.context)
+    books.source.payment_list = [pay("2", "5", "300.00", date(2025, 5, 2))]
+    report = pull_payments(books.context)
+    assert [finding.code for finding in report.findings] == [FindingCode.REFUND_NOT_DUE]

@@ -81,6 +81,25 @@ class OpenItem:
 
 
 @dataclass(frozen=True, slots=True)
+class CreditNoteCredit:
+    """A credit note correcting an invoice, as it reduces what remains of it once applied."""
+
+    source_id: str
+    entry_date: date
+    total: Decimal  # TTC, document currency, positive
+    total_eur: Decimal
+    waiting: Mapping[str, Decimal] = field(default_factory=dict)  # 44574x account -> VAT it took back out
+
+
+def apply_credit_note(item: OpenItem, note: CreditNoteCredit) -> OpenItem:
+    """The invoice once the credit note counts against it: less to pay, less VAT waiting."""
+    return replace(item, settled=item.settled + note.total, settled_eur=item.settled_eur + note.total_eur,
+                   waiting_vat=tuple(replace(waiting, moved=waiting.moved + note.waiting.get(waiting.account_waiting,
+                                                                                            ZERO))
+                                     for waiting in item.waiting_vat))
+
+
+@dataclass(frozen=True, slots=True)
 class CashSettings:
     """Where payments go: the bank journal and accounts of the profile's ``[payments]`` table."""
 

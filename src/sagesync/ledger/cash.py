@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, update
 
 from sagesync.bulk import bulk_insert
-from sagesync.core.cash import OpenItem, PaymentPosting, VatTransfer, WaitingVat, letter_rank
+from sagesync.core.cash import CreditNoteCredit, OpenItem, PaymentPosting, VatTransfer, WaitingVat, letter_rank
 from sagesync.core.delivery import DeliveryState, Matching
 from sagesync.core.mapping import AccountMapping
 from sagesync.core.model import EURO, DocumentKind, Side
@@ -61,6 +61,7 @@ class _Piece:
     kind: str
     number: str
     original: str
+    entry_date: date
     tiers: str = ""
     collective: str = ""
     total: Decimal = ZERO
@@ -75,8 +76,11 @@ class CashBook:
     """The open items of a batch's documents, and what the step needs to match them."""
 
     items: dict[str, OpenItem]  # document source id -> its open item
-    applied_to: dict[str, str]  # credit note -> the invoice it is applied to (a refund on it is not due)
+    applied_to: dict[str, str]  # credit note -> the invoice it corrects while that one is open (no refund due)
     members: dict[str, list[str]]  # document -> the keys of the pieces matched with it (credit notes, payments)
+    # Credit notes of an open invoice not counted yet: each counts from its date on (a payment dated before a
+    # credit note paid the invoice as it stood then).
+    pending_notes: dict[str, list[CreditNoteCredit]] = field(default_factory=dict)
 
 
 def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -106,10 +110,10 @@ def _pieces(connection: Connection, company: str, column: Any, ids: Sequence[str
     pieces: list[_Piece] = []
     for chunk in _chunks(ids):
         pieces += [_Piece(int(row.id), str(row.source_id), str(row.kind), str(row.number),
-                          str(row.original_source_id))
+                          str(row.original_source_id), row.entry_date)
                    for row in connection.execute(
                        select(postings.c.id, postings.c.source_id, postings.c.kind, postings.c.number,
-                              postings.c.original_source_id)
+                              postings.c.original_source_id, postings.c.entry_date)
                        .where(postings.c.company == company, column.in_(chunk), postings.c.kind.in_(SALES_KINDS)))]
     return pieces
 
@@ -153,11 +157,16 @@ def cash_book(connection: Connection, company: str, document_ids: Collection[str
     """The open items of ``document_ids`` (those the ledger posted), built from the ledger alone."""
     ids = sorted(set(document_ids))
     documents = _pieces(connection, company, postings.c.source_id, ids)
+    # A refund's credit note brings the invoice it corrects: whether that one is still open decides.
+    originals = sorted({piece.original for piece in documents if piece.original} - set(ids))
+    documents += _pieces(connection, company, postings.c.source_id, originals)
     notes = [piece for piece in _pieces(connection, company, postings.c.original_source_id,
                                         [piece.source_id for piece in documents
                                          if piece.kind == DocumentKind.INVOICE.value])
              if piece.kind == DocumentKind.CREDIT_NOTE.value]
-    every = {piece.source_id: piece for piece in (*documents, *notes)}
+    every = {piece.source_id: piece for piece in documents}
+    # One piece per posting: a credit note both paid (a refund) and correcting a loaded invoice is read once.
+    notes = [every.setdefault(note.source_id, note) for note in notes]
     accounts = receipts_accounts(mapping)
     _read_lines(connection, list(every.values()), accounts)
     paid: dict[str, list[tuple[str, Decimal, Decimal]]] = {}
@@ -179,14 +188,19 @@ def cash_book(connection: Connection, company: str, document_ids: Collection[str
             moved[moved_key] = moved.get(moved_key, ZERO) + Decimal(transfer.amount)
     applied: dict[str, list[_Piece]] = {}
     applied_to: dict[str, str] = {}
+    pending: dict[str, list[CreditNoteCredit]] = {}
     for note in notes:
         invoice = every.get(note.original)
         if invoice is None or note.source_id in paid:
-            continue
-        if invoice.letter and note.letter != invoice.letter:
-            continue  # the invoice was matched without it: the credit note is owed to the client
-        applied.setdefault(invoice.source_id, []).append(note)
+            continue  # being refunded: the credit note stands on its own
+        if invoice.letter:
+            if note.letter == invoice.letter:  # matched with it
+                applied.setdefault(invoice.source_id, []).append(note)
+            continue  # else the invoice was matched without it: the credit note is owed to the client
         applied_to[note.source_id] = invoice.source_id
+        pending.setdefault(invoice.source_id, []).append(CreditNoteCredit(
+            note.source_id, note.entry_date, note.total, note.total_eur,
+            {account: amount for account, (_rate, _code, amount) in note.waiting.items()}))
     items: dict[str, OpenItem] = {}
     members: dict[str, list[str]] = {}
     for piece in documents:
@@ -207,7 +221,9 @@ def cash_book(connection: Connection, company: str, document_ids: Collection[str
             settled_eur=sum((eur for _, _, eur in payments), ZERO) + sum((n.total_eur for n in notes_applied), ZERO),
             letter=piece.letter)
         members[piece.source_id] = [note.source_id for note in notes_applied] + [key for key, _, _ in payments]
-    return CashBook(items, applied_to, members)
+    return CashBook(items, applied_to, members,
+                    {key: sorted(value, key=lambda note: (note.entry_date, note.source_id))
+                     for key, value in pending.items()})
 
 
 def record_payments(connection: Connection, company: str, run_id: int, decided: Sequence[PaymentPosting],

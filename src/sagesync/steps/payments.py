@@ -25,6 +25,7 @@ from sagesync.core.cash import (
     CashSettings,
     OpenItem,
     PaymentPosting,
+    apply_credit_note,
     month_end_transfer,
     next_letter,
     payment_problems,
@@ -144,7 +145,15 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
         decided: list[PaymentPosting] = []
         versions: dict[str, str] = {}
         settling: list[tuple[PaymentPosting, OpenItem]] = []
+        pending_notes = {key: list(value) for key, value in book.pending_notes.items()}
         for payment, version in fresh:
+            # Credit notes of the invoice dated up to the payment count against it first.
+            notes = pending_notes.get(payment.document_source_id)
+            while notes and notes[0].entry_date <= payment.payment_date:
+                note = notes.pop(0)
+                items[payment.document_source_id] = apply_credit_note(items[payment.document_source_id], note)
+                members.setdefault(payment.document_source_id, []).append(note.source_id)
+                book.applied_to.pop(note.source_id, None)
             item = items.get(payment.document_source_id)
             if item is None and payment.document_source_id in seen:
                 report.counts["waiting"] += 1
@@ -155,7 +164,8 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
                                        "by the next sync after it"), Severity.WARNING))
                 continue
             problems = payment_problems(payment, item, settings)
-            if item is not None and item.document_source_id in book.applied_to and not problems:
+            if (item is not None and item.document_source_id in book.applied_to and not problems
+                    and not items[book.applied_to[item.document_source_id]].letter):
                 problems.append(Finding(
                     payment.display_name, payment.key, "invoice", FindingCode.REFUND_NOT_DUE,
                     _("the payment refunds credit note {number}, which reduces invoice #{invoice} that is not "

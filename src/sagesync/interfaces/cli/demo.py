@@ -21,6 +21,7 @@ from pathlib import Path
 from rich.console import Console
 
 from sagesync.i18n import _
+from sagesync.interfaces.cli.demo_sage_desk import match_receipts_in_sage
 from sagesync.interfaces.cli.render import progress_sink
 from sagesync.jobs import export_fec, open_job
 from sagesync.profiles.model import Profile, defaults_table
@@ -44,6 +45,8 @@ def _profile(company_path: Path, base_url: str) -> Profile:
         "sage_location": f"embedded:{company_path}",
         "platform": {**table["platform"], "base_url": base_url, "email": samplefirm.DEMO_EMAIL,
                      "organization_id": samplefirm.ORGANIZATION_ID, "team_id": samplefirm.TEAM_ID},
+        # Both ways: the platform's payments into Sage, and receipts matched in Sage back to the platform.
+        "payments": {**table["payments"], "direction": "both"},
     })
     return Profile.from_table(PROFILE, table)
 
@@ -78,6 +81,9 @@ def run_demo(workspace: Path, *, fresh: bool = False, console: Console | None = 
         with progress_sink(progress_console or Console(stderr=True), enabled=console is not None) as sink, \
                 open_job(profile, events=sink) as job:
             reports = job.run("sync")
+            # The firm's accountant matches a few bank receipts in Sage; sagesync sends them to the platform.
+            if match_receipts_in_sage(company_path):
+                reports += job.run("settlements")
             outputs = {"ledger of record": job.paths.ledger, "Sage company": company_path}
         outputs["FEC"] = export_fec(profile, PERIOD_START, date.today(), output=workspace / "exports")
         outputs["profile file"] = ProfileStore().path

@@ -158,8 +158,11 @@ def _cash_lines(reports: Sequence[RunReport]) -> list[str]:
     lines: list[str] = []
     for report in reports:
         if report.step == Step.PAYMENTS:
-            posted = report.counts.get("posted", 0)
+            posted, already = report.counts.get("posted", 0), report.counts.get("already_posted", 0)
             text = ngettext("{count} payment posted", "{count} payments posted", posted).format(count=posted)
+            if not posted and already:
+                text = ngettext("no new payment posted ({count} already in the books)",
+                                "no new payment posted ({count} already in the books)", already).format(count=already)
             if posted:
                 text = "[green]" + text + "[/]" + " " + _("({collected} collected, {vat} of VAT on receipts made "
                                                           "due)").format(
@@ -177,6 +180,8 @@ def _cash_lines(reports: Sequence[RunReport]) -> list[str]:
             lines.append(", ".join(parts))
         elif report.step == Step.SETTLEMENTS:
             sent = report.counts.get("sent_to_platform", 0)
+            if not sent and not report.counts.get("send_failed", 0):
+                continue
             lines.append(ngettext("{count} payment matched in Sage sent to the platform",
                                   "{count} payments matched in Sage sent to the platform", sent).format(count=sent))
     return lines
