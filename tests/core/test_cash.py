@@ -165,7 +165,7 @@ def test_findings_name_the_payment_and_the_fix() -> None:
 
 def test_month_end_entry_sums_the_month_per_rate() -> None:
     postings = run(invoice("1635.50", waiting("20", "200.00"), waiting("10", "30.00")), "500.00")
-    entry = month_end_transfer("OD", date(2025, 3, 31), "TVA202503", [t for p in postings for t in p.transfers])
+    entry = month_end_transfer("OD", date(2025, 3, 31), "TVA20250301", [t for p in postings for t in p.transfers])
     assert entry is not None and entry.is_balanced and entry.entry_date == date(2025, 3, 31)
     assert {(line.account, line.side) for line in entry.lines} == {
         ("445742", Side.DEBIT), ("445712", Side.CREDIT), ("445741", Side.DEBIT), ("445711", Side.CREDIT)}

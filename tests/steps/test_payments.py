@@ -288,3 +288,28 @@ def test_a_refund_of_a_credit_note_that_still_reduces_an_open_invoice_is_not_due
     books.source.payment_list = [pay("2", "5", "300.00", date(2025, 5, 2))]
     report = pull_payments(books.context)
     assert [finding.code for finding in report.findings] == [FindingCode.REFUND_NOT_DUE]
+
+
+def test_month_end_setting_moves_each_months_vat_in_one_entry_of_its_own(books: Workspace) -> None:
+    from dataclasses import replace as copy
+
+    books.context.cash = copy(CASH, vat_in_payment_entry=False, transfer_journal="OD")
+    books.source.payment_list = [pay("1", "1", "700.00", date(2025, 4, 2)), pay("2", "2", "500.00", date(2025, 4, 9)),
+                                 pay("3", "1", "500.00", date(2025, 5, 6))]
+    report = pull_payments(books.context)
+    assert report.counts["posted"] == 3 and report.counts["vat_month_entries"] == 2
+    assert not [row for row in company_lines(books, "BQ1") if row.CG_Num.startswith("4457")]  # not in the payments
+    od = company_lines(books, "OD")
+    by_piece: dict[str, dict[tuple[str, int], Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for row in od:
+        by_piece[row.EC_Piece][(row.CG_Num, row.EC_Sens)] += row.EC_Montant
+    assert sorted(by_piece) == ["TVA20250401", "TVA20250501"]
+    april = by_piece["TVA20250401"]
+    assert april[("445742", 0)] == april[("445712", 1)] == D("116.67") + D("61.14")
+    assert by_piece["TVA20250501"][("445742", 0)] == D("83.33")
+    assert pull_payments(books.context).counts["vat_month_entries"] == 0  # each month once
+    # A payment dated in a month already moved gets an entry of its own, never a second copy of the month's.
+    books.source.payment_list.append(pay("4", "2", "100.00", date(2025, 4, 30)))
+    assert pull_payments(books.context).counts["vat_month_entries"] == 1
+    pieces = {row.EC_Piece for row in company_lines(books, "OD")}
+    assert len(pieces) == 3

@@ -299,7 +299,7 @@ def month_end_transfer(journal: str, month_end: date, key: str,
     for transfer in transfers:
         group = (transfer.account_waiting, transfer.account_due, transfer.vat_code, transfer.rate)
         sums[group] = sums.get(group, ZERO) + transfer.amount
-    piece = f"TVA{month_end:%Y%m}"
+    piece = key[:PIECE_LIMIT]  # TVA + month + sequence: a second entry for the same month is told apart
     lines = transfer_lines([VatTransfer(rate, code, waiting, due, amount)
                             for (waiting, due, code, rate), amount in sorted(sums.items())], False,
                            f"{month_end:%m/%Y}")
