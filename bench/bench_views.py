@@ -172,7 +172,9 @@ def build_ledger(path: Path, count: int, *, seed: int = 7, company: str = COMPAN
                              "", f"OOR{rebuilt}", 1, now, None, None, None, None))
     connection.executemany("INSERT INTO document_states VALUES (?,?,?,?,?,?,?,?,?)", states)
     connection.executemany("INSERT INTO postings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", posting_rows)
-    connection.executemany("INSERT INTO entry_lines VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
+    connection.executemany("INSERT INTO entry_lines (posting_id, line_no, role, account, tiers, label, side, amount, "
+                           "vat_code, due_date, currency, currency_amount, analytic) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", line_rows)
     connection.executemany("INSERT INTO outbox (company, source_id, piece, posted_at, attempts, last_error, "
                            "failed_run_id, acknowledged_at, acknowledged_by) VALUES (?,?,?,?,?,?,?,?,?)", outbox_rows)
     connection.executemany("INSERT INTO findings (run_id, company, kind, source_id, document, field, code, severity, "

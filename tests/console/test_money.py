@@ -55,7 +55,7 @@ def line_totals(ledger: sqlite3.Connection, where: str = "", parameters: tuple[A
             "credit": Decimal(0)}
     for role, side, amount in ledger.execute(
             "SELECT role, side, amount FROM entry_lines JOIN postings ON postings.id = entry_lines.posting_id "
-            f"WHERE postings.company = ? {where}", (COMPANY, *parameters)):
+            f"WHERE postings.company = ? AND postings.kind != 'payment' {where}", (COMPANY, *parameters)):
         sums[role] += signed(role, side, amount)
         sums[side] += Decimal(amount)
     return {"ht": sums["revenue"], "vat": sums["vat"], "ttc": sums["customer"], "debit": sums["debit"],
@@ -114,8 +114,8 @@ def test_the_filters_period_client_kind_and_state(synced: Console, ledger: sqlit
     ttcs = [french(text) for text in re.findall(r'<td class="num ttc">([^<]+)</td>', page)]
     assert ttcs and all(value < 0 for value in ttcs)
     # a client, by its tiers code, and by (part of) its name
-    tiers, posted = ledger.execute("SELECT client, count(*) FROM postings WHERE company = ? GROUP BY client "
-                                   "ORDER BY count(*) DESC LIMIT 1", (COMPANY,)).fetchone()
+    tiers, posted = ledger.execute("SELECT client, count(*) FROM postings WHERE company = ? AND kind != 'payment' "
+                                   "GROUP BY client ORDER BY count(*) DESC LIMIT 1", (COMPANY,)).fetchone()
     page = synced.client.get(f"/company/demo/documents?client={tiers}").text
     assert count_of(page) >= posted
     name = ledger.execute("SELECT name FROM synced_records WHERE company = ? AND kind = 'customer' AND sage_code = ?",
@@ -162,7 +162,8 @@ def test_the_sales_journal_balances_with_the_ledgers_entry_lines_to_the_cent(
             "SELECT role, side, amount FROM entry_lines WHERE role = 'vat' AND vat_code = ?", (code,))), Decimal(0))
         assert french(tva) == lines
     # per state: the entries of each delivery state
-    states = dict(ledger.execute("SELECT state, count(*) FROM postings WHERE company = ? GROUP BY state", (COMPANY,)))
+    states = dict(ledger.execute("SELECT state, count(*) FROM postings WHERE company = ? AND kind != 'payment' "
+                                 "GROUP BY state", (COMPANY,)))
     shown = dict(re.findall(r'<tr data-state="(\w+)"><td>[^<]*</td><td class="num">(\d+)</td>', page))
     assert {state: int(count) for state, count in shown.items()} == states
     # a period: only its entries
@@ -216,7 +217,7 @@ def test_the_journal_and_brouillard_export_to_xlsx(synced: Console, ledger: sqli
     assert by_table["check"][0][1] == "in balance"
     sheet, rows = workbook_rows(synced.client.get(f"/company/demo/brouillard.xlsx?{period}").content)
     lines = ledger.execute("SELECT count(*) FROM entry_lines JOIN postings ON postings.id = posting_id "
-                           "WHERE entry_date BETWEEN '2025-01-01' AND '2026-12-31'").fetchone()[0]
+                           "WHERE entry_date BETWEEN '2025-01-01' AND '2026-12-31' AND kind != 'payment'").fetchone()[0]
     assert len(rows) - 1 == lines and sheet.freeze_panes == "A2"
     debit = sum((Decimal(str(row[10])) for row in rows[1:] if row[10] is not None), Decimal(0)).quantize(CENT)
     credit = sum((Decimal(str(row[11])) for row in rows[1:] if row[11] is not None), Decimal(0)).quantize(CENT)
@@ -248,7 +249,7 @@ def test_the_csv_exports_are_french_excel_csv(synced: Console, ledger: sqlite3.C
 def test_the_brouillard_page_shows_each_entry_with_its_lines(synced: Console, ledger: sqlite3.Connection) -> None:
     page = synced.client.get("/company/demo/brouillard?from=2025-01-01&to=2026-12-31").text
     entries = ledger.execute("SELECT count(*) FROM postings WHERE company = ? AND entry_date BETWEEN '2025-01-01' "
-                             "AND '2026-12-31'", (COMPANY,)).fetchone()[0]
+                             "AND '2026-12-31' AND kind != 'payment'", (COMPANY,)).fetchone()[0]
     assert re.search(rf'<p id="brouillard-count">{entries} entries', page)
     assert page.count('<tbody class="entry"') == min(entries, 100)
     assert "@media print" in synced.client.get("/static/console.css").text

@@ -390,3 +390,7 @@ def allocate_receipts(invoices: Sequence[LetteredInvoice], receipts: Sequence[Le
             if remaining[position] <= 0:
                 position += 1
     return allocated
+
+
+# Per (account, tiers, letter): the invoices and the receipts Sage matched together.
+LetteredGroups = dict[tuple[str, str, str], tuple[list[LetteredInvoice], list[LetteredReceipt]]]

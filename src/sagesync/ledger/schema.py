@@ -134,7 +134,7 @@ entry_lines = Table(
     Column("currency_amount", String(24), nullable=False),
     Column("analytic", Text, nullable=False),  # "PLAN|SECTION|AMOUNT" joined by ";"
     # Matching (lettrage) of a customer line, once its invoice, credit notes and payments balance.
-    Column("letter", String(3), nullable=False, default=""),
+    Column("letter", String(3), nullable=False, default="", server_default=""),
     Column("letter_date", Date),
 )
 

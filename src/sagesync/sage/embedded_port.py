@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, event, update
 
 from sagesync.bulk import bulk_insert
+from sagesync.core.cash import LetteredGroups
 from sagesync.core.delivery import Delivery, DeliveryReport, DeliveryState, HeldPiece, ItemKind, Receipt
 from sagesync.core.mapping import AccountMapping
 from sagesync.core.reference import CompanyReference
@@ -22,7 +23,6 @@ from sagesync.errors import ConfigurationError
 from sagesync.i18n import _
 from sagesync.sage import schema
 from sagesync.sage.reader import (
-    LetteredGroups,
     existing_pieces,
     held_pieces,
     held_references,

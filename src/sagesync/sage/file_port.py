@@ -24,6 +24,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
+from sagesync.core.cash import LetteredGroups
 from sagesync.core.delivery import (
     Delivery,
     DeliveryReport,
@@ -40,7 +41,6 @@ from sagesync.sage.flagfile.layouts import FormatProfile
 from sagesync.sage.flagfile.parser import ParsedPiece, parse_flag_file, pieces
 from sagesync.sage.flagfile.writer import new_records, write_import_file
 from sagesync.sage.reader import (
-    LetteredGroups,
     existing_pieces,
     held_piece,
     held_pieces,

@@ -15,9 +15,9 @@ from typing import Protocol
 
 from sqlalchemy import Connection
 
+from sagesync.core.cash import LetteredGroups
 from sagesync.core.delivery import Delivery, DeliveryReport, HeldPiece
 from sagesync.core.reference import CompanyReference
-from sagesync.sage.reader import LetteredGroups
 
 
 class SagePort(Protocol):

@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, bindparam, func, or_, select
 
-from sagesync.core.cash import LetteredInvoice, LetteredReceipt
+from sagesync.core.cash import LetteredGroups, LetteredInvoice, LetteredReceipt
 from sagesync.core.delivery import HASHED_PREFIX, REFERENCE_PREFIX, HeldPiece, source_id_of
 from sagesync.core.model import AnalyticSplit, DocumentKind, EntryLine, JournalEntry, LineRole, Side
 from sagesync.core.payments import PAYMENT_KEY_PREFIX
@@ -300,9 +300,6 @@ def letters_in_use(connection: Connection, tiers: Collection[str]) -> dict[str, 
 
 
 TREASURY_JOURNAL = 2  # F_JOURNAUX.JO_Type
-
-
-LetteredGroups = dict[tuple[str, str, str], tuple[list[LetteredInvoice], list[LetteredReceipt]]]
 
 
 def lettered_receipts(connection: Connection) -> LetteredGroups:

@@ -11,14 +11,13 @@ back into Sage.
 
 from __future__ import annotations
 
-from sagesync.core.cash import allocate_receipts
+from sagesync.core.cash import LetteredGroups, allocate_receipts
 from sagesync.core.delivery import source_id_of
 from sagesync.core.payments import Settlement
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.i18n import _
 from sagesync.ledger import cash as cash_store
 from sagesync.ledger.schema import postings
-from sagesync.sage.reader import LetteredGroups
 from sagesync.steps.context import StepContext
 from sagesync.steps.events import RunReport, Step
 from sagesync.steps.runs import open_run
