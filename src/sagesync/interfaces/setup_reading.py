@@ -167,12 +167,13 @@ def stored_login(name: str, base_url: str, email: str, password: str = "",
     return PlatformLogin(url, email.strip(), password=stored("platform"), api_token_scheme=api_token_scheme)
 
 
-def platform_answer(login: PlatformLogin, *, budget: float = SETUP_BUDGET_SECONDS) -> PlatformAnswer:
+def platform_answer(login: PlatformLogin, *, budget: float | None = None) -> PlatformAnswer:
     """Log in and list the organizations and teams the login sees; ``SetupReadError`` when that fails."""
     from sagesync.profiles import validation
     from sagesync.sources.ooti.client import OotiClient
     from sagesync.sources.ooti.retry import RetryPolicy
 
+    budget = SETUP_BUDGET_SECONDS if budget is None else budget
     if not login.usable:
         raise SetupReadError(_("no platform password or API token given: the organizations and teams cannot be "
                                "listed"))
