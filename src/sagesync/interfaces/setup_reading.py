@@ -55,14 +55,6 @@ def embedded_path(location: str) -> Path:
     return Path(text).expanduser()
 
 
-def company_readable(location: str, sage_export: str = "") -> bool:
-    """Whether there is something to read for this location (a .mae company needs its export)."""
-    kind = location_kind(location)
-    if kind is LocationKind.MAE_FILE:
-        return bool(sage_export.strip())
-    return kind in (LocationKind.EMBEDDED, LocationKind.SQL_SERVER)
-
-
 def read_export(path: str, *, journal: str = "", plan: str = "") -> CompanyReference:
     """The company snapshot in a Sage export file; ``SetupReadError`` naming the file when it cannot be read."""
     from sagesync.sage.export_reader import read_export_reference
