@@ -11,12 +11,13 @@ anything is read or written; closing it releases the lock and the connections.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import OperationalError
 
 from sagesync.core.cash import CashSettings
@@ -91,7 +92,16 @@ def import_file_port(profile: Profile, paths: ProfilePaths, base: Path | None) -
     company_path = profile.embedded_company_path(base)
     readable = company_path is not None or profile.location_kind is LocationKind.SQL_SERVER
     location = str(company_path) if company_path is not None else profile.sage_location
-    return ImportFile(profile.sage_company, profile.mapping(), paths.outbox,
+    port_class = ImportFile
+    if not readable and profile.sage_export:
+        class ReadThroughItsExport(ImportFile):
+            """A .mae company: what Sage holds is read in its latest export (made after the import)."""
+
+            def held(self, references: Collection[str], connection: Connection | None = None) -> set[str] | None:
+                return export_held_references(profile, references)
+
+        port_class = ReadThroughItsExport
+    return port_class(profile.sage_company, profile.mapping(), paths.outbox,
                       lambda: company_reference_for(profile, base), fmt,
                       (lambda: open_company(location)) if readable else None)
 
@@ -311,9 +321,20 @@ def store_learned_format(profile_name: str, learned: dict[str, object]) -> None:
 
 
 def confirm_written(profile: Profile) -> tuple[int, int]:
-    """`sage confirm`: mark delivered pieces Sage now holds as confirmed; returns (confirmed, still waiting)."""
+    """`sage confirm`: mark delivered pieces Sage now holds as confirmed; returns (confirmed, still waiting).
+
+    Sage is read by SQL (the embedded company, SQL Server); a .mae company through a Sage export made after
+    the import, with its entries (``sage_export``): the pieces it holds carry their source reference.
+    """
     path = profile.embedded_company_path()
-    if path is None and profile.location_kind is not LocationKind.SQL_SERVER:
+    if profile.location_kind is LocationKind.MAE_FILE:
+        if not profile.sage_export:
+            raise ConfigurationError(_("{setting} is empty: a .mae company cannot be read from here, so the imported "
+                                       "pieces are found in a Sage export made after the import (in Sage: Fichier > "
+                                       "Exporter > Format Sage, with the entries); name it with `{command}`").format(
+                setting=f"profiles.{profile.name}.sage_export",
+                command=f"sagesync profile edit {profile.name} --sage-export FILE"))
+    elif path is None and profile.location_kind is not LocationKind.SQL_SERVER:
         raise ConfigurationError(_("{setting}: confirming needs read access to the company's SQL database "
                                    "(sage_location = mssql+pyodbc://...); without it, check the import in "
                                    "Sage").format(setting=f"profiles.{profile.name}"))
@@ -325,6 +346,24 @@ def confirm_written(profile: Profile) -> tuple[int, int]:
             raise SageUnreachableError(_("Sage company {company} cannot be read: {error}").format(
                 company=profile.sage_company, error=type(error.orig).__name__)) from None
         return answer if answer is not None else (0, 0)
+
+
+def export_held_references(profile: Profile, references: Collection[str]) -> set[str]:
+    """The ``references`` whose pieces the profile's Sage export holds (a .mae company, after its import)."""
+    from sagesync.sage.flagfile.layouts import FormatProfile
+    from sagesync.sage.flagfile.parser import parse_flag_file, pieces
+
+    export = Path(profile.sage_export or "")
+    try:
+        parsed = parse_flag_file(export)
+    except OSError as error:
+        raise ConfigurationError(_("the Sage export {path} cannot be read ({error}): export the company again "
+                                   "(Fichier > Exporter > Format Sage, with the entries) or fix {setting}").format(
+            path=export, error=type(error).__name__, setting=f"profiles.{profile.name}.sage_export")) from None
+    learned = FormatProfile.from_dict(profile.sage_format) if profile.sage_format else None
+    fmt = learned if learned is not None and learned.version == parsed.version else None
+    held = {piece.reference for piece in pieces(parsed, fmt, str(export)) if piece.reference}
+    return held & set(references)
 
 
 @contextmanager

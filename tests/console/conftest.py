@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -154,8 +155,9 @@ class LiveConsole:
     login_url: str
 
 
-@pytest.fixture
-def live_console() -> Iterator[LiveConsole]:
+@contextmanager
+def served(app: FastAPI) -> Iterator[LiveConsole]:
+    """``app`` served by uvicorn on a free loopback port, as `sagesync console` serves it."""
     import threading
     import time
 
@@ -164,7 +166,6 @@ def live_console() -> Iterator[LiveConsole]:
     from sagesync.interfaces.cli.console_command import bind, console_url
     from sagesync.interfaces.console.app import close
 
-    app = create_app(token=TOKEN, source_factory=file_source)
     listener = bind("127.0.0.1", 0)
     port = listener.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_graceful_shutdown=2))
@@ -181,3 +182,9 @@ def live_console() -> Iterator[LiveConsole]:
         server.should_exit = True
         thread.join(15)
         listener.close()
+
+
+@pytest.fixture
+def live_console() -> Iterator[LiveConsole]:
+    with served(create_app(token=TOKEN, source_factory=file_source)) as live:
+        yield live

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html as markup
 import os
 import re
 import threading
@@ -21,6 +22,12 @@ from sagesync.profiles.store import ProfileStore
 from sagesync.sources.base import Rejected
 from sagesync.sources.files import FileSource
 from tests.console.conftest import COMPANY, SAMPLE_FIRM, Console, MakeConsole, sample_firm
+from tests.mae_company import chart_export, imported
+
+
+def html_text(html: str) -> str:
+    """The words of an HTML fragment, entities decoded and spaces collapsed."""
+    return " ".join(markup.unescape(re.sub(r"<[^>]+>", " ", html)).split())
 
 
 def test_the_company_page_has_the_old_connectors_buttons_and_more(demo: Console) -> None:
@@ -156,3 +163,44 @@ def test_the_preview_shows_what_posting_would_write_and_posting_it_writes_exactl
     demo.run("post_preview")
     (posted,) = demo.app.state.console.runner.channel("demo").snapshot().reports
     assert dict(posted.counts)["posted"] == report.preview["entries"]
+
+
+def test_a_mae_company_is_told_the_import_steps_after_a_run_and_confirms_the_import_from_its_next_export(
+        console: Console, tmp_path: Path, company_path: Path) -> None:
+    export = tmp_path / "ACME-export.txt"
+    export.write_bytes(chart_export())
+    created = console.create_profile(company_path, sage_location="C:\\Sage\\ACME.mae", sage_export=str(export))
+    assert created.status_code == 303, created.text
+    page = console.client.get("/company/demo").text
+    assert 'id="confirm-import"' in page and "Confirm the import" in page
+    assert "export it again after the import" in page
+
+    console.run("sync")
+    panel = console.client.get("/company/demo").text
+    files = sorted((tmp_path / "data").rglob("outbox/*.txt"))
+    assert len(files) == 3
+    steps = re.search(r'<div class="import-steps" id="import-steps">(.*?)</div>', panel, re.S)
+    assert steps, "the run's outcome says what to do in Sage"
+    text = html_text(steps.group(1))
+    assert "Fichier > Importer > Format Sage… and import, in this order:" in text
+    assert all(str(path) in text for path in files)
+    assert f"Export the company again, with its entries (Fichier > Exporter > Format Sage), to {export}." in text
+    assert "sagesync sage confirm --profile demo" in text
+
+    confirm = console.client.post("/company/demo/confirm", headers={"X-CSRF-Token": console.csrf})
+    assert confirm.headers["HX-Trigger"] == "confirmed"
+    assert "0 pieces found in Sage" in html_text(confirm.text) and "Imported them already?" in confirm.text
+    export.write_bytes(imported(export.read_bytes(), files))  # imported in Sage, then exported again
+    confirmed = html_text(console.client.post("/company/demo/confirm", headers={"X-CSRF-Token": console.csrf}).text)
+    found = int(re.search(r"(\d+) pieces found in Sage", confirmed).group(1))  # type: ignore[union-attr]
+    assert found > 200 and "0 still in import files" in confirmed
+    summary = console.client.get("/company/demo/summary").text
+    assert "state=confirmed" in summary and "state=delivered" not in summary
+
+
+def test_confirming_an_embedded_company_or_a_busy_one_says_why_not(demo: Console) -> None:
+    assert 'id="confirm-import"' not in demo.client.get("/company/demo").text  # posted directly: nothing to confirm
+    profile = ProfileStore().get("demo")
+    with company_lock(profile, "invoices"):
+        answer = demo.client.post("/company/demo/confirm", headers={"X-CSRF-Token": demo.csrf}).text
+    assert 'id="confirm-error"' in answer

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as markup
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,12 +13,18 @@ import pytest
 from keyring.backends import fail
 
 from sagesync import jobs
+from sagesync.interfaces import setup_reading
 from sagesync.interfaces.console import profile_form
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profiles_file
 from sagesync.profiles.store import ProfileStore
+from sagesync.sandbox.server import SandboxHandle, start_sandbox
 from tests.console.conftest import COMPANY, Console, demo_form
 from tests.fakes import MemoryKeyring
+from tests.sage.flagfile.test_export_reader import EXPORT
+from tests.sources.netguard import loopback_only
+
+__all__ = ["loopback_only"]
 
 
 def field_error(html: str, field: str) -> str:
@@ -267,3 +274,84 @@ def test_a_problem_that_does_not_name_the_value_typed_gets_it_in_front() -> None
     named = profile_form.naming_typed_values(problems, values).by_field
     assert named == {"sage_company": "« ACME »: too long", "siren": "is empty",
                      "vat-0-code_debits": "'C2O' is not a tax code"}
+
+
+# --- the platform's organizations and teams, a .mae company's Sage export ------------------------------------
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxHandle]:
+    with start_sandbox() as handle:
+        yield handle
+
+
+def read_platform(console: Console, sandbox: SandboxHandle, password: str, profile: str = "") -> str:
+    email, _password = sandbox.credentials
+    response = console.client.post("/profiles/platform-picks", headers={"X-CSRF-Token": console.csrf}, data={
+        "platform.base_url": sandbox.base_url, "platform.email": email, "secret-platform": password,
+        "profile": profile})
+    assert response.status_code == 200
+    return response.text
+
+
+def test_the_form_offers_the_organizations_and_teams_the_platform_login_sees(
+        console: Console, company_path: Path, sandbox: SandboxHandle) -> None:
+    email, password = sandbox.credentials
+    fragment = read_platform(console, sandbox, password)
+    assert datalist(fragment, "picks-organizations") == {"1207": "Atelier Lumière Architectes"}
+    assert datalist(fragment, "picks-teams") == {"3418": "Atelier Lumière — Paris · Atelier Lumière Architectes"}
+    assert f"Read from the platform for {email}." in fragment
+    form = {"platform.base_url": sandbox.base_url, "platform.email": email}
+    # Checked on save against what the platform said, the value typed named; the form offers the lists again.
+    response = console.create_profile(company_path, **form, **{"platform.organization_id": "99",
+                                                               "platform.team_id": "77"})
+    assert response.status_code == 422
+    assert "the organization « 99 » is not among those demo@sagesync.test sees" in field_error(
+        response.text, "platform.organization_id")
+    assert "the team « 77 » is not a team of organization 99" in field_error(response.text, "platform.team_id")
+    assert 'list="picks-organizations"' in response.text and "1207" in datalist(response.text, "picks-organizations")
+    assert console.create_profile(company_path, **form, **{"secret-platform": password}).status_code == 303
+    # Editing: the password stored for the profile logs in when none is typed.
+    assert "Read from the platform" in read_platform(console, sandbox, "", profile="demo")
+
+
+def test_a_platform_that_cannot_be_read_is_a_notice_and_the_ids_typed_are_kept(
+        console: Console, company_path: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "Type the platform password below" in read_platform(console, sandbox, "")
+    refused = read_platform(console, sandbox, "not-the-password")
+    assert "The platform could not be reached" in refused and "login refused" in refused
+    assert "<datalist" not in refused
+    monkeypatch.setattr(setup_reading, "SETUP_BUDGET_SECONDS", 0.2)
+    response = console.client.post("/profiles/platform-picks", headers={"X-CSRF-Token": console.csrf}, data={
+        "platform.base_url": "http://127.0.0.1:9/api/", "platform.email": "demo@sagesync.test",
+        "secret-platform": "x"})
+    assert "The platform could not be reached" in response.text and "Traceback" not in response.text
+    monkeypatch.setenv("SAGESYNC_LANG", "fr")
+    french = markup.unescape(read_platform(console, sandbox, "not-the-password"))
+    assert "La plateforme n’a pas pu être jointe" in french and "connexion refusée pour demo@sagesync.test" in french
+    monkeypatch.setenv("SAGESYNC_LANG", "en")
+    # Nothing read for this login: the ids typed are saved as typed.
+    assert console.create_profile(company_path).status_code == 303
+    assert ProfileStore().get("demo").platform.organization_id == 1207
+
+
+def test_a_mae_company_is_read_through_its_sage_export(console: Console, tmp_path: Path) -> None:
+    export = tmp_path / "ACME-export.txt"
+    export.write_bytes(EXPORT)
+    page = console.client.get("/profiles/new").text
+    assert re.search(r'data-mae-only hidden>\s*<label for="f-sage_export">', page)  # not asked of other companies
+    fragment = console.client.get("/profiles/picks", params={"sage_location": "C:\\Sage\\ACME.mae",
+                                                            "sage_export": str(export)}).text
+    assert f"Read from the Sage export {export}." in fragment
+    assert next(iter(datalist(fragment, "picks-journals"))) == "VTE"
+    assert "E20" in datalist(fragment, "picks-vat-codes")
+    mae = {"sage_location": "C:\\Sage\\ACME.mae", "sage_export": str(tmp_path / "nowhere.txt")}
+    response = console.post("/profiles", {**demo_form(tmp_path / "unused.sqlite"), **mae}, follow_redirects=False)
+    assert response.status_code == 422
+    assert re.search(r'data-mae-only>\s*<label for="f-sage_export">', response.text)
+    assert "nowhere.txt » does not exist" in field_error(response.text, "sage_export")
+    # With its export the codes are checked against it: the defaults name accounts this company lacks.
+    mae["sage_export"] = str(export)
+    response = console.post("/profiles", {**demo_form(tmp_path / "unused.sqlite"), **mae}, follow_redirects=False)
+    assert response.status_code == 422
+    assert "« 467000 »" in field_error(response.text, "accounts.revenue.disbursements")

@@ -16,17 +16,15 @@ import keyring.backends.fail
 from keyring.backend import KeyringBackend
 
 from sagesync.profiles.model import defaults_table
+from tests.sources.netguard import loopback_only
+
+__all__ = ["loopback_only"]
 
 
 def no_keyring() -> KeyringBackend:
     """keyring's own backend for "nothing available here", as on a headless server."""
     backend: KeyringBackend = keyring.backends.fail.Keyring()  # type: ignore[no-untyped-call]
     return backend
-
-
-
-
-
 
 def acme_table(**overrides: Any) -> dict[str, Any]:
     """A complete profile table, as `profile new` writes it for a .mae company."""

@@ -11,8 +11,9 @@ from typer.testing import CliRunner, Result
 
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import PlatformUnreachableError
-from sagesync.interfaces.cli import profile_commands
+from sagesync.interfaces.cli import profile_commands, profile_setup
 from sagesync.interfaces.cli.profile_commands import CheckHooks, register
+from sagesync.interfaces.setup_reading import PlatformLogin
 from sagesync.profiles.check import Organization, PlatformAnswer, Team
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profile_paths
@@ -68,27 +69,44 @@ def test_new_refuses_an_existing_profile() -> None:
 
 
 def test_new_in_a_terminal_asks_for_what_is_missing_and_keeps_passwords_in_the_keyring(
-        memory_keyring: MemoryKeyring) -> None:
-    answers = ["ACME", "2025-13-01", "01/01/2025", "C:\\Sage\\ACME.mae", "compta@acme.fr", SAGE_SECRET,
-               PLATFORM_SECRET]
+        memory_keyring: MemoryKeyring, monkeypatch: pytest.MonkeyPatch) -> None:
+    logins: list[str | None] = []
+
+    def platform_answer(login: PlatformLogin) -> PlatformAnswer:
+        logins.append(login.password)
+        return PlatformAnswer(login.email, (Organization(12, "ACME", (Team(34, "Paris"),)),))
+
+    monkeypatch.setattr(profile_setup.HOOKS, "platform_answer", platform_answer)
+    answers = ["ACME", "2025-13-01", "01/01/2025", "C:\\Sage\\ACME.mae", "",  # no Sage export yet
+               "compta@acme.fr", PLATFORM_SECRET, "1", "1", SAGE_SECRET]  # organization and team by their number
     result = run("new", "acme", "--interactive", "--from-defaults", input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
     assert "'2025-13-01' is not a date" in result.output  # asked again, not saved wrong
-    assert ProfileStore().get("acme").period_start.isoformat() == "2025-01-01"
+    profile = ProfileStore().get("acme")
+    assert profile.period_start.isoformat() == "2025-01-01"
+    assert (profile.platform.organization_id, profile.platform.team_id) == (12, 34)
+    assert logins == [PLATFORM_SECRET]
+    assert "Fichier > Exporter > Format Sage" in result.output  # what the Sage export is, and how to make it
     assert memory_keyring.passwords == {("sagesync", "acme:sage"): SAGE_SECRET,
                                         ("sagesync", "acme:platform"): PLATFORM_SECRET}
     assert SAGE_SECRET not in result.output and PLATFORM_SECRET not in result.output
 
 
 def test_new_in_a_terminal_offers_each_default_unless_told_to_take_them() -> None:
-    answers = ["ACME", "2025-01-01", "embedded:acme.sqlite", "demo@sagesync.test",  # required
-               "", "VT2", "", "", "", "12", "", "debits",  # user, journal, plan, level, url, org, team, regime
-               "", ""]  # no passwords now
+    answers = ["ACME", "2025-01-01", "embedded:acme.sqlite",  # a company not created yet: typed values
+               "VT2", "", "", "debits",  # journal, plan, level, regime
+               "", "", "", "",  # collective and revenue accounts
+               *[""] * 9,  # VAT code and account per rate (no account at 0 %)
+               "", "demo@sagesync.test", "",  # platform address, e-mail, no password now
+               "12", ""]  # organization and team typed
     result = run("new", "acme", "--interactive", input="\n".join(answers) + "\n")
     assert result.exit_code == 0, result.output
     profile = ProfileStore().get("acme")
     assert (profile.sales_journal, profile.platform.organization_id, profile.platform.team_id) == ("VT2", 12, None)
     assert profile.accounts.vat_regime.value == "debits" and profile.target == "embedded"
+    assert "The Sage company could not be read (no company at acme.sqlite" in result.output
+    # The embedded company has no Sage login: neither its user nor its password is asked, nor said missing.
+    assert "Sage user" not in result.output and "Sage password" not in result.output
 
 
 def test_show_never_prints_a_password_and_says_where_each_comes_from(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,10 +23,11 @@ from rich.console import Console
 
 from sagesync.core.labels import count_label, status_label
 from sagesync.errors import ConfigurationError, SagesyncError
-from sagesync.i18n import LANGUAGE_VARIABLE, N_, _, set_language
+from sagesync.i18n import LANGUAGE_VARIABLE, N_, _, ngettext, set_language
 from sagesync.interfaces.cli.failures import error_code, guard_commands, print_failure
 from sagesync.interfaces.cli.render import blocking_details, findings_table, headline, progress_sink, summary_table
 from sagesync.interfaces.cli.translated import TranslatedGroup
+from sagesync.profiles.model import LocationKind, Profile
 from sagesync.steps.events import RunReport
 from sagesync.steps.registry import STEPS
 
@@ -116,7 +117,35 @@ def run_step(profile_name: str, step: str, as_json: bool, *, dry_run: bool = Fal
     code = print_reports(reports, as_json)
     if dry_run and not as_json:
         _print_preview(reports[0], profile_name)
+    if not as_json:
+        print_import_steps(profile, [str(path) for report in reports for name, path in report.outputs.items()
+                                     if "import file" in name])
     raise typer.Exit(code)
+
+
+def print_import_steps(profile: Profile, files: Sequence[str]) -> None:
+    """What to do in Sage with the import files a run wrote, then how to tell sagesync that Sage holds them."""
+    if not files:
+        return
+    console.print(_("To put them into the Sage company {company}:").format(company=profile.sage_company),
+                  markup=False, soft_wrap=True)
+    first = ngettext("In Sage 100 Comptabilité, open the company, choose Fichier > Importer > Format Sage… and import:",
+                     "In Sage 100 Comptabilité, open the company, choose Fichier > Importer > Format Sage… and import, "
+                     "in this order:", len(files))
+    console.print("  1. " + first, markup=False, soft_wrap=True)
+    for path in files:
+        console.print(f"       {path}", markup=False, highlight=False, soft_wrap=True)
+    step = 2
+    if profile.location_kind is LocationKind.MAE_FILE:  # read through its export: a new one shows the pieces
+        export = profile.sage_export or _("a file you then name with `{command}`").format(
+            command=f"sagesync profile edit {profile.name} --sage-export FILE")
+        console.print(f"  {step}. " + _("Export the company again, with its entries (Fichier > Exporter > Format "
+                                        "Sage), to {export}").format(export=export),
+                      markup=False, highlight=False, soft_wrap=True)
+        step += 1
+    console.print(f"  {step}. " + _("Then mark the imported pieces as in Sage (only then is the write-back sent): "
+                                    "{command}").format(command=f"sagesync sage confirm --profile {profile.name}"),
+                  markup=False, highlight=False, soft_wrap=True)
 
 
 def _print_preview(report: RunReport, profile_name: str) -> None:
@@ -268,11 +297,16 @@ def sage_confirm(profile: ProfileOption) -> None:
     from sagesync.profiles.store import ProfileStore
 
     try:
-        confirmed, waiting = confirm_written(ProfileStore().get(profile))
+        chosen = ProfileStore().get(profile)
+        confirmed, waiting = confirm_written(chosen)
     except SagesyncError as error:
         raise fail(error) from None
     console.print(_("{confirmed} piece(s) found in Sage and marked in Sage; {waiting} in an import file, not imported "
                     "yet").format(confirmed=confirmed, waiting=waiting))
+    if waiting and chosen.location_kind is LocationKind.MAE_FILE:
+        console.print(_("Imported them already? Export the company again, with its entries (Fichier > Exporter > "
+                        "Format Sage), to {export}, then run this again.").format(export=chosen.sage_export),
+                      markup=False, highlight=False, soft_wrap=True)
 
 
 def sage_reissue(run: Annotated[int, typer.Argument(help=N_("Run number whose import file to write again."))],
@@ -281,10 +315,12 @@ def sage_reissue(run: Annotated[int, typer.Argument(help=N_("Run number whose im
     from sagesync.profiles.store import ProfileStore
 
     try:
-        path = reissue_file(ProfileStore().get(profile), run)
+        chosen = ProfileStore().get(profile)
+        path = reissue_file(chosen, run)
     except SagesyncError as error:
         raise fail(error) from None
     console.print(_("Import file of run {run} written again: {path}").format(run=run, path=path))
+    print_import_steps(chosen, [str(path)])
 
 
 def _mount_features() -> None:

@@ -23,16 +23,15 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import tomli_w
 import typer
-from pydantic_core import PydanticCustomError
 
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.i18n import N_, _, ngettext
+from sagesync.interfaces.cli import profile_setup
 from sagesync.interfaces.cli.failures import guarded
-from sagesync.profiles import validation
 from sagesync.profiles.check import CheckLine, PlatformAnswer, check_exit_code, check_profile
 from sagesync.profiles.editing import apply_settings, parse_assignment
-from sagesync.profiles.model import Profile, defaults_table
+from sagesync.profiles.model import LocationKind, Profile, defaults_table
 from sagesync.profiles.paths import profile_paths, validate_profile_name
 from sagesync.profiles.secrets import (
     SECRET_KINDS,
@@ -93,7 +92,7 @@ FIELD_PATHS: dict[str, str] = {
     "collective": "accounts.collective", "fees_account": "accounts.revenue.fees",
     "expenses_account": "accounts.revenue.expenses", "disbursements_account": "accounts.revenue.disbursements",
     "vat_regime": "accounts.vat_regime", "siren": "siren", "writeback": "writeback.mode",
-    "writeback_field": "writeback.field",
+    "writeback_field": "writeback.field", "sage_export": "sage_export",
 }
 
 
@@ -108,6 +107,8 @@ PeriodStart = Annotated[str | None, _option("--period-start",
 SageUser = Annotated[str | None, _option("--sage-user", N_("Sage user, e.g. <Administrateur>."))]
 SageLocation = Annotated[str | None, _option("--sage-location", N_("C:\\Sage\\ACME.mae, mssql+pyodbc://..., "
                                                                 "or embedded:<path>."))]
+SageExport = Annotated[str | None, _option("--sage-export", N_(
+    "A .mae company: its Sage export (Fichier > Exporter > Format Sage), read instead of the company."))]
 Target = Annotated[str | None, _option("--target", N_("embedded or file (default: from the location)."))]
 Journal = Annotated[str | None, _option("--journal", N_("Sales journal code (VTE)."))]
 Plan = Annotated[str | None, _option("--plan", N_("Analytic plan of the projects (PROJET)."))]
@@ -136,39 +137,9 @@ def _settings(options: dict[str, str | None], assignments: list[str] | None) -> 
 
 # --- new -----------------------------------------------------------------------------------------
 
-# (option, TOML path, question, rule) asked in a terminal; required ones first.
-_REQUIRED = (("--company", "sage_company", N_("Sage company name"), validation.text),
-             ("--period-start", "period_start", N_("Period start (documents before it are ignored)"), validation.day),
-             ("--sage-location", "sage_location", N_("Sage company (.mae path, mssql+pyodbc:// URL or "
-                                                     "embedded:<path>)"), validation.sage_location),
-             ("--email", "platform.email", N_("Platform login e-mail"), validation.email))
-_WITH_DEFAULTS = (("sage_user", N_("Sage user"), validation.text),
-                  ("sales_journal", N_("Sales journal"), validation.journal_code),
-                  ("analytic_plan", N_("Analytic plan of the projects"), validation.text),
-                  ("analytic_level", N_("Analytic level"), validation.text),
-                  ("platform.base_url", N_("Platform address"), validation.base_url),
-                  ("platform.organization_id", N_("Platform ORG ID (empty: list them with `profile check`)"),
-                   validation.optional_whole_number),
-                  ("platform.team_id", N_("Platform TEAM ID (empty: list them with `profile check`)"),
-                   validation.optional_whole_number),
-                  ("accounts.vat_regime", N_("VAT on debits or receipts"), lambda answer: _regime(answer)))
-
-
-def _regime(answer: object) -> str:
-    if answer not in ("debits", "receipts"):
-        raise PydanticCustomError("sagesync", _("expected {expected}").format(
-            expected=_(validation.EXPECTED["accounts.vat_regime"])))
-    return str(answer)
-
-
-def _ask(question: str, rule: Callable[[object], object], default: str | None = None) -> str:
-    def checked(answer: str) -> str:
-        try:
-            rule(answer)
-        except PydanticCustomError as error:
-            raise typer.BadParameter(error.message()) from None
-        return answer
-    return str(typer.prompt(_(question), default=default, value_proc=checked))
+# (option, TOML path) a profile cannot be saved without: asked in a terminal, else named.
+_REQUIRED = (("--company", "sage_company"), ("--period-start", "period_start"), ("--sage-location", "sage_location"),
+             ("--email", "platform.email"))
 
 
 def _current(table: dict[str, Any], path: str) -> str:
@@ -178,12 +149,36 @@ def _current(table: dict[str, Any], path: str) -> str:
     return "" if node is None else str(node)
 
 
+def _checked_against_the_outside(profile: Profile, *, password: str = "", platform: bool = True,
+                                 changed: list[tuple[str, str]] | None = None) -> tuple[list[str], list[str]]:
+    """(problems, notices): what the Sage company and the platform contradict in the profile, each naming the
+    value; with ``changed`` (an edit), only problems about a value just set refuse the save, the others warn."""
+    problems, notice = profile_setup.company_problems(profile)
+    notices = [notice] if notice else []
+    if platform:
+        more, notice = profile_setup.platform_problems(profile, password)
+        problems += more
+        notices += [notice] if notice else []
+    if changed is not None:
+        values = [value for _key, value in changed if value]
+        refusing = [line for line in problems if any(value.upper() in line.upper() for value in values)]
+        notices += [_("warning: {problem}").format(problem=line) for line in problems if line not in refusing]
+        problems = refusing
+    return problems, notices
+
+
+def _not_saved(name: str, problems: list[str]) -> ConfigurationError:
+    return ConfigurationError(_("profile {name} not saved: the Sage company or the platform contradicts it").format(
+        name=repr(name)) + "\n" + "\n".join(f"  - {line}" for line in problems))
+
+
 @profile_app.command("new", help=N_("Create a profile: the embedded defaults plus what you give (asked for in a "
                                     "terminal)."))
 @_reporting_errors
 def new(name: Name, company: Company = None, period_start: PeriodStart = None, sage_user: SageUser = None,
-        sage_location: SageLocation = None, target: Target = None, journal: Journal = None, plan: Plan = None,
-        level: Level = None, base_url: BaseUrl = None, email: Email = None, organization_id: OrganizationId = None,
+        sage_location: SageLocation = None, sage_export: SageExport = None, target: Target = None,
+        journal: Journal = None, plan: Plan = None, level: Level = None, base_url: BaseUrl = None,
+        email: Email = None, organization_id: OrganizationId = None,
         team_id: TeamId = None, collective: Collective = None, fees_account: FeesAccount = None,
         expenses_account: ExpensesAccount = None, disbursements_account: DisbursementsAccount = None,
         vat_regime: VatRegimeOption = None, siren: Siren = None, writeback: Writeback = None,
@@ -201,28 +196,37 @@ def new(name: Name, company: Company = None, period_start: PeriodStart = None, s
     settings = _settings(options, set_)
     table = apply_settings(defaults_table(), settings)
     asking = _is_terminal() if interactive is None else interactive
-    missing = [(flag, path, question, rule) for flag, path, question, rule in _REQUIRED if not _current(table, path)]
+    missing = [flag for flag, path in _REQUIRED if not _current(table, path)]
     if missing and not asking:
-        flags = ", ".join(flag for flag, *_ in missing)
         raise ConfigurationError(_("profile {name} needs {options} (or run `sagesync profile new {profile}` in a "
-                                   "terminal to be asked)").format(name=repr(name), options=flags, profile=name))
-    answers: list[tuple[str, str]] = []
+                                   "terminal to be asked)").format(name=repr(name), options=", ".join(missing),
+                                                                  profile=name))
+    given = {path for path, _value in settings}
+    secrets: dict[Which, str] = {}
     if asking:
-        answers += [(path, _ask(question, rule)) for _, path, question, rule in missing]
-        if not from_defaults:
-            given = {path for path, _ in settings}
-            answers += [(path, _ask(question, rule, default=_current(table, path)))
-                        for path, question, rule in _WITH_DEFAULTS if path not in given]
-    profile = Profile.from_table(name, apply_settings(table, answers))
+        questions = profile_setup.Questions(name, table, given, from_defaults=from_defaults)
+        answers, secrets = questions.run()
+        table = apply_settings(table, answers)
+    profile = Profile.from_table(name, table)
+    # The ids were picked from what the platform said while asking; asked again only when given as options.
+    read_platform = not asking or bool({"platform.organization_id", "platform.team_id"} & given)
+    problems, notices = _checked_against_the_outside(profile, password=secrets.get("platform", ""),
+                                                     platform=read_platform)
+    if problems:
+        if not asking:
+            raise _not_saved(name, problems)
+        for line in problems:
+            typer.echo(f"  - {line}")
+        if not typer.confirm(_("The Sage company or the platform contradicts these settings. Save the profile "
+                               "anyway, to fix them later with `sagesync profile edit {profile}`?").format(
+                profile=name), default=False):
+            raise _not_saved(name, problems)
     store.add(profile)
     typer.echo(_("profile {name} saved in {path}").format(name=name, path=store.path))
-    if asking:
-        for which in WHICH:
-            secret = typer.prompt(_("{secret} (hidden; empty: set it later)").format(
-                secret=label(which).capitalize()), default="",
-                                  hide_input=True, show_default=False)
-            if secret:
-                _store_secret(name, which, secret)
+    for notice in notices:
+        typer.echo(notice)
+    for which, secret in secrets.items():
+        _store_secret(name, which, secret)
     _say_where_secrets_come_from(profile)
     typer.echo(_("next: `{command}`").format(command=f"sagesync profile check {name}"))
 
@@ -234,8 +238,9 @@ def new(name: Name, company: Company = None, period_start: PeriodStart = None, s
                                      "accounts.revenue_by_rate.0=706300 ..."))
 @_reporting_errors
 def edit(name: Name, company: Company = None, period_start: PeriodStart = None, sage_user: SageUser = None,
-         sage_location: SageLocation = None, target: Target = None, journal: Journal = None, plan: Plan = None,
-         level: Level = None, base_url: BaseUrl = None, email: Email = None, organization_id: OrganizationId = None,
+         sage_location: SageLocation = None, sage_export: SageExport = None, target: Target = None,
+         journal: Journal = None, plan: Plan = None, level: Level = None, base_url: BaseUrl = None,
+        email: Email = None, organization_id: OrganizationId = None,
          team_id: TeamId = None, collective: Collective = None, fees_account: FeesAccount = None,
          expenses_account: ExpensesAccount = None, disbursements_account: DisbursementsAccount = None,
          vat_regime: VatRegimeOption = None, siren: Siren = None, writeback: Writeback = None,
@@ -246,9 +251,15 @@ def edit(name: Name, company: Company = None, period_start: PeriodStart = None, 
     if not settings:
         raise ConfigurationError(_("nothing to change: give a field option (see --help) or --set key=value"))
     profile = Profile.from_table(name, apply_settings(store.table(name), settings))
+    touches_platform = any(key.startswith("platform.") for key, _value in settings)
+    problems, notices = _checked_against_the_outside(profile, platform=touches_platform, changed=settings)
+    if problems:
+        raise _not_saved(name, problems)
     store.update(profile)
     changed = ", ".join(f"{key}={value}" if value else _("{key} removed").format(key=key) for key, value in settings)
     typer.echo(_("profile {name} saved: {changes}").format(name=name, changes=changed))
+    for notice in notices:
+        typer.echo(notice)
 
 
 def _sources(profile: Profile) -> dict[Which, SecretSource]:
@@ -333,6 +344,8 @@ def _store_secret(name: str, which: Which, secret: str) -> bool:
 
 def _say_where_secrets_come_from(profile: Profile) -> None:
     for which, source in _sources(profile).items():
+        if which == "sage" and profile.location_kind is LocationKind.EMBEDDED:
+            continue  # the embedded company has no Sage login
         if source not in (SecretSource.KEYRING, SecretSource.ENVIRONMENT):
             typer.echo(_describe(profile.name, which, source))
 

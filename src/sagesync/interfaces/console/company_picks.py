@@ -2,22 +2,20 @@
 
 The form's ``sage_location`` is read as typed (the profile may not be valid yet):
 an embedded company (``embedded:<path>`` or a ``.sqlite`` file) or a SQL Server
-URL is opened and its reference read; a ``.mae`` company or an empty location
-gives no lists. A company that cannot be read gives a notice, never a traceback,
-and the form then works as before (typed values, checked by the profile alone).
+URL is opened and its reference read, a ``.mae`` company through its Sage export
+(``sage_export``, ``sagesync.interfaces.setup_reading``); a ``.mae`` company
+without one, or an empty location, gives no lists. A company that cannot be read
+gives a notice, never a traceback, and the form then works as before (typed
+values, checked by the profile alone).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
-from pathlib import Path
-
-from sqlalchemy.exc import SQLAlchemyError
 
 from sagesync.core.reference import SALES_JOURNAL_TYPE, CompanyReference
-from sagesync.errors import SagesyncError
 from sagesync.i18n import N_, console_gettext
+from sagesync.interfaces import setup_reading
 from sagesync.interfaces.console.profile_form import FormProblems, FormValues
 from sagesync.profiles.model import LocationKind, location_kind
 
@@ -51,58 +49,31 @@ class CompanyPicks:
         return self.reference is not None
 
 
-def embedded_path(location: str) -> Path:
-    text = location.strip()
-    if text.lower().startswith("embedded:"):
-        text = text[len("embedded:"):]
-    return Path(text).expanduser()
-
-
-def _rate(rate: Decimal) -> str:
-    text = format(rate.normalize(), "f") if rate == rate.to_integral_value() else str(rate)
-    return f"{text} %"
-
-
 def _lists(reference: CompanyReference) -> dict[str, list[Option]]:
-    journals = sorted((info for info in reference.journals.values() if not info.dormant),
-                      key=lambda info: (info.journal_type != SALES_JOURNAL_TYPE, info.code))
-    accounts = sorted(reference.accounts.values(), key=lambda info: info.number)
-    return {
-        "picks-journals": [(info.code, info.label) for info in journals],
-        "picks-plans": [(name, "") for name in reference.analytic_plans],
-        "picks-collective": [(info.number, info.label) for info in accounts if info.number.startswith("411")],
-        "picks-revenue": [(info.number, info.label) for info in accounts
-                          if info.number.startswith(("7", "467"))],
-        "picks-vat-codes": [(info.code, _rate(info.rate)) for info in
-                            sorted(reference.vat_codes.values(), key=lambda info: info.code)],
-        "picks-vat-accounts": [(info.number, info.label) for info in accounts if info.number.startswith("445")],
-    }
+    """The company's codes by datalist id (``picks-journals``, ``picks-vat-codes``...)."""
+    lists = setup_reading.company_lists(reference)
+    return {"picks-" + kind.replace("_", "-"): options for kind, options in lists.items()}
 
 
-def read_picks(location: str, *, journal: str = "", plan: str = "") -> CompanyPicks:
-    """The company at ``location`` read for the form; blocking (SQLite or SQL Server): call off the event loop."""
-    from sagesync.sage.company import open_company
-    from sagesync.sage.reader import read_company_reference
-
+def read_picks(location: str, *, sage_export: str = "", journal: str = "", plan: str = "") -> CompanyPicks:
+    """The company at ``location`` (a .mae one through its Sage export) read for the form; blocking (SQLite, SQL
+    Server, a file): call off the event loop."""
     kind = location_kind(location)
-    if kind is LocationKind.MAE_FILE:
+    if kind is LocationKind.MAE_FILE and not sage_export.strip():
         return CompanyPicks(notice=console_gettext(
-            "A .mae company cannot be read from here: type the codes as Sage shows them."))
-    if kind not in (LocationKind.EMBEDDED, LocationKind.SQL_SERVER):
-        return CompanyPicks()
+            "A .mae company cannot be read from here: name its Sage export below to get its lists, or type the "
+            "codes as Sage shows them."))
     try:
-        engine = open_company(str(embedded_path(location)) if kind is LocationKind.EMBEDDED else location.strip())
-        try:
-            with engine.connect() as connection:
-                reference = read_company_reference(connection, journal=journal, plan=plan)
-        finally:
-            engine.dispose()
-    except (SagesyncError, SQLAlchemyError, OSError) as error:
-        detail = str(error) if isinstance(error, SagesyncError) else type(error).__name__
+        reference = setup_reading.company_reference_at(location, sage_export=sage_export, journal=journal, plan=plan)
+    except setup_reading.SetupReadError as error:
         return CompanyPicks(failed=True, notice=console_gettext(
             "The company could not be read, so its lists are not offered and the codes are not checked against "
-            "it: {error}").format(error=detail))
-    return CompanyPicks(reference=reference, lists=_lists(reference))
+            "it: {error}").format(error=error))
+    if reference is None:
+        return CompanyPicks()
+    notice = (console_gettext("Read from the Sage export {path}.").format(path=sage_export.strip())
+              if kind is LocationKind.MAE_FILE else "")
+    return CompanyPicks(reference=reference, lists=_lists(reference), notice=notice)
 
 
 def check_against_company(values: FormValues, reference: CompanyReference) -> FormProblems:

@@ -29,6 +29,11 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         ("sage_user", N_("Sage user"), N_("The Sage user sagesync logs in as, e.g. <Administrateur>.")),
         ("sage_location", N_("Company location"), N_("The .mae file (C:\\Sage\\ACME.mae), an mssql+pyodbc:// URL, "
                                                      "or embedded:<path> for the embedded company.")),
+        ("sage_export", N_("Sage export of the company"),
+         N_("A .mae company only: sagesync cannot read it from here, so it reads a Sage export of its settings, a "
+            "text file with #MPLG (accounts), #MTAX (VAT codes), #MCJR (journals) records. In Sage: Fichier > "
+            "Exporter > Format Sage, with the chart of accounts, tax codes, journals, analytic plans, tiers and "
+            "sections; export it again after each import, with the entries, for « Confirm the import ».")),
         ("sage_target", N_("Posting to"), N_("Automatic: the embedded company is posted to directly; "
                                              "a .mae or SQL Server company gets an import file.")),
         ("sales_journal", N_("Sales journal"), N_("The sales journal code in Sage, e.g. VTE.")),
@@ -71,8 +76,8 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
                                         ("expenses", N_("expenses (frais)")),
                                         ("disbursements", N_("disbursements (débours)"))),
 }
-OPTIONAL = frozenset({"siren", "platform.organization_id", "platform.team_id", "platform.line_kind_when_missing",
-                      "writeback.field"})
+OPTIONAL = frozenset({"siren", "sage_export", "platform.organization_id", "platform.team_id",
+                      "platform.line_kind_when_missing", "writeback.field"})
 VAT_COLUMNS = ("rate", "code_debits", "account_debits", "code_receipts", "account_receipts")
 VAT_TITLES = {"rate": N_("rate %"), "code_debits": N_("code on debits"), "account_debits": N_("account on debits"),
               "code_receipts": N_("code on receipts"), "account_receipts": N_("account on receipts")}

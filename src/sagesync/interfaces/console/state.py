@@ -18,6 +18,7 @@ from starlette.responses import Response
 from sagesync.errors import ConfigurationError
 from sagesync.interfaces.console.runner import StepRunner
 from sagesync.ledger.views import LedgerReaders
+from sagesync.profiles.check import PlatformAnswer
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import ProfilePaths, profile_paths
 from sagesync.profiles.store import ProfileStore
@@ -31,6 +32,9 @@ class ConsoleState:
     profile_store_path: Path | None = None  # None: the user's profiles file, read when asked
     exported: dict[str, set[Path]] = field(default_factory=dict)  # profile -> FEC files made in this console
     closing: threading.Event = field(default_factory=threading.Event)
+    # What the platform said to a login (address, e-mail) in this console: the form's organization and team are
+    # checked against it on save, without asking the platform again.
+    platform_answers: dict[tuple[str, str], PlatformAnswer] = field(default_factory=dict)
 
     def profiles(self) -> ProfileStore:
         return ProfileStore(self.profile_store_path)

@@ -16,13 +16,15 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from sagesync.errors import SagesyncError
 from sagesync.i18n import console_gettext
 from sagesync.interfaces.console.runner import STEP_BUTTONS, STEP_NAMES
 from sagesync.interfaces.console.state import ConsoleState, console_state, load_profile, render
 from sagesync.ledger import views as ledger_views
-from sagesync.profiles.model import Profile
+from sagesync.profiles.model import LocationKind, Profile
 
 router = APIRouter()
 
@@ -30,8 +32,10 @@ KEEPALIVE_SECONDS = 10.0
 
 
 def _panel_context(state: ConsoleState, profile: Profile) -> dict[str, Any]:
-    return {"profile": profile, "name": profile.name, "snapshot": state.runner.channel(profile.name).snapshot(),
-            "buttons": STEP_BUTTONS}
+    snapshot = state.runner.channel(profile.name).snapshot()
+    import_files = [path for report in snapshot.reports for name, path in report.outputs if "import file" in name]
+    return {"profile": profile, "name": profile.name, "snapshot": snapshot, "buttons": STEP_BUTTONS,
+            "import_files": import_files, "mae": profile.location_kind is LocationKind.MAE_FILE}
 
 
 def _summary_context(state: ConsoleState, profile: Profile) -> dict[str, Any]:
@@ -55,6 +59,27 @@ def company_page(request: Request, name: str) -> Response:
 def company_summary(request: Request, name: str) -> Response:
     state = console_state(request)
     return render(request, "_summary.html", _summary_context(state, load_profile(request, name)))
+
+
+@router.post("/company/{name}/confirm")
+async def confirm_import(request: Request, name: str) -> Response:
+    """« Confirm the import »: the pieces of the import files that Sage now holds are marked as in Sage
+    (`sagesync sage confirm`); the page's counts are reloaded after."""
+    from sagesync import jobs
+
+    profile = load_profile(request, name)
+    confirmed = waiting = 0
+    error = ""
+    try:
+        # The company lock, the ledger and Sage (or its export) are read: never on the event loop.
+        confirmed, waiting = await run_in_threadpool(jobs.confirm_written, profile)
+    except SagesyncError as failure:
+        error = str(failure)
+    response = render(request, "_confirmed.html", {"profile": profile, "name": name, "confirmed": confirmed,
+                                                   "waiting": waiting, "error": error,
+                                                   "mae": profile.location_kind is LocationKind.MAE_FILE})
+    response.headers["HX-Trigger"] = "confirmed"
+    return response
 
 
 @router.post("/company/{name}/run/{step}")

@@ -19,7 +19,8 @@ from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.i18n import N_, console_gettext
-from sagesync.interfaces.console import company_picks, profile_form
+from sagesync.interfaces import setup_reading
+from sagesync.interfaces.console import company_picks, platform_picks, profile_form
 from sagesync.interfaces.console.state import console_state, load_profile, render
 from sagesync.profiles.model import LocationKind, Profile, defaults_table, location_kind
 from sagesync.profiles.paths import validate_profile_name
@@ -63,8 +64,8 @@ def _secret_status(name: str | None, which: Which) -> str:
 
 def _picks_for(values: profile_form.FormValues) -> company_picks.CompanyPicks:
     fields = values.fields
-    return company_picks.read_picks(fields.get("sage_location", ""), journal=fields.get("sales_journal", ""),
-                                    plan=fields.get("analytic_plan", ""))
+    return company_picks.read_picks(fields.get("sage_location", ""), sage_export=fields.get("sage_export", ""),
+                                    journal=fields.get("sales_journal", ""), plan=fields.get("analytic_plan", ""))
 
 
 def _form_page(request: Request, *, name: str, creating: bool, values: profile_form.FormValues,
@@ -73,12 +74,19 @@ def _form_page(request: Request, *, name: str, creating: bool, values: profile_f
     secrets = {which: {"label": console_gettext(SECRET_LABELS[which]), "field": profile_form.SECRET_FIELDS[which],
                        "status": _secret_status(None if creating else name, which)} for which in WHICH}
     # An embedded company has no Sage login: its user and password are not asked (kept in the form, hidden).
-    embedded = location_kind(values.fields.get("sage_location", "")) is LocationKind.EMBEDDED
+    kind = location_kind(values.fields.get("sage_location", ""))
+    embedded = kind is LocationKind.EMBEDDED
+    key = platform_picks.answer_key(values.fields.get("platform.base_url", ""), values.fields.get("platform.email", ""))
+    answer = console_state(request).platform_answers.get(key)
+    platform = platform_picks.PlatformPicks(answer, lists=(
+        {} if answer is None else {"picks-" + which: options
+                                   for which, options in setup_reading.organization_lists(answer).items()}))
     return render(request, "profile_form.html", {
         "name": name, "creating": creating, "values": values, "problems": problems or profile_form.FormProblems(),
         "sections": profile_form.SECTIONS, "choices": profile_form.CHOICES, "vat_columns": profile_form.VAT_COLUMNS,
         "vat_titles": profile_form.VAT_TITLES, "picks": picks or company_picks.CompanyPicks(),
-        "lists": company_picks.LISTS, "vat_lists": company_picks.VAT_LISTS, "sage_login_hidden": embedded,
+        "lists": {**company_picks.LISTS, **platform_picks.LISTS}, "vat_lists": company_picks.VAT_LISTS,
+        "sage_login_hidden": embedded, "sage_export_hidden": kind is not LocationKind.MAE_FILE, "platform": platform,
         "secrets": secrets, "notice": notice, "saved": notice == console_gettext(SAVED)}, status_code=status_code)
 
 
@@ -106,11 +114,31 @@ def new_profile(request: Request) -> Response:
 
 
 @router.get("/profiles/picks")
-def company_lists(request: Request, sage_location: str = "", sales_journal: str = "",
+def company_lists(request: Request, sage_location: str = "", sage_export: str = "", sales_journal: str = "",
                   analytic_plan: str = "") -> Response:
     """The pick-lists of the company at the location typed (htmx: reloaded when the location changes)."""
-    picks = company_picks.read_picks(sage_location, journal=sales_journal, plan=analytic_plan)
+    picks = company_picks.read_picks(sage_location, sage_export=sage_export, journal=sales_journal,
+                                     plan=analytic_plan)
     return render(request, "_company_picks.html", {"picks": picks})
+
+
+@router.post("/profiles/platform-picks")
+async def platform_lists(request: Request) -> Response:
+    """The organizations and teams the form's platform login sees (htmx: « Read the platform »)."""
+    form = await request.form()
+
+    def get(key: str) -> str:
+        value = form.get(key, "")
+        return value.strip() if isinstance(value, str) else ""
+
+    base_url, email = get("platform.base_url"), get("platform.email")
+    name = get("profile")
+    # The keyring may ask the desktop to unlock it, and the platform may be slow: never on the event loop.
+    picks = await run_in_threadpool(platform_picks.read_platform_picks, name, base_url, email,
+                                    get(profile_form.SECRET_FIELDS["platform"]))
+    if picks.answer is not None:
+        console_state(request).platform_answers[platform_picks.answer_key(base_url, email)] = picks.answer
+    return render(request, "_platform_picks.html", {"platform": picks})
 
 
 @router.get("/profiles/{name}/edit")
@@ -174,6 +202,17 @@ async def _save(request: Request, name: str, *, creating: bool) -> Response:
                 problems.add(field, text)
         if problems:
             profile = None
+    if location_kind(values.fields.get("sage_location", "")) is LocationKind.MAE_FILE and picks.failed \
+            and values.fields.get("sage_export") and "sage_export" not in problems.by_field:
+        problems.add("sage_export", picks.notice)  # an export named and unreadable: that field is wrong
+        profile = None
+    answer = console_state(request).platform_answers.get(platform_picks.answer_key(
+        values.fields.get("platform.base_url", ""), values.fields.get("platform.email", "")))
+    if answer is not None:  # the platform was read in this console for this login: the ids are checked against it
+        for field, text in platform_picks.check_against_platform(values, answer).by_field.items():
+            if field not in problems.by_field:
+                problems.add(field, text)
+                profile = None
     if profile is None:
         return _form_page(request, name=name, creating=creating, values=values, problems=problems,
                           notice=console_gettext("Not saved: fix the fields marked below (passwords are not kept: "

@@ -1,14 +1,22 @@
 // The profile form: the Sage user and password are asked only for a .mae or SQL Server company, never for the
-// embedded one. The page is drawn right for the saved location; this follows the location as it is typed.
+// embedded one; the Sage export only for a .mae company. The page is drawn right for the saved location; this
+// follows the location as it is typed.
 (function () {
   "use strict";
   function embedded(text) {
     var lowered = text.trim().toLowerCase();
     return lowered.indexOf("embedded:") === 0 || /\.sqlite3?$/.test(lowered);
   }
+  function mae(text) {
+    return /\.mae$/.test(text.trim().toLowerCase());
+  }
   function follow(location) {
-    var hide = embedded(location.value);
-    document.querySelectorAll("[data-sage-login]").forEach(function (element) { element.hidden = hide; });
+    var hideLogin = embedded(location.value);
+    var hideExport = !mae(location.value);
+    document.querySelectorAll("[data-sage-login]").forEach(function (element) { element.hidden = hideLogin; });
+    document.querySelectorAll("[data-mae-only]").forEach(function (element) {
+      element.hidden = hideExport && !element.classList.contains("invalid");
+    });
   }
   document.addEventListener("DOMContentLoaded", function () {
     var location = document.getElementById("f-sage_location");
