@@ -35,7 +35,7 @@ def test_demo_runs_every_step_over_http_exits_0_and_a_second_demo_posts_nothing(
     first = runner.invoke(app, ["demo", "--json"])
     assert first.exit_code == 0, first.output
     reports = by_step(first.stdout)
-    assert list(reports) == ["customers", "projects", "check", "invoices", "writeback"]
+    assert list(reports) == ["customers", "projects", "check", "invoices", "payments", "settlements", "writeback"]
     posted = reports["invoices"]["counts"]["posted"]
     assert posted > 200
     # the 4 planted mistakes are blocked; the planted draft is skipped, not blocked (issue 10)
@@ -147,7 +147,9 @@ def test_status_tells_where_the_documents_stand(isolated: Path, monkeypatch: pyt
     assert status["documents"]["confirmed"] == reports["invoices"]["counts"]["posted"]
     assert status["documents"]["blocked"] == reports["invoices"]["counts"]["blocked"]
     assert status["blocking_findings"] >= reports["invoices"]["counts"]["blocked"]
-    assert [run["step"] for run in status["runs"]] == ["writeback", "invoices", "check", "projects", "customers"]
+    # the latest five runs, newest first: the demo's receipts matched in Sage were sent after the sync
+    assert [run["step"] for run in status["runs"]] == ["settlements", "writeback", "settlements", "payments",
+                                                       "invoices"]
     text = runner.invoke(app, ["status", "--profile", "demo"]).output
     assert "ATELIER LUMIERE" in text and "posted" in text
 

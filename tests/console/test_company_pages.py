@@ -34,7 +34,8 @@ def test_the_company_page_has_the_old_connectors_buttons_and_more(demo: Console)
     html = demo.client.get("/company/demo").text
     buttons = re.findall(r'hx-post="/company/demo/run/(\w+)"[^>]*>\s*([^<]+)</button>', html)
     assert buttons == [("customers", "Pull customers"), ("projects", "Pull projects"), ("check", "Check invoices"),
-                       ("invoices", "Pull invoices"), ("writeback", "Write back"), ("sync", "Sync all"),
+                       ("invoices", "Pull invoices"), ("payments", "Pull payments"),
+                       ("settlements", "Send settlements"), ("writeback", "Write back"), ("sync", "Sync all"),
                        ("preview", "Preview"), ("post_preview", "Post the preview")]
     assert 'sse-connect="/company/demo/events"' in html
     assert "No run yet." in html
@@ -178,7 +179,7 @@ def test_a_mae_company_is_told_the_import_steps_after_a_run_and_confirms_the_imp
     console.run("sync")
     panel = console.client.get("/company/demo").text
     files = sorted((tmp_path / "data").rglob("outbox/*.txt"))
-    assert len(files) == 3
+    assert len(files) == 4  # new tiers, new sections, the invoices, the payments: one file per run that has any
     steps = re.search(r'<div class="import-steps" id="import-steps">(.*?)</div>', panel, re.S)
     assert steps, "the run's outcome says what to do in Sage"
     text = html_text(steps.group(1))

@@ -55,7 +55,8 @@ def test_a_step_started_by_one_page_is_followed_live_by_another(live_console: Li
     final = seen[-2][1]
     assert "Last run, finished" in final
     titles = re.findall(r"<tr><td>([^<]+)</td><td><span class=\"badge", final)
-    assert titles == ["Pull customers", "Pull projects", "Check invoices", "Pull invoices", "Write back"]
+    assert titles == ["Pull customers", "Pull projects", "Check invoices", "Pull invoices", "Pull payments",
+                      "Write back"]
     assert csrf != clicker_csrf
     watcher.close()
     clicker.close()
