@@ -40,7 +40,6 @@ from pathlib import Path
 from sagesync.core.cash import CashSettings
 from sagesync.core.payments import Payment
 from sagesync.ledger.delivery import DeliveryDesk
-from sagesync.steps import payments as payment_step
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.defaults import default_mapping
 from sagesync.sage.company import open_company
@@ -82,7 +81,6 @@ context = StepContext(company="ACME", mapping=default_mapping(), period_start=da
                       desk=desk, reports_dir=folder / "reports", batch_size=7,
                       cash=CashSettings(bank_journal="BQ1", bank_account="512000", exchange_loss_account="656000",
                                         exchange_gain_account="756000"))
-payment_step.BATCH = 9
 sync(context)
 print("done", flush=True)
 """
