@@ -75,6 +75,10 @@ def pull_payments(context: StepContext) -> RunReport:
     """Post every platform payment whose document is posted, once and only once."""
     settings = cash_settings(context)
     with open_run(context, Step.PAYMENTS) as report:
+        with context.desk.batch() as connection:  # the bank journal's months closed in Sage
+            reference = context.desk.reference(connection, fresh=True)
+        settings = replace(settings, closed_months=frozenset(
+            month for journal, month in reference.closed_months if journal == settings.bank_journal))
         with context.ledger.connect() as connection:
             posted = cash_store.posted_payments(connection, context.company)
             # Payments sagesync created on the platform from receipts matched in Sage: Sage has them already.
