@@ -297,6 +297,7 @@ def _mount_features() -> None:
         profile_commands,
         sage_command,
         sandbox_command,
+        unattended_command,
     )
 
     profile_commands.register(app, check_hooks=profile_commands.CheckHooks(
@@ -310,6 +311,7 @@ def _mount_features() -> None:
     sandbox_command.register(app)
     console_command.register(app)
     ledger_command.register(app, fail)
+    unattended_command.register(app)
     guard_commands(app)  # last: every command, its own or a feature's, fails without a traceback
 
 
