@@ -15,7 +15,7 @@ from sagesync.sandbox import samplefirm
 
 def company_profile(name: str, folder: Path, base_url: str, *, company: str = "",
                     schedule: dict[str, Any] | None = None, alerts: dict[str, Any] | None = None,
-                    environ: dict[str, str] | None = None, store: bool = True) -> Profile:
+                    environ: dict[str, str] | None = None, store: bool = True, budget: int | None = None) -> Profile:
     """A profile on a new embedded company at ``folder/<name>.sqlite``, its platform password in the environment."""
     company_path = folder / f"{name}.sqlite"
     if not company_path.exists():
@@ -25,6 +25,8 @@ def company_profile(name: str, folder: Path, base_url: str, *, company: str = ""
                   "sage_location": f"embedded:{company_path}",
                   "platform": {**table["platform"], "base_url": base_url, "email": samplefirm.DEMO_EMAIL,
                                "organization_id": samplefirm.ORGANIZATION_ID, "team_id": samplefirm.TEAM_ID}})
+    if budget is not None:  # seconds a platform request may keep retrying (an unreachable platform fails fast)
+        table["platform"]["request_budget_seconds"] = budget
     if schedule is not None:
         table["schedule"] = schedule
     if alerts is not None:

@@ -18,8 +18,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sagesync.i18n import _, language, ngettext
-from sagesync.profiles.unattended import DEFAULT_TIMEZONE, AlertSettings
+from sagesync.profiles.unattended import DEFAULT_TIMEZONE, AlertSettings, ScheduleSettings
 from sagesync.unattended.outcome import Outcome
+from sagesync.unattended.schedule import describe
 
 FORMAT = "sagesync-alert/1"
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
@@ -99,18 +100,19 @@ def _subject(outcome: Outcome) -> str:
     return f"[sagesync] {outcome.company} ({outcome.profile}): " + ", ".join(parts)
 
 
-def compose_run_alert(outcome: Outcome, settings: AlertSettings, *, timezone: str = DEFAULT_TIMEZONE,
-                      schedule: str = "") -> Message | None:
+def compose_run_alert(outcome: Outcome, settings: AlertSettings, *,
+                      schedule: ScheduleSettings | None = None) -> Message | None:
     """The message after ``outcome``, or None when nothing in it is an event the settings ask for."""
     events = [event for event in outcome.events if event in settings.events]
     if not events:
         return None
+    timezone = schedule.timezone if schedule is not None else DEFAULT_TIMEZONE
     with language(settings.language):
         subject = _subject(outcome)
         lines = [_("Company {company} (profile {profile}), run of {when}.").format(
             company=outcome.company, profile=outcome.profile, when=_when(outcome.started_at, timezone))]
-        if schedule:
-            lines.append(_("Schedule: {schedule}.").format(schedule=schedule))
+        if schedule is not None:
+            lines.append(_("Schedule: {schedule}.").format(schedule=describe(schedule)))
         lines.append("")
         if outcome.status == "failed":
             lines += [_("The run stopped: {error}").format(error=outcome.error), "", _failure_advice(outcome), ""]
@@ -161,18 +163,19 @@ def _listed(problems: list[Any], limit: int) -> list[str]:
 
 
 def compose_stale_alert(profile: str, company: str, since: datetime, hours: int, last: Outcome | None,
-                        settings: AlertSettings, now: datetime, *, timezone: str = DEFAULT_TIMEZONE,
-                        schedule: str = "") -> Message | None:
+                        settings: AlertSettings, now: datetime, *,
+                        schedule: ScheduleSettings | None = None) -> Message | None:
     """The message for a schedule that has not succeeded for more than ``hours``."""
     if "stale" not in settings.events:
         return None
+    timezone = schedule.timezone if schedule is not None else DEFAULT_TIMEZONE
     with language(settings.language):
         subject = "[sagesync] " + _("{company} ({profile}): no successful sync for more than {hours} h").format(
             company=company, profile=profile, hours=hours)
         lines = [_("No scheduled sync of company {company} (profile {profile}) has succeeded since {since}.").format(
             company=company, profile=profile, since=_when(since, timezone))]
-        if schedule:
-            lines.append(_("Schedule: {schedule}.").format(schedule=schedule))
+        if schedule is not None:
+            lines.append(_("Schedule: {schedule}.").format(schedule=describe(schedule)))
         lines.append("")
         if last is None:
             lines.append(_("No run at all: check that `sagesync serve` (or `sagesync worker`) is running on the "

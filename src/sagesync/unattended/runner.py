@@ -26,7 +26,6 @@ from sagesync.unattended import outcome as outcomes
 from sagesync.unattended.compose import compose_run_alert, compose_stale_alert
 from sagesync.unattended.notify import Delivery, Notifier, alert_settings_for
 from sagesync.unattended.outcome import Outcome
-from sagesync.unattended.schedule import describe
 from sagesync.unattended.state import StateStore, stale_since
 
 Clock = Callable[[], datetime]
@@ -115,9 +114,7 @@ class Runner:
             return RunResult(outcome, alert_problem=str(error))
         if settings is None:
             return RunResult(outcome)
-        schedule = profile.schedule
-        message = compose_run_alert(outcome, settings, timezone=schedule.timezone if schedule else "Europe/Paris",
-                                    schedule=describe(schedule) if schedule else "")
+        message = compose_run_alert(outcome, settings, schedule=profile.schedule)
         if message is None:
             return RunResult(outcome)
         return RunResult(outcome, tuple(self.notifier.send(settings, message, profile.name)))
@@ -140,8 +137,7 @@ class Runner:
         if settings is None:
             return ()
         message = compose_stale_alert(profile.name, profile.sage_company, since, schedule.alert_after_hours,
-                                      state.last, settings, now, timezone=schedule.timezone,
-                                      schedule=describe(schedule))
+                                      state.last, settings, now, schedule=schedule)
         if message is None:
             return ()
         return tuple(self.notifier.send(settings, message, profile.name))
