@@ -108,3 +108,21 @@ def receiver() -> Iterator[Receiver]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for the session: its URL. Skipped only when no server binaries exist."""
+    from tests.unattended.pgcluster import PgCluster, server_binaries
+
+    if server_binaries() is None:
+        pytest.skip("no PostgreSQL server binaries (initdb, pg_ctl) on this machine: apt-get install postgresql "
+                    "(.ci/run does)")
+    cluster = PgCluster.start()
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
