@@ -126,3 +126,18 @@ def postgres() -> Iterator[str]:
         yield cluster.url
     finally:
         cluster.stop()
+
+
+@pytest.fixture
+def queue_database(postgres: str, request: pytest.FixtureRequest) -> str:
+    """A database of its own in the session's cluster, for one test's queue."""
+    import re
+
+    import psycopg
+
+    name = "q_" + re.sub(r"[^a-z0-9]+", "_", request.node.name.lower())[:50]
+    admin = postgres.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return postgres.rsplit("/", 1)[0] + f"/{name}"

@@ -35,7 +35,8 @@ class ProfileState:
     history: tuple[dict[str, Any], ...] = field(default=())
 
     def with_outcome(self, outcome: Outcome) -> ProfileState:
-        summary = {"started_at": outcome.started_at.isoformat(), "status": outcome.status, "posted": outcome.posted,
+        summary = {"started_at": outcome.started_at.isoformat(), "finished_at": outcome.finished_at.isoformat(),
+                   "status": outcome.status, "posted": outcome.posted,
                    "to_fix": outcome.to_fix, "changed": outcome.changed, "trigger": outcome.trigger}
         return replace(self, last=outcome,
                        last_success_at=outcome.finished_at if outcome.succeeded else self.last_success_at,

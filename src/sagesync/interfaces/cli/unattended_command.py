@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -25,6 +25,9 @@ from rich.table import Table
 from sagesync.errors import ConfigurationError, SagesyncError
 from sagesync.i18n import N_, _
 from sagesync.profiles.model import Profile
+
+if TYPE_CHECKING:
+    from sagesync.unattended.runner import RunResult
 
 _console = Console()
 _errors = Console(stderr=True)
@@ -124,35 +127,38 @@ def _install_stop(server_stop: Callable[[], None]) -> None:
             signal.signal(number, handler)
 
 
+def said(result: RunResult) -> None:
+    """One line per unattended run (and one per alert sent or not)."""
+    outcome = result.outcome
+    when = f"{outcome.started_at.astimezone():%d/%m/%Y %H:%M}"
+    if outcome.status in ("failed", "busy"):
+        _console.print(_("{when} {profile}: {status}: {error}").format(
+            when=when, profile=outcome.profile, status=status_word(outcome.status),
+            error=escape(outcome.error)))
+    else:
+        _console.print(_("{when} {profile}: {posted} entries posted, {to_fix} documents to fix, {changed} "
+                         "changed after posting").format(when=when, profile=outcome.profile,
+                                                         posted=outcome.posted, to_fix=outcome.to_fix,
+                                                         changed=outcome.changed))
+    for delivery in result.deliveries:
+        if delivery.sent:
+            _console.print(_("  alert sent by {channel}").format(channel=delivery.channel))
+        else:
+            _console.print(_("  alert NOT sent by {channel}: {problem}").format(
+                channel=delivery.channel, problem=escape(delivery.problem)))
+    if result.alert_problem:
+        _console.print(f"  {escape(result.alert_problem)}")
+
+
+
 def serve(once: Annotated[bool, typer.Option("--once", help=N_(
               "Run what is due now (and what was missed), then exit: for a scheduler that starts sagesync itself."))
           ] = False,
           catch_up: Annotated[bool, typer.Option("--catch-up/--no-catch-up", help=N_(
               "At start, run once a profile whose scheduled time passed while sagesync was not running."))] = True
           ) -> None:
-    from sagesync.unattended.runner import Runner, RunResult
+    from sagesync.unattended.runner import Runner
     from sagesync.unattended.serve import Server
-
-    def said(result: RunResult) -> None:
-        outcome = result.outcome
-        when = f"{outcome.started_at.astimezone():%d/%m/%Y %H:%M}"
-        if outcome.status in ("failed", "busy"):
-            _console.print(_("{when} {profile}: {status}: {error}").format(
-                when=when, profile=outcome.profile, status=status_word(outcome.status),
-                error=escape(outcome.error)))
-        else:
-            _console.print(_("{when} {profile}: {posted} entries posted, {to_fix} documents to fix, {changed} "
-                             "changed after posting").format(when=when, profile=outcome.profile,
-                                                             posted=outcome.posted, to_fix=outcome.to_fix,
-                                                             changed=outcome.changed))
-        for delivery in result.deliveries:
-            if delivery.sent:
-                _console.print(_("  alert sent by {channel}").format(channel=delivery.channel))
-            else:
-                _console.print(_("  alert NOT sent by {channel}: {problem}").format(
-                    channel=delivery.channel, problem=escape(delivery.problem)))
-        if result.alert_problem:
-            _console.print(f"  {escape(result.alert_problem)}")
 
     def problem(name: str, text: str) -> None:
         _errors.print(_("profile {name} is skipped: {problem}").format(name=name, problem=escape(text)))
@@ -170,6 +176,54 @@ def serve(once: Annotated[bool, typer.Option("--once", help=N_(
         _console.print(_("Stopped now; the next run carries on from the ledger."))
         raise typer.Exit(130) from None
     _console.print(_("Stopped."))
+
+
+QueueUrlOption = Annotated[str | None, typer.Option("--queue-url", help=N_(
+    "PostgreSQL URL of the job queue (default: SAGESYNC_QUEUE_URL); its password in PGPASSWORD or ~/.pgpass."))]
+
+
+def worker(queue_url: QueueUrlOption = None,
+           concurrency: Annotated[int, typer.Option(min=1, max=32, help=N_(
+               "Company syncs this worker runs at once (each in its own thread)."))] = 1,
+           name: Annotated[str | None, typer.Option(help=N_("Name of this worker in the queue (default: the "
+                                                            "machine's name)."))] = None,
+           heartbeat_seconds: Annotated[float, typer.Option(min=0.1, help=N_(
+               "How often this worker says it is alive."))] = 10.0,
+           stalled_after: Annotated[float, typer.Option(min=0.5, help=N_(
+               "Seconds without news from a worker after which its job is given to another."))] = 30.0) -> None:
+    from sagesync.unattended.queue import Queue
+    from sagesync.unattended.queue import queue_url as resolve_url
+
+    queue = Queue(resolve_url(queue_url), on_result=said)
+
+    def started() -> None:
+        _console.print(_("sagesync worker {name}: running company syncs from the queue; Ctrl-C stops after the sync "
+                         "under way.").format(name=name or ""), highlight=False)
+
+    queue.run_worker(name=name, concurrency=concurrency, heartbeat_seconds=heartbeat_seconds,
+                     stalled_after=stalled_after, on_start=started)
+    _console.print(_("Stopped."))
+
+
+def enqueue(profile: Annotated[list[str] | None, typer.Option("--profile", "-p", help=N_(
+                "Profile to queue (repeat it); without it, every profile with a schedule."))] = None,
+            queue_url: QueueUrlOption = None) -> None:
+    from sagesync.profiles.store import ProfileStore
+    from sagesync.unattended.queue import Queue
+    from sagesync.unattended.queue import queue_url as resolve_url
+    from sagesync.unattended.serve import scheduled_profiles
+
+    store = ProfileStore()
+    profiles = [store.get(name) for name in profile] if profile else scheduled_profiles(store)[0]
+    if not profiles:
+        raise ConfigurationError(_("no profile to queue: name one with --profile, or give a profile a schedule"))
+    queue = Queue(resolve_url(queue_url))
+    queue.ensure_schema()
+    for name, job in queue.enqueue(profiles):
+        if job is None:
+            _console.print(_("{profile}: already waiting in the queue").format(profile=name))
+        else:
+            _console.print(_("{profile}: queued (job {job})").format(profile=name, job=job))
 
 
 class AlertSecret(StrEnum):
@@ -235,6 +289,10 @@ def register(app: typer.Typer) -> None:
     app.command("schedule", help=N_("The next runs of every profile's schedule, and how the last one went."))(schedule)
     app.command("serve", help=N_("Run every profile's scheduled syncs on this machine, until Ctrl-C (no other "
                                  "software needed)."))(serve)
+    app.command("worker", help=N_("Run company syncs from the PostgreSQL job queue (many workers on many machines "
+                                  "share it), and the schedules."))(worker)
+    app.command("enqueue", help=N_("Queue a sync of profiles' companies for the workers (a company already waiting "
+                                   "is not queued twice)."))(enqueue)
     alerts_app = typer.Typer(help=N_("The alerts sent after unattended runs (e-mail, webhook)."), no_args_is_help=True)
     alerts_app.command("set-secret", help=N_("Store the SMTP password or the webhook signing key in the OS "
                                              "keyring."))(alerts_set_secret)
