@@ -3,6 +3,7 @@ embedded Sage companies from the sandbox platform; one killed with kill -9 mid-r
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -109,24 +110,34 @@ def test_two_workers_sync_many_companies_each_once_and_never_one_company_twice_a
         assert pieces(tmp_path / f"{name}.sqlite") == (outcome.posted, 0)
     ran = {worker: sum(f"{name}:" in workers.output(worker) for name in names) for worker in ("w1", "w2")}
     assert sum(ran.values()) == len(names) and all(ran.values()), ran
-    # One company, two jobs: the second, queued while the first runs, waits for it (the company's lock), and a
-    # second profile of the same company finds that company already waiting (one queueing lock per company).
-    (_name, job), = queue.enqueue([ProfileStore().get("cab-a")])
+    # One company, three jobs at once (two deferred with its lock alone, one through enqueue with its queueing
+    # lock too), two workers free: they run one after the other, never together, never "busy".
+    workers.stop()
+    cab_a = ProfileStore().get("cab-a")
 
-    def status_of(job_id: int | None) -> str:
+    async def defer_with_the_lock_only() -> None:
+        async with queue.app.open_async():
+            for _ in range(2):
+                await queue.sync_task.configure(lock=company_lock_key(cab_a),
+                                                task_kwargs={"profile": "cab-a", "trigger": "manual"}).defer_async()
+
+    asyncio.run(defer_with_the_lock_only())
+    assert dict(queue.enqueue([cab_a]))["cab-a"] is not None
+    assert dict(queue.enqueue([ProfileStore().get("cab-a-bis")])) == {"cab-a-bis": None}  # its company is waiting
+
+    def idle() -> bool:
         with psycopg.connect(workers.url) as connection:
-            row = connection.execute("select status from procrastinate_jobs where id = %s", (job_id,)).fetchone()
-        return str(row[0]) if row else "deleted"
+            row = connection.execute("select count(*) from procrastinate_jobs where status in ('todo', 'doing') "
+                                     "and task_name = 'sagesync.sync'").fetchone()
+        return row is not None and row[0] == 0
 
-    wait_for(lambda: status_of(job) in ("doing", "succeeded", "deleted"), 60, "the first job to start")
-    (_name, second), = queue.enqueue([ProfileStore().get("cab-a")])
-    assert second is not None and dict(queue.enqueue([ProfileStore().get("cab-a-bis")])) == {"cab-a-bis": None}
-    wait_for(lambda: status_of(second) in ("succeeded", "deleted"), 120, "the second job of cab-a")
-    history = StateStore().load("cab-a").history
-    assert [entry["status"] for entry in history[:3]] == ["blocked", "blocked", "blocked"]  # never "busy"
-    later, earlier = history[0], history[1]
-    assert later["started_at"] >= earlier["finished_at"]  # one after the other
-    assert later["posted"] == earlier["posted"] == 0
+    workers.start("w3")
+    workers.start("w4")
+    wait_for(idle, 180, "the three runs of company cab-a")
+    runs = StateStore().load("cab-a").history[:3]
+    assert [run["status"] for run in runs] == ["blocked"] * 3 and [run["posted"] for run in runs] == [0, 0, 0]
+    spans = sorted((run["started_at"], run["finished_at"]) for run in runs)
+    assert all(spans[index][1] <= spans[index + 1][0] for index in range(2)), spans  # one after the other
     assert pieces(tmp_path / "cab-a.sqlite") == (outcomes["cab-a"].posted, 0)  # type: ignore[union-attr]
 
 
