@@ -35,7 +35,10 @@ ALLOWED: dict[str, set[str]] = {
     "steps": {"core", "ledger", "sources", "exports"} | BASE,
     "jobs": {"core", "profiles", "sources", "sage", "ledger", "fec", "exports", "steps"} | BASE,
     "sandbox": {"core", "sources"} | BASE,
-    "interfaces": {"core", "profiles", "sources", "sage", "ledger", "fec", "exports", "steps", "jobs", "sandbox"}
+    # unattended runs (schedules, alerts, the worker queue) drive jobs, as an interface would, with no screen
+    "unattended": {"core", "profiles", "sage", "ledger", "steps", "jobs"} | BASE,
+    "interfaces": {"core", "profiles", "sources", "sage", "ledger", "fec", "exports", "steps", "jobs", "sandbox",
+                   "unattended"}
     | BASE,
 }
 

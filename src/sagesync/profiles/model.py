@@ -41,6 +41,7 @@ from sagesync.core.mapping import AccountMapping, VatRateMapping, VatRegime, rat
 from sagesync.core.model import RevenueKind
 from sagesync.profiles import defaults, validation
 from sagesync.profiles.paths import validate_profile_name
+from sagesync.profiles.unattended import AlertSettings, ScheduleSettings
 
 _FROZEN = ConfigDict(extra="forbid", frozen=True)
 
@@ -217,6 +218,8 @@ class Profile(BaseModel):
     siren: str | None = None  # for the FEC file name
     sage_format: dict[str, Any] | None = None  # the Sage file format learned from an export
     payments: PaymentSettings | None = None  # the cash side; absent: payments are left alone
+    schedule: ScheduleSettings | None = None  # unattended runs (sagesync serve, sagesync worker)
+    alerts: AlertSettings | None = None  # e-mail and webhook after a run that needs someone
 
     _name = field_validator("name", mode="before")(validation.profile_name)
     _texts = field_validator("sage_company", "sage_user", "analytic_plan", "analytic_level",
@@ -280,6 +283,10 @@ class Profile(BaseModel):
             table["sage_format"] = self.sage_format
         if self.payments is not None:
             table["payments"] = self.payments.to_table()
+        if self.schedule is not None:
+            table["schedule"] = self.schedule.to_table()
+        if self.alerts is not None:
+            table["alerts"] = self.alerts.to_table()
         return table
 
     # --- what the rest of sagesync reads -------------------------------------------------------

@@ -33,13 +33,18 @@ import keyring.errors
 from sagesync.errors import ConfigurationError, SecretMissingError
 from sagesync.i18n import N_, _
 
-Which = Literal["sage", "platform", "platform_token"]
+Which = Literal["sage", "platform", "platform_token", "smtp", "webhook"]
 WHICH: tuple[Which, ...] = ("sage", "platform")  # the two passwords every profile has
+ALERT_SECRETS: tuple[Which, ...] = ("smtp", "webhook")  # the alerts' SMTP password and webhook signing key
 SECRET_KINDS: tuple[Which, ...] = (*WHICH, "platform_token")  # and the optional API token
 KEYRING_SERVICE = "sagesync"
+# The owner of the secrets of the global alerts file (alerts.toml): no profile name starts with "_".
+GLOBAL_OWNER = "_global"
 
 _LABEL: dict[Which, str] = {"sage": N_("Sage password"), "platform": N_("platform password"),
-                            "platform_token": N_("platform API token")}
+                            "platform_token": N_("platform API token"), "smtp": N_("SMTP password"),
+                            "webhook": N_("webhook signing key")}
+_SUFFIX: dict[Which, str] = {"platform_token": "PLATFORM_TOKEN", "smtp": "SMTP_PASSWORD", "webhook": "WEBHOOK_KEY"}
 
 
 class KeyringUnavailableError(ConfigurationError):
@@ -54,8 +59,12 @@ class SecretSource(StrEnum):
 
 
 def env_variable(profile: str, which: Which) -> str:
-    """SAGESYNC_ACME_SA_SAGE_PASSWORD for profile "acme-sa"; SAGESYNC_ACME_SA_PLATFORM_TOKEN for the token."""
-    suffix = "PLATFORM_TOKEN" if which == "platform_token" else f"{which.upper()}_PASSWORD"
+    """SAGESYNC_ACME_SA_SAGE_PASSWORD for profile "acme-sa"; SAGESYNC_ACME_SA_PLATFORM_TOKEN for the token.
+
+    The alerts' secrets: SAGESYNC_ACME_SA_SMTP_PASSWORD and SAGESYNC_ACME_SA_WEBHOOK_KEY, and for the
+    global alerts file (owner ``_global``) SAGESYNC__GLOBAL_SMTP_PASSWORD and SAGESYNC__GLOBAL_WEBHOOK_KEY.
+    """
+    suffix = _SUFFIX.get(which, f"{which.upper()}_PASSWORD")
     return f"SAGESYNC_{profile.upper().replace('-', '_')}_{suffix}"
 
 

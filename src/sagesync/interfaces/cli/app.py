@@ -341,6 +341,7 @@ def _mount_features() -> None:
         receipts_command,
         sage_command,
         sandbox_command,
+        unattended_command,
     )
 
     profile_commands.register(app, check_hooks=profile_commands.CheckHooks(
@@ -355,6 +356,7 @@ def _mount_features() -> None:
     sandbox_command.register(app)
     console_command.register(app)
     ledger_command.register(app, fail)
+    unattended_command.register(app)
     guard_commands(app)  # last: every command, its own or a feature's, fails without a traceback
 
 
