@@ -43,6 +43,11 @@ PAYMENT_FINDINGS = "payment"  # the findings' kind the Pull payments step record
 WAITING_CODE = "payment_waiting"  # a payment whose document is not posted yet: tried again at each run
 
 
+def platform_id(payment_key: str) -> str:
+    """``P70008`` -> ``70008``: the platform's id of a payment, from its ledger key."""
+    return payment_key[len(PAYMENT_KEY_PREFIX):] if payment_key.startswith(PAYMENT_KEY_PREFIX) else payment_key
+
+
 def rate_order(rate: str) -> tuple[Decimal, str]:
     """Rates highest first, as the receipts report orders them ("" — unknown — last)."""
     return -Decimal(rate or "0"), rate
@@ -170,8 +175,7 @@ class PostedPayment:
 
     @property
     def platform_id(self) -> str:
-        key = self.payment_key
-        return key[len(PAYMENT_KEY_PREFIX):] if key.startswith(PAYMENT_KEY_PREFIX) else key
+        return platform_id(self.payment_key)
 
 
 def _payments_query(company: str, start: date, end: date) -> Select[Any]:
