@@ -240,7 +240,7 @@ def test_the_payments_waiting_or_refused_are_listed_with_their_fix(
     assert grab(r'id="count-waiting">(\d+)<', page) == str(len(waiting))
     assert grab(r'id="count-refused">(\d+)<', page) == str(len(refused))
     shown = dict(re.findall(r'<tr class="finding \w+" data-code="(\w+)" data-payment="(\w+)">', page))
-    assert set(re.findall(r'data-payment="(\w+)">\s*<td>payment #', page)) == waiting | refused
+    assert set(re.findall(r'data-payment="(\w+)">\s*<td class="document">payment #', page)) == waiting | refused
     assert "overpayment" in shown
     source_id, _code, message, fix = next(row for row in found if row[1] == "overpayment")
     row = grab(rf'data-payment="{source_id}">(.*?)</tr>', page)
