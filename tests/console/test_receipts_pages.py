@@ -17,8 +17,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from sagesync.core.payments import Settlement
 from sagesync.interfaces.console.routes import receipts as receipts_routes
-from sagesync.ledger import payment_views, receipts
+from sagesync.ledger import cash, payment_views, receipts
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.model import Profile
 from sagesync.profiles.paths import profile_paths
@@ -320,3 +321,29 @@ def test_a_profile_without_payments_is_told_so(demo: Console) -> None:
 def test_a_receipts_page_of_an_unknown_profile_is_not_found(console: Console, tmp_path: Path) -> None:
     assert console.client.get("/company/nobody/receipts").status_code == 404
     assert console.client.get("/company/nobody/payments").status_code == 404
+
+
+def test_the_settlements_sent_back_to_the_platform_are_listed_with_their_state(demo: Console) -> None:
+    store = ProfileStore()
+    table = store.table("demo")
+    table["payments"]["direction"] = "both"
+    store.update(Profile.from_table("demo", table))
+    assert "Settlements sent to the platform" in demo.client.get("/company/demo/payments").text
+    found = [Settlement("40009", "F2025-0005", date(2025, 3, 11), Decimal("6067.78"), "EC724"),
+             Settlement("40008", "F2025-0004", date(2025, 3, 12), Decimal("22800.00"), "EC728"),
+             Settlement("40007", "F2025-0003", date(2025, 3, 20), Decimal("1080.00"), "EC732")]
+    ledger = Ledger(profile_paths("demo").ledger)
+    with ledger.engine.begin() as connection:
+        cash.add_settlements(connection, COMPANY, 1, found)
+        cash.settle_sent(connection, COMPANY, "EC724", platform_id="90001")
+        cash.settle_sent(connection, COMPANY, "EC728", platform_id="80002", created=False)
+        cash.settle_sent(connection, COMPANY, "EC732", error="HTTP 503 from the platform")
+    ledger.dispose()
+    page = demo.client.get("/company/demo/payments").text
+    rows = re.findall(r'<tr class="settlement (\w+)">(.*?)</tr>', page, re.S)
+    assert [state for state, _row in rows] == ["pending", "on_platform", "sent"]  # newest first
+    assert "HTTP 503 from the platform" in rows[0][1] and "1\u202f080,00" in rows[0][1]
+    assert "#80002" in rows[1][1] and "already on the platform" in rows[1][1]
+    assert "#90001" in rows[2][1] and "sent to the platform" in rows[2][1]
+    counts = grab(r'<ul class="chips" id="settlement-counts">(.*?)</ul>', page)
+    assert "to send</span> <strong>1</strong>" in counts

@@ -28,6 +28,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy import Connection
 from starlette.responses import Response
 
+from sagesync.core.mapping import VatRegime
 from sagesync.core.money import ZERO
 from sagesync.core.payments import Collected, MonthRate
 from sagesync.i18n import N_, console_gettext
@@ -108,7 +109,7 @@ def _setup_notice(profile: Profile) -> str:
     if payments is None or payments.direction == "off":
         return console_gettext("This profile leaves payments alone (no payments settings, or direction off): "
                                "set them in the profile settings to post the platform's payments.")
-    if profile.accounts.vat_regime.value == "debits":
+    if profile.accounts.vat_regime is VatRegime.DEBITS:
         return console_gettext("This firm is on VAT on debits: its VAT is due when invoiced, so payments make "
                                "none due; the VAT return reads the sales journal.")
     if not payments.to_sage:
