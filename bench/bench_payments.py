@@ -81,7 +81,7 @@ def child(folder: Path, count: int, batch: int, phase: str) -> None:
         pull_projects(context)
         report = pull_invoices(context)
     else:
-        payment_step.BATCH = batch
+        context.batch_size = batch
         report = payment_step.pull_payments(context)
     seconds = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -150,6 +150,10 @@ def test_status_tells_where_the_documents_stand(isolated: Path, monkeypatch: pyt
     # the latest five runs, newest first: the demo's receipts matched in Sage were sent after the sync
     assert [run["step"] for run in status["runs"]] == ["settlements", "writeback", "settlements", "payments",
                                                        "invoices"]
+    payments = status["payments"]
+    assert payments["posted"] == reports["payments"]["counts"]["posted"] > 150
+    assert payments["waiting"] == reports["payments"]["counts"]["waiting"]
+    assert payments["to_fix"] >= reports["payments"]["counts"]["blocked"] and payments["sent_to_platform"] == 3
     text = runner.invoke(app, ["status", "--profile", "demo"]).output
     assert "ATELIER LUMIERE" in text and "posted" in text
 

@@ -1,9 +1,10 @@
-"""kill -9 in the middle of a run, again and again: every document ends up in Sage exactly once.
+"""kill -9 in the middle of a run, again and again: every document and payment ends up in Sage exactly once.
 
-A child process posts 1 200 invoices in batches of 7 (embedded company or import files); the
-parent kills it at a random instant, several times, then lets a last run finish. Afterwards
-every document is in exactly one piece (embedded) or one import file (file mode), the ledger
-has one posting each, and the entry numbers run without a gap.
+A child process posts 1 200 invoices in batches of 7, then the payments of the first 600 (two each),
+into the embedded company or import files; the parent kills it at a random instant, several times,
+then lets a last run finish. Afterwards every document and every payment is in exactly one piece
+(embedded) or one import file (file mode), the ledger has one posting each, the entry numbers run
+without a gap in each journal, and the paid invoices' VAT on receipts was moved exactly once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -32,8 +34,11 @@ COUNT = 1200
 CHILD = r"""
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
+from sagesync.core.cash import CashSettings
+from sagesync.core.payments import Payment
 from sagesync.ledger.delivery import DeliveryDesk
 from sagesync.ledger.store import Ledger
 from sagesync.profiles.defaults import default_mapping
@@ -67,8 +72,15 @@ source = ListSource(
     customer_list=[customer("c1", "DUPONT", "Dupont SA")], project_list=[project("p1", "PRJ001", "Musée")],
     document_list=[document(line(f"{100 + n},00"), number=f"F2025-{n:04d}", source_id=str(n),
                             issue=date(2025, 2, 1 + n % 27)) for n in range(1, int(sys.argv[3]) + 1)])
+for n in range(1, int(sys.argv[3]) // 2 + 1):
+    ttc = (Decimal(100 + n) * Decimal("1.2")).quantize(Decimal("0.01"))
+    first = (ttc * Decimal("0.4")).quantize(Decimal("0.01"))
+    source.payment_list += [Payment(str(2 * n - 1), str(n), date(2025, 3, 1), first),
+                            Payment(str(2 * n), str(n), date(2025, 4, 1), ttc - first)]
 context = StepContext(company="ACME", mapping=default_mapping(), period_start=date(2025, 1, 1), source=source,
-                      desk=desk, reports_dir=folder / "reports", batch_size=7)
+                      desk=desk, reports_dir=folder / "reports", batch_size=7,
+                      cash=CashSettings(bank_journal="BQ1", bank_account="512000", exchange_loss_account="656000",
+                                        exchange_gain_account="756000"))
 sync(context)
 print("done", flush=True)
 """
@@ -102,6 +114,7 @@ def test_kill_9_at_random_instants_never_posts_twice_nor_loses_a_document(tmp_pa
             kills += 1
     assert _run(tmp_path, mode, None)
     wanted = {source_reference(str(n)) for n in range(1, COUNT + 1)}
+    wanted |= {source_reference(f"P{n}") for n in range(1, COUNT + 1)}  # two payments for each of the first half
     if mode == "embedded":
         engine = create_engine(f"sqlite:///{tmp_path / 'company.sqlite'}")
         with engine.connect() as connection:
@@ -117,6 +130,11 @@ def test_kill_9_at_random_instants_never_posts_twice_nor_loses_a_document(tmp_pa
                            execution_options={"schema_translate_map": {"ledger": None}})
     with ledger.connect() as connection:
         numbers = sorted(connection.execute(select(ledger_schema.postings.c.entry_number)).scalars().all())
+        moved = sum((Decimal(amount) for amount in connection.execute(
+            select(ledger_schema.vat_transfers.c.amount)).scalars()), Decimal(0))
     ledger.dispose()
-    assert numbers == [f"VTE{n:06d}" for n in range(1, COUNT + 1)]
+    assert numbers == sorted([f"VTE{n:06d}" for n in range(1, COUNT + 1)] +
+                             [f"BQ1{n:06d}" for n in range(1, COUNT + 1)])
+    # each paid invoice's VAT (20 % of 100 + n), moved exactly once over its two payments
+    assert moved == sum((Decimal(100 + n) * Decimal("0.2") for n in range(1, COUNT // 2 + 1)), Decimal(0))
     assert kills >= 3  # the runs were really cut short (else the test proves nothing)

@@ -150,17 +150,12 @@ def test_credit_note_after_a_partial_payment_leaves_the_rest_to_the_last_payment
 def test_a_dropped_platform_mid_list_posts_the_rest_once_on_the_next_run(books: Workspace) -> None:
     books.source.payment_list = [pay(str(n), "1" if n < 3 else "2", "100.00", date(2025, 4, n)) for n in range(1, 6)]
     books.context.cash = CASH
-    from sagesync.steps import payments as step
-
-    step.BATCH, saved = 2, step.BATCH
-    try:
-        books.source.payments_fail_after = 3
-        with pytest.raises(ConnectionError):
-            pull_payments(books.context)
-        books.source.payments_fail_after = None
+    books.context.batch_size = 2
+    books.source.payments_fail_after = 3
+    with pytest.raises(ConnectionError):
         pull_payments(books.context)
-    finally:
-        step.BATCH = saved
+    books.source.payments_fail_after = None
+    pull_payments(books.context)
     references = [row.EC_Reference for row in company_lines(books, "BQ1")]
     assert sorted(set(references)) == [f"OOTI-P{n}" for n in range(1, 6)]
     with books.ledger.connect() as connection:
@@ -313,3 +308,12 @@ def test_month_end_setting_moves_each_months_vat_in_one_entry_of_its_own(books: 
     assert pull_payments(books.context).counts["vat_month_entries"] == 1
     pieces = {row.EC_Piece for row in company_lines(books, "OD")}
     assert len(pieces) == 3
+
+
+def test_a_payment_in_a_month_closed_in_sage_for_the_bank_journal_is_a_finding(books: Workspace) -> None:
+    with books.company.begin() as connection:
+        connection.execute(schema.F_JMOUV.insert().values(JO_Num="BQ1", JM_Date=date(2025, 4, 1), JM_Cloture=2))
+    books.source.payment_list = [pay("1", "1", "700.00", date(2025, 4, 2)), pay("2", "1", "500.00", date(2025, 5, 6))]
+    report = pull_payments(books.context)
+    assert [finding.code for finding in report.findings] == [FindingCode.CLOSED_PERIOD]
+    assert "BQ1" in report.findings[0].message and report.counts["posted"] == 1

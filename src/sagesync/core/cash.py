@@ -112,6 +112,7 @@ class CashSettings:
     transfer_journal: str = "OD"  # the month's entry goes there
     period_start: date = date.min
     closed_until: date | None = None  # the last day of a closed period: nothing is posted on or before it
+    closed_months: frozenset[date] = frozenset()  # first days of the bank journal's months closed in Sage
 
     def bank_account_for(self, method: str) -> str:
         return self.bank_accounts.get(method.strip(), self.bank_account) if method else self.bank_account
@@ -186,6 +187,11 @@ def payment_problems(payment: Payment, item: OpenItem | None, settings: CashSett
                                   date=payment.payment_date.strftime("%d/%m/%Y"),
                                   start=settings.period_start.strftime("%d/%m/%Y")),
                               _("post it by hand in Sage if it belongs to these books"), Severity.INFO))
+    elif payment.payment_date.replace(day=1) in settings.closed_months:
+        found.append(_finding(payment, "date", FindingCode.CLOSED_PERIOD,
+                              _("the payment is dated {date}, in a month closed in Sage for journal {journal}").format(
+                                  date=payment.payment_date.strftime("%d/%m/%Y"), journal=settings.bank_journal),
+                              _("correct the payment's date on the platform, or post it by hand in an open month")))
     elif settings.closed_until is not None and payment.payment_date <= settings.closed_until:
         found.append(_finding(payment, "date", FindingCode.CLOSED_PERIOD,
                               _("the payment is dated {date}, in a closed period (closed until {closed})").format(

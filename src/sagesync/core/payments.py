@@ -42,9 +42,10 @@ class Payment:
     label: str = ""
     updated_at: datetime | None = None
 
-    @property
-    def key(self) -> str:
-        return payment_key(self.source_id)
+    key: str = field(init=False, repr=False, compare=False)  # P + source_id: the ledger's and Sage's key
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", payment_key(self.source_id))  # read many times per payment: made once
 
     @property
     def display_name(self) -> str:

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, and_, func, select
 
 from sagesync.core.model import DocumentKind
 from sagesync.core.money import ZERO
 from sagesync.core.payments import Collected, MonthRate
-from sagesync.ledger.schema import payments_posted, postings, vat_transfers
+from sagesync.ledger.schema import findings, payments_posted, postings, settlements_sent, vat_transfers
 
 
 def vat_by_month(connection: Connection, company: str, start: date, end: date) -> list[MonthRate]:
@@ -62,3 +62,20 @@ def collected(connection: Connection, company: str, start: date, end: date) -> I
         refund = row.kind == DocumentKind.CREDIT_NOTE.value
         yield Collected(str(row.payment_key), row.payment_date, str(row.document_source_id), str(row.number or ""),
                         str(row.client or ""), -amount if refund else amount, vat.get(str(row.payment_key), {}))
+
+
+def payment_counts(connection: Connection, company: str) -> dict[str, int]:
+    """Where the payments stand: posted, waiting for their invoice, to fix, and sent back from Sage."""
+    posted = connection.execute(select(func.count()).select_from(payments_posted).where(
+        payments_posted.c.company == company)).scalar_one()
+    by_code = {str(severity): int(count) for severity, count in connection.execute(
+        select(findings.c.severity, func.count()).where(findings.c.company == company, findings.c.kind == "payment")
+        .group_by(findings.c.severity))}
+    waiting = connection.execute(select(func.count()).select_from(findings).where(
+        findings.c.company == company, findings.c.kind == "payment",
+        findings.c.code == "payment_waiting")).scalar_one()
+    sent = {str(state): int(count) for state, count in connection.execute(
+        select(settlements_sent.c.state, func.count()).where(settlements_sent.c.company == company)
+        .group_by(settlements_sent.c.state))}
+    return {"posted": int(posted), "waiting": int(waiting), "to_fix": int(by_code.get("blocking", 0)),
+            "sent_to_platform": int(sent.get("sent", 0)), "waiting_to_send": int(sent.get("pending", 0))}

@@ -83,11 +83,12 @@ def analytic_plans_select() -> Select[str | None, int]:
     )
 
 
-def closed_months_select(journal: str) -> Select[str, datetime]:
+def closed_months_select() -> Select[str, datetime]:
+    """The closed months of every journal: the sales journal's for the invoices, the bank's for the payments."""
     return (
         select(F_JMOUV.c.JO_Num, F_JMOUV.c.JM_Date)
-        .where(F_JMOUV.c.JO_Num == journal, F_JMOUV.c.JM_Cloture == MONTH_CLOSED)
-        .order_by(F_JMOUV.c.JM_Date)
+        .where(F_JMOUV.c.JM_Cloture == MONTH_CLOSED)
+        .order_by(F_JMOUV.c.JO_Num, F_JMOUV.c.JM_Date)
     )
 
 
@@ -172,7 +173,7 @@ def _read_company_reference(connection: Connection, *, journal: str, plan: str) 
         plans.setdefault(_text(name), index)  # first slot wins if a name is repeated
     closed = frozenset(
         (_text(code), _as_date(month).replace(day=1))
-        for code, month in connection.execute(closed_months_select(journal))
+        for code, month in connection.execute(closed_months_select())
     )
     tiers = frozenset(_text(code) for (code,) in connection.execute(tiers_select()))
     sections = frozenset((index, _text(code)) for index, code in connection.execute(sections_select(plan)))

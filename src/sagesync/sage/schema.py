@@ -76,6 +76,9 @@ def _exact_money(value: object) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise MoneyError(f"amount {value!r} ({type(value).__name__}) is not a Decimal; floats are never stored")
     amount = Decimal(value)
+    exponent = amount.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -MONEY_SCALE and abs(amount) < _LARGEST:
+        return amount  # the common case, decided from the digits as written: no rounding can happen
     if not amount.is_finite() or abs(amount) >= _LARGEST:
         raise MoneyError(f"amount {amount} does not fit NUMERIC({MONEY_PRECISION}, {MONEY_SCALE})")
     try:

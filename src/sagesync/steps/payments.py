@@ -14,6 +14,7 @@ document is a finding with its fix, and is not posted.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
@@ -50,7 +51,6 @@ from sagesync.steps.events import ProgressEvent, RunReport, Step
 from sagesync.steps.runs import open_run
 
 Item = TypeVar("Item")
-BATCH = 1000
 
 
 def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -75,14 +75,19 @@ def pull_payments(context: StepContext) -> RunReport:
     """Post every platform payment whose document is posted, once and only once."""
     settings = cash_settings(context)
     with open_run(context, Step.PAYMENTS) as report:
+        with context.desk.batch() as connection:  # the bank journal's months closed in Sage
+            reference = context.desk.reference(connection, fresh=True)
+        settings = replace(settings, closed_months=frozenset(
+            month for journal, month in reference.closed_months if journal == settings.bank_journal))
         with context.ledger.connect() as connection:
             posted = cash_store.posted_payments(connection, context.company)
             # Payments sagesync created on the platform from receipts matched in Sage: Sage has them already.
             from_sage = cash_store.payments_from_sage(connection, context.company)
         validated_at = datetime.now().replace(microsecond=0)
         done = 0
-        for batch in _batches(context.source.payment_records(), BATCH):
-            _process_batch(context, settings, report, batch, posted, validated_at, from_sage)
+        letters: dict[str, str] = {}  # the company's last letter per tiers, read once per run
+        for batch in _batches(context.source.payment_records(), context.batch_size):
+            _process_batch(context, settings, report, batch, posted, validated_at, from_sage, letters)
             done += len(batch)
             context.events(ProgressEvent(Step.PAYMENTS, "advance", done))
         if not settings.vat_in_payment_entry:
@@ -102,7 +107,7 @@ def _seen_documents(connection: Connection, company: str, ids: Sequence[str]) ->
 
 def _process_batch(context: StepContext, settings: CashSettings, report: RunReport,
                    batch: Sequence[Payment | Rejected], posted: dict[str, str], validated_at: datetime,
-                   from_sage: Collection[str] = ()) -> None:
+                   from_sage: Collection[str] = (), company_letters: dict[str, str] | None = None) -> None:
     found: list[Finding] = []
     checked: list[str] = []
     fresh: list[tuple[Payment, str]] = []
@@ -146,7 +151,12 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
         versions: dict[str, str] = {}
         settling: list[tuple[PaymentPosting, OpenItem]] = []
         pending_notes = {key: list(value) for key, value in book.pending_notes.items()}
+        # How many payments of the batch each document still has to come: its open item is worked out
+        # again after a payment only when another one follows.
+        to_come = Counter(payment.document_source_id for payment, _ in fresh)
+        settled_now: set[str] = set()
         for payment, version in fresh:
+            to_come[payment.document_source_id] -= 1
             # Credit notes of the invoice dated up to the payment count against it first.
             notes = pending_notes.get(payment.document_source_id)
             while notes and notes[0].entry_date <= payment.payment_date:
@@ -164,8 +174,9 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
                                        "by the next sync after it"), Severity.WARNING))
                 continue
             problems = payment_problems(payment, item, settings)
-            if (item is not None and item.document_source_id in book.applied_to and not problems
-                    and not items[book.applied_to[item.document_source_id]].letter):
+            corrected = book.applied_to.get(item.document_source_id) if item is not None else None
+            if (item is not None and corrected is not None and not problems
+                    and not items[corrected].letter and corrected not in settled_now):
                 problems.append(Finding(
                     payment.display_name, payment.key, "invoice", FindingCode.REFUND_NOT_DUE,
                     _("the payment refunds credit note {number}, which reduces invoice #{invoice} that is not "
@@ -182,10 +193,13 @@ def _process_batch(context: StepContext, settings: CashSettings, report: RunRepo
             decided.append(posting)
             versions[payment.key] = version
             members.setdefault(item.document_source_id, []).append(payment.key)
-            items[item.document_source_id] = _after(item, posting)
+            if to_come[item.document_source_id]:
+                items[item.document_source_id] = _after(item, posting)
             if posting.settles:
                 settling.append((posting, item))
-        matchings, decided = _letters(context, connection, settling, decided, members, found, report)
+                settled_now.add(item.document_source_id)
+        matchings, decided = _letters(context, connection, settling, decided, members, found,
+                                      {} if company_letters is None else company_letters)
         context.desk.submit_payments(connection, report.run_id, decided, versions, matchings,
                                      validated_at=validated_at, transfers_in_entry=settings.vat_in_payment_entry)
         store.record_findings(connection, context.company, report.run_id, found, kind="payment", checked=checked)
@@ -214,15 +228,20 @@ def _after(item: OpenItem, posting: PaymentPosting) -> OpenItem:
 
 def _letters(context: StepContext, connection: Connection, settling: Sequence[tuple[PaymentPosting, OpenItem]],
              decided: list[PaymentPosting], members: dict[str, list[str]], found: list[Finding],
-             report: RunReport) -> tuple[list[Matching], list[PaymentPosting]]:
+             company_letters: dict[str, str]) -> tuple[list[Matching], list[PaymentPosting]]:
     """A letter for each document its payment settles: the next one of its tiers, after the ledger's and the
-    company's own (a letter typed in Sage is never reused)."""
+    company's own (a letter typed in Sage is never reused). The company's are read once per run and tiers
+    (``company_letters``): sagesync holds the company's lock, and its own letters are in the ledger."""
     if not settling:
         return [], decided
     tiers = {item.tiers for _, item in settling}
+    unread = tiers - set(company_letters)
+    if unread:
+        in_use = context.desk.letters_in_use(unread, connection)
+        company_letters.update({code: cash_store.later_letter(*in_use.get(code, ())) for code in unread})
     last = cash_store.last_letters(connection, context.company, tiers)
-    for code, letters in context.desk.letters_in_use(tiers, connection).items():
-        last[code] = cash_store.later_letter(last.get(code), *letters)
+    for code in tiers:
+        last[code] = cash_store.later_letter(last.get(code), company_letters.get(code))
     given: dict[str, str] = {}
     matchings: list[Matching] = []
     lettered: dict[str, tuple[str, date]] = {}

@@ -201,6 +201,7 @@ app.command("sync", help=N_("The whole job: pull customers, pull projects, check
                                 "last runs."))
 def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
     from sagesync.ledger import views
+    from sagesync.ledger.receipts import payment_counts
     from sagesync.profiles.paths import profile_paths
     from sagesync.profiles.store import ProfileStore
 
@@ -214,11 +215,12 @@ def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
             states = views.state_counts(connection, company)
             _rows, blocking = views.current_findings(connection, company, severity="blocking", limit=1)
             runs = views.run_history(connection, company, limit=5)
+            payments = payment_counts(connection, company)
     finally:
         readers.dispose()
     if as_json:
         sys.stdout.write(json.dumps({"company": company, "documents": states, "blocking_findings": blocking,
-                                     "runs": runs}, default=str, indent=2) + "\n")
+                                     "payments": payments, "runs": runs}, default=str, indent=2) + "\n")
         return
     labels = dict(views.DOCUMENT_STATES)
     console.print(f"[b]{company}[/]: " + (", ".join(f"{_(labels[state]) if state in labels else state} {count}"
@@ -226,6 +228,11 @@ def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
                                            or _("no document yet")))
     console.print(_("current blocking findings: {count} (details: sagesync check --profile {profile})").format(
         count=blocking, profile=profile))
+    if any(payments.values()):
+        console.print(_("payments: {posted} posted, {waiting} waiting for their invoice, {to_fix} to fix, "
+                        "{sent} matched in Sage sent to the platform").format(
+            posted=payments["posted"], waiting=payments["waiting"], to_fix=payments["to_fix"],
+            sent=payments["sent_to_platform"]))
     for run in runs:
         counts = ", ".join(f"{count_label(name)} {count}" for name, count in run["counts"].items() if count)
         status_text = status_label(run["status"])
