@@ -55,7 +55,8 @@ def receipts_console(company_path: Path) -> Iterator[LiveConsole]:
 
 
 def ledger_sums(start: str, end: str) -> tuple[Decimal, Decimal, int, int]:
-    """The VAT made due and the amount collected in [start, end], the payments waiting and refused: the ledger's."""
+    """The VAT made due and the amount collected in [start, end], the payments waiting and refused (blocking): the
+    ledger's."""
     with sqlite3.connect(profile_paths("demo").ledger) as ledger:
         vat = sum((Decimal(amount) for (amount,) in ledger.execute(
             "SELECT amount FROM vat_transfers WHERE transfer_date BETWEEN ? AND ?", (start, end))), Decimal(0))
@@ -63,8 +64,9 @@ def ledger_sums(start: str, end: str) -> tuple[Decimal, Decimal, int, int]:
                               "pp.document_source_id WHERE pp.payment_date BETWEEN ? AND ?", (start, end))
         collected = sum((-Decimal(amount) if kind == "credit_note" else Decimal(amount) for amount, kind in rows),
                         Decimal(0))
-        codes = [code for (code,) in ledger.execute("SELECT code FROM findings WHERE kind = 'payment'")]
-    return vat, collected, codes.count("payment_waiting"), len(codes) - codes.count("payment_waiting")
+        found = ledger.execute("SELECT code, severity FROM findings WHERE kind = 'payment'").fetchall()
+    return (vat, collected, sum(code == "payment_waiting" for code, _ in found),
+            sum(code != "payment_waiting" and severity == "blocking" for code, severity in found))
 
 
 def test_a_finance_admin_reads_the_vat_on_receipts_and_the_payments_to_fix(

@@ -232,18 +232,21 @@ def test_the_receipts_and_payments_pages_in_french(synced: Console, monkeypatch:
 
 def test_the_payments_waiting_or_refused_are_listed_with_their_fix(
         synced: Console, ledger: sqlite3.Connection) -> None:
-    found = ledger.execute("SELECT source_id, code, message, fix FROM findings WHERE company = ? AND kind = 'payment'",
-                           (COMPANY,)).fetchall()
+    found = ledger.execute("SELECT source_id, code, message, fix, severity FROM findings WHERE company = ? AND "
+                           "kind = 'payment'", (COMPANY,)).fetchall()
     waiting = {row[0] for row in found if row[1] == "payment_waiting"}
-    refused = {row[0] for row in found if row[1] != "payment_waiting"}
+    refused = {row[0] for row in found if row[1] != "payment_waiting" and row[4] == "blocking"}
+    ignored = {row[0] for row in found if row[1] != "payment_waiting" and row[4] != "blocking"}
     assert waiting and refused
     page = synced.client.get("/company/demo/payments").text
     assert grab(r'id="count-waiting">(\d+)<', page) == str(len(waiting))
     assert grab(r'id="count-refused">(\d+)<', page) == str(len(refused))
     shown = dict(re.findall(r'<tr class="finding \w+" data-code="(\w+)" data-payment="(\w+)">', page))
-    assert set(re.findall(r'data-payment="(\w+)">\s*<td class="document">payment #', page)) == waiting | refused
+    assert set(re.findall(r'data-payment="(\w+)">\s*<td class="document">payment #', page)) == (
+        waiting | refused | ignored)
+    assert ('id="count-ignored"' in page) == bool(ignored)
     assert "overpayment" in shown
-    source_id, _code, message, fix = next(row for row in found if row[1] == "overpayment")
+    source_id, _code, message, fix, _severity = next(row for row in found if row[1] == "overpayment")
     row = grab(rf'data-payment="{source_id}">(.*?)</tr>', page)
     assert message.replace("'", "&#39;") in row and fix.replace("'", "&#39;") in row
     only_refused = synced.client.get("/company/demo/payments?show=refused").text

@@ -8,8 +8,8 @@ date, then payment key), so a page is a slice of ``receipts.collected`` with the
   collected, the VAT on receipts it made due per rate) and their totals over the whole period;
 - ``payments_page`` / ``iter_payments``: the payments posted, with their piece, delivery state, the
   VAT they moved and their matching letter;
-- ``payment_findings``: the payments waiting for their invoice or refused, with their fix (the
-  findings the Pull payments step left, kind ``payment``);
+- ``payment_findings``: the payments waiting for their invoice, refused or ignored, with their fix
+  (the findings the Pull payments step left, kind ``payment``);
 - ``settlements_page``: the receipts matched in Sage sent back to the platform.
 
 Amounts are read as exact Decimal text and summed here as Decimals, never floats.
@@ -246,24 +246,35 @@ def iter_payments(connection: Connection, company: str, start: date, end: date,
 # --- the payments waiting or refused ------------------------------------------------------------------------
 
 
+def _bucket(show: str) -> list[Any]:
+    """The findings of ``show``: waiting (for their invoice), refused (blocking), ignored (the rest, e.g. before the
+    period start); any other word: all of them."""
+    waiting = findings.c.code == WAITING_CODE
+    if show == "waiting":
+        return [waiting]
+    if show == "refused":
+        return [~waiting, findings.c.severity == "blocking"]
+    if show == "ignored":
+        return [~waiting, findings.c.severity != "blocking"]
+    return []
+
+
 def payment_finding_counts(connection: Connection, company: str) -> dict[str, int]:
-    """``waiting`` (their document is not posted yet) and ``refused`` (anything else to fix): how many payments."""
-    counts = {"waiting": 0, "refused": 0}
-    for code, number in connection.execute(
-            select(findings.c.code, func.count(func.distinct(findings.c.source_id)))
-            .where(findings.c.company == company, findings.c.kind == PAYMENT_FINDINGS).group_by(findings.c.code)):
-        counts["waiting" if code == WAITING_CODE else "refused"] += int(number)
+    """How many payments wait for their invoice, were refused (blocking: to fix), or were ignored (the rest)."""
+    counts = {"waiting": 0, "refused": 0, "ignored": 0}
+    for code, severity, number in connection.execute(
+            select(findings.c.code, findings.c.severity, func.count(func.distinct(findings.c.source_id)))
+            .where(findings.c.company == company, findings.c.kind == PAYMENT_FINDINGS)
+            .group_by(findings.c.code, findings.c.severity)):
+        which = "waiting" if code == WAITING_CODE else "refused" if severity == "blocking" else "ignored"
+        counts[which] += int(number)
     return counts
 
 
 def payment_findings(connection: Connection, company: str, *, show: str = "", limit: int = 200,
                      offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """A page of the payments' current findings (blocking first), ``show``: "waiting", "refused" or all."""
-    conditions = [findings.c.company == company, findings.c.kind == PAYMENT_FINDINGS]
-    if show == "waiting":
-        conditions.append(findings.c.code == WAITING_CODE)
-    elif show == "refused":
-        conditions.append(findings.c.code != WAITING_CODE)
+    """A page of the payments' current findings (blocking first); ``show``: "waiting", "refused", "ignored" or all."""
+    conditions = [findings.c.company == company, findings.c.kind == PAYMENT_FINDINGS, *_bucket(show)]
     total = int(connection.execute(select(func.count()).select_from(findings).where(*conditions)).scalar_one())
     rows = connection.execute(
         select(findings.c.id, findings.c.run_id, findings.c.source_id, findings.c.document, findings.c.field,

@@ -43,7 +43,7 @@ from sagesync.profiles.model import Profile
 router = APIRouter()
 
 PAGE_SIZE = 200  # rows a page of each list
-FINDINGS_SHOWN = ("waiting", "refused")
+FINDINGS_SHOWN = ("waiting", "refused", "ignored")
 
 
 def receipts_period(date_from: str, date_to: str, today: date | None = None) -> tuple[date, date]:
