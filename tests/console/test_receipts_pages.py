@@ -154,6 +154,11 @@ def test_a_page_of_collections_is_a_slice_of_the_receipts_report(synced: Console
     assert totals.amount == sum((item.amount for item in report), Decimal(0))
     assert totals.vat == sum((item.vat for item in report), Decimal(0))
     assert totals.rates == ["20", "10", "5.5"]
+    with Ledger(profile_paths("demo").ledger).connect() as connection:
+        streamed = list(payment_views.iter_payments(connection, COMPANY, start, end, batch=7))
+        paged, count = payment_views.payments_page(connection, COMPANY, start, end, limit=1000)
+    assert streamed == paged and count == len(report) == len({item.payment_key for item in streamed})
+    assert [item.payment_key for item in streamed] == [item.payment_key for item in report]
 
 
 def test_the_period_is_the_current_year_by_default(synced: Console) -> None:
