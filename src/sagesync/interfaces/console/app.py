@@ -28,7 +28,7 @@ from sagesync.errors import ConfigurationError, LockHeldError, SagesyncError, Un
 from sagesync.i18n import LANGUAGES, console_gettext, console_ngettext, current_language
 from sagesync.interfaces.console import formatting
 from sagesync.interfaces.console import language as language_module
-from sagesync.interfaces.console.routes import books, company, downloads, money, profiles
+from sagesync.interfaces.console.routes import books, company, downloads, money, profiles, receipts
 from sagesync.interfaces.console.runner import SourceFactory, StepRunner, step_title
 from sagesync.interfaces.console.security import SessionGuard, Sessions
 from sagesync.interfaces.console.state import ConsoleState, ProfileUnavailable, console_state
@@ -116,7 +116,7 @@ def create_app(*, token: str, source_factory: SourceFactory | None = None,
     app.add_middleware(language_module.LanguageMiddleware, default=language)  # outermost: the guard's pages too
     app.add_exception_handler(SagesyncError, _error_page)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (profiles, company, books, money, downloads, language_module):
+    for module in (profiles, company, books, money, receipts, downloads, language_module):
         app.include_router(module.router)
     return app
 

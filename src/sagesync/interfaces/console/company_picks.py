@@ -11,6 +11,7 @@ values, checked by the profile alone).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sagesync.core.reference import SALES_JOURNAL_TYPE, CompanyReference
@@ -21,9 +22,14 @@ from sagesync.profiles.model import LocationKind, location_kind
 
 Option = tuple[str, str]  # (value, label shown beside it)
 
+TREASURY_JOURNAL_TYPE = 2  # F_JOURNAUX.JO_Type: trésorerie (the bank journals)
 REVENUE_FIELDS = ("accounts.revenue.fees", "accounts.revenue.expenses", "accounts.revenue.disbursements")
+PAYMENT_ACCOUNT_FIELDS = ("payments.bank_account", "payments.exchange_loss", "payments.exchange_gain")
 LISTS = {"sales_journal": "picks-journals", "analytic_plan": "picks-plans", "accounts.collective": "picks-collective",
-         **{path: "picks-revenue" for path in REVENUE_FIELDS}}
+         **{path: "picks-revenue" for path in REVENUE_FIELDS},
+         "payments.bank_journal": "picks-bank-journals", "payments.transfer_journal": "picks-journals",
+         "payments.bank_account": "picks-bank-accounts", "payments.exchange_loss": "picks-exchange-loss",
+         "payments.exchange_gain": "picks-exchange-gain"}
 VAT_LISTS = {"code_debits": "picks-vat-codes", "code_receipts": "picks-vat-codes",
              "account_debits": "picks-vat-accounts", "account_receipts": "picks-vat-accounts"}
 
@@ -33,6 +39,7 @@ NO_PLAN = N_("the analytic plan « {value} » does not exist in the company; cho
 NO_ACCOUNT = N_("the account « {value} » does not exist in the company (or is not an active detail account); "
                 "choose one from the list")
 NO_VAT_CODE = N_("the VAT code « {value} » does not exist in the company; choose one from the list")
+NOT_TREASURY = N_("the journal « {value} » ({label}) is not a treasury journal; choose a bank journal from the list")
 
 
 @dataclass
@@ -51,8 +58,16 @@ class CompanyPicks:
 
 def _lists(reference: CompanyReference) -> dict[str, list[Option]]:
     """The company's codes by datalist id (``picks-journals``, ``picks-vat-codes``...)."""
-    lists = setup_reading.company_lists(reference)
-    return {"picks-" + kind.replace("_", "-"): options for kind, options in lists.items()}
+    lists = {"picks-" + kind.replace("_", "-"): options
+             for kind, options in setup_reading.company_lists(reference).items()}
+    accounts = sorted(reference.accounts.values(), key=lambda info: info.number)
+    lists["picks-bank-journals"] = [(info.code, info.label) for info in sorted(
+        reference.journals.values(), key=lambda info: info.code)
+        if info.journal_type == TREASURY_JOURNAL_TYPE and not info.dormant]
+    lists["picks-bank-accounts"] = [(info.number, info.label) for info in accounts if info.number.startswith("51")]
+    lists["picks-exchange-loss"] = [(info.number, info.label) for info in accounts if info.number.startswith("6")]
+    lists["picks-exchange-gain"] = [(info.number, info.label) for info in accounts if info.number.startswith("7")]
+    return lists
 
 
 def read_picks(location: str, *, sage_export: str = "", journal: str = "", plan: str = "") -> CompanyPicks:
@@ -107,4 +122,26 @@ def check_against_company(values: FormValues, reference: CompanyReference) -> Fo
                 problems.add(f"vat-{index}-{column}", console_gettext(NO_VAT_CODE).format(value=code))
         for column in ("account_debits", "account_receipts"):
             account(f"vat-{index}-{column}", row.get(column, ""))
+    if fields.get("payments.direction") in ("to_sage", "both"):  # what posting the payments needs
+        _check_payments(values, reference, problems, account)
     return problems
+
+
+def _check_payments(values: FormValues, reference: CompanyReference, problems: FormProblems,
+                    account: Callable[[str, str], None]) -> None:
+    fields = values.fields
+    journal = fields.get("payments.bank_journal", "")
+    if journal:
+        info = reference.journals.get(journal.upper())
+        if info is None:
+            problems.add("payments.bank_journal", console_gettext(NO_JOURNAL).format(value=journal))
+        elif info.journal_type != TREASURY_JOURNAL_TYPE:
+            problems.add("payments.bank_journal", console_gettext(NOT_TREASURY).format(value=journal,
+                                                                                      label=info.label))
+    transfer = fields.get("payments.transfer_journal", "")
+    if fields.get("payments.vat_transfer") == "month_end" and transfer and transfer.upper() not in reference.journals:
+        problems.add("payments.transfer_journal", console_gettext(NO_JOURNAL).format(value=transfer))
+    for path in PAYMENT_ACCOUNT_FIELDS:
+        account(path, fields.get(path, ""))
+    for _method, number in values.bank_accounts:
+        account("payments.bank_accounts", number)

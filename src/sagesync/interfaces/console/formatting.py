@@ -20,9 +20,10 @@ from sagesync.i18n import N_, console_gettext, console_ngettext
 THOUSANDS = "\u202f"  # narrow no-break space, the French thousands separator
 
 # The order counts are shown in, the most telling first (as the terminal summary does).
-COUNT_ORDER = ("created", "linked_existing", "already_synced", "ready", "posted", "already_posted", "blocked",
-               "changed", "rejected", "ignored_before_period", "setup_problems", "acknowledged", "kept_in_sagesync",
-               "failed", "draft")
+COUNT_ORDER = ("created", "linked_existing", "already_synced", "ready", "posted", "already_posted", "matched",
+               "vat_month_entries", "found_in_sage", "sent_to_platform", "already_on_platform", "waiting", "blocked",
+               "changed", "rejected", "ignored", "ignored_before_period", "setup_problems", "acknowledged",
+               "kept_in_sagesync", "from_sage", "send_failed", "company_unreadable", "failed", "draft")
 COUNT_WORDS = {
     "created": N_("created"), "linked_existing": N_("linked to existing"), "already_synced": N_("already synced"),
     "ready": N_("ready"), "posted": N_("posted"), "already_posted": N_("already posted"), "blocked": N_("blocked"),
@@ -31,6 +32,12 @@ COUNT_WORDS = {
     "acknowledged": N_("acknowledged by the platform"),
     "kept_in_sagesync": N_("status kept in sagesync only (write-back off)"), "failed": N_("failed"),
     "draft": N_("drafts skipped"),
+    # The payments steps (Pull payments, Send settlements).
+    "matched": N_("matched (lettrage)"), "vat_month_entries": N_("month-end VAT entries"),
+    "found_in_sage": N_("matched in Sage"), "sent_to_platform": N_("sent to the platform"),
+    "already_on_platform": N_("already on the platform"), "waiting": N_("waiting for their invoice"),
+    "ignored": N_("ignored"), "from_sage": N_("created from Sage (not posted back)"),
+    "send_failed": N_("not sent (tried again next run)"), "company_unreadable": N_("company unreadable"),
 }
 
 
@@ -58,6 +65,16 @@ COUNT_PHRASES = {
                                  "status kept in sagesync only (write-back off) {count}"),
     "failed": N_plural("failed {count}", "failed {count}"),
     "draft": N_plural("drafts skipped {count}", "drafts skipped {count}"),
+    "matched": N_plural("matched {count}", "matched {count}"),
+    "vat_month_entries": N_plural("month-end VAT entries {count}", "month-end VAT entries {count}"),
+    "found_in_sage": N_plural("matched in Sage {count}", "matched in Sage {count}"),
+    "sent_to_platform": N_plural("sent to the platform {count}", "sent to the platform {count}"),
+    "already_on_platform": N_plural("already on the platform {count}", "already on the platform {count}"),
+    "waiting": N_plural("waiting for their invoice {count}", "waiting for their invoice {count}"),
+    "ignored": N_plural("ignored {count}", "ignored {count}"),
+    "from_sage": N_plural("created from Sage {count}", "created from Sage {count}"),
+    "send_failed": N_plural("not sent {count}", "not sent {count}"),
+    "company_unreadable": N_plural("company unreadable {count}", "company unreadable {count}"),
 }
 # A run's or a step's result, a finding's severity: the badge's words (its CSS class stays the key).
 STATUS_WORDS = {
@@ -98,6 +115,11 @@ FINDING_WORDS = {
     "changed_after_posting": N_("changed after posting"), "already_in_sage": N_("already in Sage"),
     "source_field_invalid": N_("invalid platform field"), "text_transliterated": N_("text transliterated"),
     "text_truncated": N_("text shortened"), "truncated": N_("shortened to fit Sage"),
+    "changed_since_preview": N_("changed since the preview"),
+    "payment_waiting": N_("payment waiting for its invoice"),
+    "payment_unknown_document": N_("payment on an unknown document"), "overpayment": N_("overpayment"),
+    "payment_invalid": N_("payment the books cannot take"), "refund_not_due": N_("refund not due"),
+    "letters_exhausted": N_("matching letters used up"),
 }
 # Where the Sage company lives (``profiles.model.LocationKind``), as a person says it.
 LOCATION_WORDS = {"mae_file": N_("Sage company file (.mae)"), "sql_server": N_("SQL Server company"),

@@ -17,8 +17,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from pydantic_core import PydanticUndefined
+
 from sagesync.i18n import N_, console_gettext
-from sagesync.profiles.model import LocationKind, location_kind
+from sagesync.profiles.model import LocationKind, PaymentSettings, defaults_table, location_kind
 
 FieldSpec = tuple[str, str, str]  # (TOML path, label, help): the label and help in English, translated when shown
 
@@ -64,7 +66,27 @@ SECTIONS: tuple[tuple[str, tuple[FieldSpec, ...]], ...] = (
         ("writeback.field", N_("Platform field"),
          N_("The invoice field set to the Sage piece number (patch field).")),
     )),
+    (N_("Payments"), (
+        ("payments.direction", N_("Direction"),
+         N_("Which way payments go. Off: sagesync leaves payments alone.")),
+        ("payments.bank_journal", N_("Bank journal"),
+         N_("The treasury journal payments are posted in, e.g. BQ1.")),
+        ("payments.bank_account", N_("Bank account"),
+         N_("The bank account (512…) debited by a payment whose method has no account of its own below.")),
+        ("payments.vat_transfer", N_("VAT on receipts made due"),
+         N_("Moved from 44574x to 44571x in each payment's entry, or in one entry per month.")),
+        ("payments.transfer_journal", N_("Journal of the month-end VAT entries"),
+         N_("Used when the VAT is made due at month end, e.g. OD.")),
+        ("payments.exchange_loss", N_("Exchange loss account"),
+         N_("For payments in a foreign currency, e.g. 656000 (pertes de change).")),
+        ("payments.exchange_gain", N_("Exchange gain account"),
+         N_("For payments in a foreign currency, e.g. 756000 (gains de change).")),
+        ("payments.closed_until", N_("Closed until"),
+         N_("Last day of a closed period: a payment dated on or before it is not posted (a finding). Empty: "
+            "none.")),
+    )),
 )
+PAYMENT_FIELDS = tuple(path for title, specs in SECTIONS if title == "Payments" for path, _label, _help in specs)
 FIELD_NAMES = frozenset(path for _title, specs in SECTIONS for path, _label, _help in specs)
 CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "sage_target": (("auto", N_("automatic (from the location)")), ("embedded", N_("embedded company")),
@@ -75,9 +97,14 @@ CHOICES: dict[str, tuple[tuple[str, str], ...]] = {
     "platform.line_kind_when_missing": (("", N_("refused (a finding)")), ("fees", N_("fees (honoraires)")),
                                         ("expenses", N_("expenses (frais)")),
                                         ("disbursements", N_("disbursements (débours)"))),
+    "payments.direction": (("to_sage", N_("Payments from the platform into Sage")),
+                           ("to_platform", N_("Settlements matched in Sage to the platform")),
+                           ("both", N_("Both")), ("off", N_("Off"))),
+    "payments.vat_transfer": (("in_payment", N_("in each payment's entry")),
+                              ("month_end", N_("in one entry per month (month end)"))),
 }
 OPTIONAL = frozenset({"siren", "sage_export", "platform.organization_id", "platform.team_id",
-                      "platform.line_kind_when_missing", "writeback.field"})
+                      "platform.line_kind_when_missing", "writeback.field", "payments.closed_until"})
 VAT_COLUMNS = ("rate", "code_debits", "account_debits", "code_receipts", "account_receipts")
 VAT_TITLES = {"rate": N_("rate %"), "code_debits": N_("code on debits"), "account_debits": N_("account on debits"),
               "code_receipts": N_("code on receipts"), "account_receipts": N_("account on receipts")}
@@ -91,6 +118,7 @@ class FormValues:
     fields: dict[str, str] = field(default_factory=dict)
     vat: list[dict[str, str]] = field(default_factory=list)
     revenue_by_rate: list[tuple[str, str]] = field(default_factory=list)
+    bank_accounts: list[tuple[str, str]] = field(default_factory=list)  # payment method -> bank account
 
 
 @dataclass
@@ -140,25 +168,47 @@ def values_from_table(table: Mapping[str, Any]) -> FormValues:
     by_rate = _get(table, "accounts.revenue_by_rate")
     if isinstance(by_rate, Mapping):
         values.revenue_by_rate = [(_text(rate), _text(account)) for rate, account in by_rate.items()]
+    _payment_values(values, table.get("payments"))
     return values
+
+
+def _payment_values(values: FormValues, payments: object) -> None:
+    """The ``[payments]`` table's fields, each setting the table leaves out shown with its default; without a table,
+    direction off and the new profile's settings, ready to be switched on."""
+    if not isinstance(payments, Mapping):
+        payments = {**defaults_table()["payments"], "direction": "off"}
+    for path in PAYMENT_FIELDS:
+        key = path.split(".", 1)[1]
+        default = PaymentSettings.model_fields[key].default
+        value = payments.get(key, None if default is PydanticUndefined else default)
+        values.fields[path] = _text(value)
+    by_method = payments.get("bank_accounts")
+    if isinstance(by_method, Mapping):
+        values.bank_accounts = [(_text(method), _text(account)) for method, account in by_method.items()]
 
 
 def values_from_form(get: Callable[[str], str], names: list[str]) -> FormValues:
     """Read a submitted form (``get(name)`` gives "" when absent); blank table rows are dropped."""
     values = FormValues({path: get(path).strip() for path in FIELD_NAMES})
-    rows = sorted({int(name.split("-")[1]) for name in names if name.startswith("vat-") and name.count("-") == 2
-                   and name.split("-")[1].isdigit()})
-    for row in rows:
+    for row in _rows(names, "vat"):
         entry = {column: get(f"vat-{row}-{column}").strip() for column in VAT_COLUMNS}
         if any(entry.values()):
             values.vat.append(entry)
-    rows = sorted({int(name.split("-")[1]) for name in names if name.startswith("rbr-") and name.count("-") == 2
-                   and name.split("-")[1].isdigit()})
-    for row in rows:
+    for row in _rows(names, "rbr"):
         rate, account = get(f"rbr-{row}-rate").strip(), get(f"rbr-{row}-account").strip()
         if rate or account:
             values.revenue_by_rate.append((rate, account))
+    for row in _rows(names, "bank"):
+        method, account = get(f"bank-{row}-method").strip(), get(f"bank-{row}-account").strip()
+        if method or account:
+            values.bank_accounts.append((method, account))
     return values
+
+
+def _rows(names: list[str], prefix: str) -> list[int]:
+    """The row numbers of a form table's fields (``<prefix>-<row>-<column>``), in order."""
+    return sorted({int(name.split("-")[1]) for name in names if name.startswith(f"{prefix}-") and name.count("-") == 2
+                   and name.split("-")[1].isdigit()})
 
 
 def _set(table: dict[str, Any], path: str, value: str | None) -> None:
@@ -180,6 +230,8 @@ def table_from_values(base: Mapping[str, Any], values: FormValues) -> dict[str, 
     table = copy.deepcopy(dict(base))
     for path in FIELD_NAMES:
         text = values.fields.get(path, "")
+        if path in PAYMENT_FIELDS:
+            continue  # below, as one table
         if path == "sage_target":
             _set(table, path, None if text in ("", "auto") else text)
         elif path in OPTIONAL and not text:
@@ -195,7 +247,36 @@ def table_from_values(base: Mapping[str, Any], values: FormValues) -> dict[str, 
         accounts = table.get("accounts")
         if isinstance(accounts, dict):
             accounts.pop("revenue_by_rate", None)
+    _apply_payments(table, values)
     return table
+
+
+def _apply_payments(table: dict[str, Any], values: FormValues) -> None:
+    """The form's payments fields onto the ``[payments]`` table.
+
+    A form without them (no direction sent) leaves the table as it was. Off keeps a table the file has (its
+    settings stay, for the day it is switched on again), and adds none to a profile that has none.
+    """
+    direction = values.fields.get("payments.direction", "")
+    if not direction:
+        return
+    if direction == "off" and not isinstance(table.get("payments"), dict):
+        table.pop("payments", None)
+        return
+    payments = table.get("payments")
+    if not isinstance(payments, dict):
+        payments = table["payments"] = {}
+    for path in PAYMENT_FIELDS:
+        key, text = path.split(".", 1)[1], values.fields.get(path, "")
+        if path in OPTIONAL and not text:
+            payments.pop(key, None)
+        else:
+            payments[key] = text  # an empty setting is left for validation to name
+    by_method = {method: account for method, account in values.bank_accounts}
+    if by_method:
+        payments["bank_accounts"] = by_method
+    else:
+        payments.pop("bank_accounts", None)
 
 
 def _set_table(table: dict[str, Any], parent: str, key: str, value: dict[str, str]) -> None:
@@ -216,6 +297,8 @@ def _form_name(path: str) -> str | None:
         return "vat"
     if path.startswith("accounts.revenue_by_rate"):
         return "accounts.revenue_by_rate"
+    if path.startswith("payments.bank_accounts"):
+        return "payments.bank_accounts"
     while path:
         if path in FIELD_NAMES:
             return path

@@ -43,7 +43,8 @@ SourceFactory = Callable[[Profile], Source]
 
 # The buttons' words, the console's own (the registry's titles are the command line's).
 STEP_TITLES = {"customers": N_("Pull customers"), "projects": N_("Pull projects"), "check": N_("Check invoices"),
-               "invoices": N_("Pull invoices"), "writeback": N_("Write back"), "sync": N_("Sync all"),
+               "invoices": N_("Pull invoices"), "payments": N_("Pull payments"),
+               "settlements": N_("Send settlements"), "writeback": N_("Write back"), "sync": N_("Sync all"),
                "preview": N_("Preview"), "post_preview": N_("Post the preview")}
 STEP_BUTTONS: tuple[tuple[str, str], ...] = (*((step.name, STEP_TITLES.get(step.name, step.title))
                                                for step in STEPS.values()), ("sync", STEP_TITLES["sync"]),

@@ -81,12 +81,17 @@ def _form_page(request: Request, *, name: str, creating: bool, values: profile_f
     platform = platform_picks.PlatformPicks(answer, lists=(
         {} if answer is None else {"picks-" + which: options
                                    for which, options in setup_reading.organization_lists(answer).items()}))
+    problems = problems or profile_form.FormProblems()
+    # The payments settings are asked only when payments go somewhere; one with a problem is always shown.
+    payments_hidden = values.fields.get("payments.direction") == "off" and not any(
+        field.startswith("payments.") for field in problems.by_field)
     return render(request, "profile_form.html", {
-        "name": name, "creating": creating, "values": values, "problems": problems or profile_form.FormProblems(),
+        "name": name, "creating": creating, "values": values, "problems": problems,
         "sections": profile_form.SECTIONS, "choices": profile_form.CHOICES, "vat_columns": profile_form.VAT_COLUMNS,
         "vat_titles": profile_form.VAT_TITLES, "picks": picks or company_picks.CompanyPicks(),
         "lists": {**company_picks.LISTS, **platform_picks.LISTS}, "vat_lists": company_picks.VAT_LISTS,
         "sage_login_hidden": embedded, "sage_export_hidden": kind is not LocationKind.MAE_FILE, "platform": platform,
+        "payment_fields": profile_form.PAYMENT_FIELDS, "payments_hidden": payments_hidden,
         "secrets": secrets, "notice": notice, "saved": notice == console_gettext(SAVED)}, status_code=status_code)
 
 

@@ -1,6 +1,6 @@
 // The profile form: the Sage user and password are asked only for a .mae or SQL Server company, never for the
-// embedded one; the Sage export only for a .mae company. The page is drawn right for the saved location; this
-// follows the location as it is typed.
+// embedded one; the Sage export only for a .mae company; the payments settings only when payments are on. The
+// page is drawn right for the saved settings; this follows the location and the direction as they change.
 (function () {
   "use strict";
   function embedded(text) {
@@ -18,10 +18,21 @@
       element.hidden = hideExport && !element.classList.contains("invalid");
     });
   }
+  // The payments settings are asked only when payments go somewhere (a field with a problem stays shown).
+  function followDirection(direction) {
+    var off = direction.value === "off";
+    document.querySelectorAll("[data-payments]").forEach(function (element) {
+      element.hidden = off && !element.classList.contains("invalid");
+    });
+  }
   document.addEventListener("DOMContentLoaded", function () {
     var location = document.getElementById("f-sage_location");
     if (location) {
       location.addEventListener("input", function () { follow(location); });
+    }
+    var direction = document.getElementById("f-payments.direction");
+    if (direction) {
+      direction.addEventListener("change", function () { followDirection(direction); });
     }
   });
 })();
