@@ -317,3 +317,4 @@ def test_a_payment_in_a_month_closed_in_sage_for_the_bank_journal_is_a_finding(b
     report = pull_payments(books.context)
     assert [finding.code for finding in report.findings] == [FindingCode.CLOSED_PERIOD]
     assert "BQ1" in report.findings[0].message and report.counts["posted"] == 1
+

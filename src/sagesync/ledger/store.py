@@ -432,8 +432,11 @@ def posted_entries(connection: Connection, company: str, start: date, end: date,
     query = (select(postings, entry_lines).join(entry_lines, entry_lines.c.posting_id == postings.c.id)
              .where(postings.c.company == company, postings.c.entry_date >= start, postings.c.entry_date <= end,
                     postings.c.state.in_([state.value for state in states]))
-             # id order is validation order: the numbers' own text order breaks past 999 999
-             .order_by(postings.c.journal, postings.c.id, entry_lines.c.line_no))
+             # EcritureNum order, which is validation order: a run's numbers are handed out again in date order
+             # (number_in_date_order), so the ids of one run are not. Shorter numbers first: the numbers' own
+             # text order breaks past 999 999 (VTE1000000 < VTE999999 as text).
+             .order_by(postings.c.journal, func.length(postings.c.entry_number), postings.c.entry_number,
+                       entry_lines.c.line_no))
     if run_id is not None:
         query = query.where(postings.c.run_id == run_id)
     current: dict[str, Any] | None = None
