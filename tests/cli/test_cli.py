@@ -42,6 +42,11 @@ def test_demo_runs_every_step_over_http_exits_0_and_a_second_demo_posts_nothing(
     assert reports["check"]["counts"]["blocked"] == reports["invoices"]["counts"]["blocked"] >= 4
     assert reports["check"]["counts"]["draft"] == reports["invoices"]["counts"]["draft"] >= 1
     assert Path(reports["check"]["outputs"]["report_html"]).is_file()
+    # the demo's FEC passes the FEC check: invoices, credit notes and the bank's payments, in number order
+    from sagesync.fec.check import check_fec
+
+    (fec,) = (isolated / "sagesync-demo" / "exports").glob("*FEC????????.txt")
+    assert check_fec(fec) == []
     second = by_step(runner.invoke(app, ["demo", "--json"]).stdout)
     assert second["invoices"]["counts"].get("posted", 0) == 0
     # an incremental pass: the posted documents did not change, so they are not even read again;
