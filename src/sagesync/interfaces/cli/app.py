@@ -193,8 +193,9 @@ def sync_command(profile: ProfileOption, as_json: JsonOption = False,
 
 for _step in STEPS.values():
     app.command(_step.name, help=_step.help)(_step_command(_step.name))
-app.command("sync", help=N_("The whole job: pull customers, pull projects, check invoices, pull invoices, pull "
-                            "payments and send settlements (as the profile's [payments] says), write back."))(sync_command)
+SYNC_HELP = N_("The whole job: pull customers, pull projects, check invoices, pull invoices, pull payments and send "
+               "settlements (as the profile's [payments] says), write back.")
+app.command("sync", help=SYNC_HELP)(sync_command)
 
 
 @app.command("status", help=N_("Where the company's documents stand (posted, written, in Sage, blocked...) and its "
