@@ -61,7 +61,7 @@ def company() -> CompanyReference:
     """A snapshot of the embedded company's reference data, by hand."""
     accounts = {number: AccountInfo(number, number, analytic=number.startswith("7")) for number in
                 ["411000", "445712", "445711", "445715", "445713", "445742", "445741", "445745", "445743",
-                 "706300", *DEFAULT_REVENUE_ACCOUNTS.values()]}
+                 "706300", "512000", "656000", "756000", *DEFAULT_REVENUE_ACCOUNTS.values()]}
     accounts["706000"] = AccountInfo("706000", "Honoraires", analytic=True, currency_entry=True)
     accounts["411000"] = AccountInfo("411000", "Clients", currency_entry=True)
     vat_codes = {}
@@ -69,7 +69,9 @@ def company() -> CompanyReference:
         vat_codes[code_d] = VatCodeInfo(code_d, d(rate), account_d)
         vat_codes[code_r] = VatCodeInfo(code_r, d(rate), account_r)
     return CompanyReference(accounts=accounts, vat_codes=vat_codes, currencies=("USD", "CHF", "GBP"),
-                            journals={"VTE": JournalInfo("VTE", "Ventes", 1)}, analytic_plans={"PROJET": 1})
+                            journals={"VTE": JournalInfo("VTE", "Ventes", 1), "BQ1": JournalInfo("BQ1", "Banque", 2),
+                                      "OD": JournalInfo("OD", "Opérations diverses", 3)},
+                            analytic_plans={"PROJET": 1})
 
 
 def posting_context(**overrides: object) -> PostingContext:

@@ -47,7 +47,8 @@ def test_a_company_and_a_platform_that_match_the_profile_pass() -> None:
     assert all(line.ok for line in lines), [line for line in lines if not line.ok]
     assert [line.what for line in lines] == [
         "Sage company ACME ARCHITECTES", "sales journal VTE", "analytic plan PROJET", "accounts (9)",
-        "VAT codes on receipts (5)", "platform login", "platform organization", "platform team"]
+        "VAT codes on receipts (5)", "bank journal BQ1", "payment accounts (3)", "platform login",
+        "platform organization", "platform team"]
     assert by_what(lines)["platform team"].detail == "34 Paris"
     assert check_exit_code(lines) == 0
 
@@ -87,7 +88,7 @@ def test_an_unreachable_company_is_one_line_and_the_platform_is_still_asked() ->
 
 def test_a_journal_that_is_not_a_sales_journal_and_an_unknown_vat_code() -> None:
     reference = company()
-    reference = replace(reference, journals={"VTE": JournalInfo("VTE", "Achats", 0)},
+    reference = replace(reference, journals={**reference.journals, "VTE": JournalInfo("VTE", "Achats", 0)},
                         vat_codes={code: info for code, info in reference.vat_codes.items() if code != "E055"})
     lines = [line for line in check_profile(ACME, company_reference=lambda: reference, platform_probe=lambda: ANSWER)
              if not line.ok]
@@ -137,3 +138,23 @@ def test_a_missing_platform_password_says_how_to_store_it_not_to_check_the_netwo
     lines = check_profile(Profile.from_table("acme", acme_table()), company_reference=company, platform_probe=probe)
     (line,) = [line for line in lines if line.what == "platform password"]
     assert not line.ok and "set-secret acme platform" in line.fix and "network" not in line.fix
+
+
+def test_the_payments_table_is_checked_against_the_company() -> None:
+    table = acme_table()
+    table["payments"] = {"bank_journal": "BQ1", "bank_account": "512000", "bank_accounts": {"V": "512900"}}
+    profile = Profile.from_table("acme", table)
+    reference = company()
+    treasury = reference  # the company's BQ1 is a treasury journal; 512900 is not one of its accounts
+    lines = by_what(check_profile(profile, company_reference=lambda: treasury, platform_probe=lambda: ANSWER))
+    assert lines["bank journal BQ1"].ok
+    accounts = lines["payment accounts (4)"]
+    assert not accounts.ok and "512900" in accounts.detail and accounts.fix
+    sales = replace(treasury, journals={**treasury.journals, "BQ1": JournalInfo("BQ1", "Ventes bis", 1)})
+    line = by_what(check_profile(profile, company_reference=lambda: sales, platform_probe=lambda: ANSWER))[
+        "bank journal BQ1"]
+    assert not line.ok and "not a treasury journal" in line.detail
+    without = replace(treasury, journals={"VTE": treasury.journals["VTE"]})
+    missing = by_what(check_profile(profile, company_reference=lambda: without, platform_probe=lambda: ANSWER))[
+        "bank journal BQ1"]
+    assert not missing.ok and "has no journal BQ1" in missing.detail

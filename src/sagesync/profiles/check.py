@@ -120,6 +120,42 @@ def _company_lines(profile: Profile, company_reference: Callable[[], CompanyRefe
     for field_name, extra in by_field.items():
         if field_name not in ("sales_journal", "analytic_plan", "accounts", "vat_codes"):
             lines += extra  # a rule added to check_setup later is still reported
+    return lines + _payment_lines(profile, company)
+
+
+TREASURY = 2  # F_JOURNAUX.JO_Type
+
+
+def _payment_lines(profile: Profile, company: CompanyReference) -> list[CheckLine]:
+    """The [payments] table against the company: a treasury journal, accounts that exist."""
+    payments = profile.payments
+    if payments is None or not payments.to_sage:
+        return []
+    lines: list[CheckLine] = []
+    what = _("bank journal {journal}").format(journal=payments.bank_journal)
+    journal = company.journals.get(payments.bank_journal)
+    if journal is None:
+        lines.append(CheckLine(what, False, _("the company has no journal {journal}").format(
+            journal=payments.bank_journal), _("create it in Sage as a treasury journal, or set payments.bank_journal "
+                                              "to one of: {journals}").format(
+            journals=", ".join(code for code, info in sorted(company.journals.items())
+                               if info.journal_type == TREASURY) or "-")))
+    elif journal.journal_type != TREASURY:
+        lines.append(CheckLine(what, False, _("journal {journal} ({label}) is not a treasury journal").format(
+            journal=payments.bank_journal, label=journal.label), _("set payments.bank_journal to a bank journal")))
+    else:
+        lines.append(CheckLine(what, True, _("exists and is a treasury journal")))
+    accounts = [payments.bank_account, *payments.bank_accounts.values(), payments.exchange_loss,
+                payments.exchange_gain]
+    if payments.vat_transfer == "month_end" and payments.transfer_journal not in company.journals:
+        lines.append(CheckLine(_("VAT transfer journal {journal}").format(journal=payments.transfer_journal), False,
+                               _("the company has no journal {journal}").format(journal=payments.transfer_journal),
+                               _("create it in Sage, or set payments.transfer_journal")))
+    missing = [account for account in dict.fromkeys(accounts) if account not in company.accounts]
+    label = _("payment accounts ({count})").format(count=len(set(accounts)))
+    lines.append(CheckLine(label, not missing, _("missing in the company: {accounts}").format(
+        accounts=", ".join(missing)) if missing else ", ".join(dict.fromkeys(accounts)),
+        _("create them in Sage, or change them in the profile's [payments] table") if missing else ""))
     return lines
 
 
