@@ -349,3 +349,27 @@ def test_the_checks_turn_amounts_beyond_any_computation_into_a_finding() -> None
     result = check_document(foreign, check_context(), version="v1")
     assert result.verdict is Verdict.BLOCKED
     assert [finding.code for finding in result.findings if finding.blocks] == [FindingCode.NOT_POSTABLE]
+
+
+HUGE = (10 ** 5000, -(10 ** 5000), Decimal("1e999999"), "9" * 5000, float("nan"), [[[]]], {"a": {}})
+PAYMENT = {"pk": 70001, "date": "02-04-2025", "amount": "100.00", "currency": 1, "currency_rate": None, "type": "V",
+           "invoice": 7, "team": 1, "project": 1}
+
+
+@pytest.mark.parametrize("value", HUGE, ids=lambda value: type(value).__name__)
+@pytest.mark.parametrize("field", sorted(INVOICE))
+def test_a_huge_or_odd_value_in_any_invoice_field_is_a_finding_never_an_error(field: str, value: object) -> None:
+    map_and_check({**INVOICE, field: value}, INVOICE["items"])
+
+
+@pytest.mark.parametrize("value", HUGE, ids=lambda value: type(value).__name__)
+@pytest.mark.parametrize("field", sorted(PAYMENT))
+def test_a_huge_or_odd_value_in_any_payment_field_is_a_rejected_payment_never_an_error(field: str,
+                                                                                      value: object) -> None:
+    from sagesync.core.payments import Payment
+    from sagesync.sources.ooti.payloads import payment_from_payload
+
+    result = payment_from_payload({**PAYMENT, field: value}, {1: "EUR"})
+    assert isinstance(result, Payment | Rejected)
+    if isinstance(result, Rejected):
+        assert all(finding.fix and finding.message for finding in result.findings)

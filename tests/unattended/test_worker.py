@@ -73,9 +73,11 @@ def wait_for(condition: object, timeout: float, what: str) -> None:
 
 
 def pieces(company: Path) -> tuple[int, int]:
-    """(pieces, references held by more than one piece) in an embedded company."""
+    """(pieces of the sales journal, references held by more than one piece in any journal) in an embedded
+    company: the invoices posted, and whether anything, a payment included, was posted twice."""
     with sqlite3.connect(company) as connection:
-        count = connection.execute("select count(distinct EC_Piece) from F_ECRITUREC").fetchone()[0]
+        count = connection.execute("select count(distinct EC_Piece) from F_ECRITUREC where JO_Num = 'VTE'"
+                                   ).fetchone()[0]
         doubled = connection.execute("select count(*) from (select EC_Reference from F_ECRITUREC group by "
                                      "EC_Reference having count(distinct EC_Piece) > 1)").fetchone()[0]
     return int(count), int(doubled)

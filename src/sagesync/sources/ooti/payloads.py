@@ -220,7 +220,7 @@ def _currency(read: FieldReader, currencies: Mapping[int, str], fields: FieldNam
     if isinstance(value, int) and not isinstance(value, bool):
         code = currencies.get(value) if abs(value) < 10**18 else None
         if code is None:
-            read.problem(name, f"is {value}, a currency the platform's currency list does not hold")
+            read.problem(name, f"is {shown(value)}, a currency the platform's currency list does not hold")
             return ""
         return code.strip().upper()
     if isinstance(value, str) and len(value.strip()) == 3 and value.strip().isalpha():
