@@ -308,6 +308,7 @@ def test_the_postings_client_column_leaves_each_entry_lines_tiers_alone(ledger: 
     read = [[line.tiers for line in entry.lines] for entry, _number, _at in entries]
     expected: dict[str, list[str]] = {}
     for piece, tiers in ledger.execute("SELECT piece, entry_lines.tiers FROM entry_lines JOIN postings ON "
-                                       "postings.id = posting_id ORDER BY journal, postings.id, line_no"):
+                                       "postings.id = posting_id ORDER BY journal, length(entry_number), "
+                                       "entry_number, line_no"):  # EcritureNum order
         expected.setdefault(piece, []).append(tiers)
     assert read == list(expected.values()) and any("" in lines for lines in read)
