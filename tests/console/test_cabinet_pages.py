@@ -321,9 +321,13 @@ def test_a_profile_that_cannot_be_read_has_its_row(console: Console, tmp_path: P
     assert rows_of(page) == ["broken", "good"]
 
 
-def test_an_empty_firm(console: Console) -> None:
+def test_an_empty_firm_then_its_first_profile(console: Console, tmp_path: Path) -> None:
     page = console.client.get("/cabinet")
     assert page.status_code == 200 and "No profile yet." in page.text
+    add_profile("first", "FIRST", tmp_path / "nowhere.sqlite")
+    assert rows_of(console.client.get("/cabinet").text) == ["first"]
+    add_profile("second", "A SECOND ONE", tmp_path / "nowhere.sqlite")  # the profiles file is read again
+    assert rows_of(console.client.get("/cabinet").text) == ["second", "first"]
 
 
 def test_a_ledger_is_read_again_only_when_it_changed(firm: Console, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,19 +10,28 @@ Read only, like ``ledger.views``: every query is a plain select on the read-only
 - the current blocking findings (documents, clients, projects, set-up, payments);
 - the last run: the newest runs of the run log read as one batch when they follow each other
   (a « Sync all » records one run per step), with the worst result of the batch.
+
+``LedgersReader`` opens any ledger read-only, as ``views.LedgerReaders`` does, but through one engine
+for all of them: SQLAlchemy compiles a select once per engine, and one engine per ledger would compile
+the same selects 200 times on a console's first visit (2.3 s instead of 0.6 s for 200 ledgers).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, literal_column, select
+from sqlalchemy import Connection, create_engine, func, literal_column, select
+from sqlalchemy.pool import NullPool
 
 from sagesync.ledger.receipts import payment_counts
-from sagesync.ledger.schema import SEVERITY_RANK, findings, runs
+from sagesync.ledger.schema import SCHEMA, SEVERITY_RANK, findings, runs
 from sagesync.ledger.views import state_counts
 
 # The posting states: a document posted by sagesync, whether Sage holds its piece yet or not.
@@ -130,3 +139,32 @@ def last_run(connection: Connection, company: str) -> LastRun | None:
 def glance(connection: Connection, company: str) -> CompanyGlance:
     return CompanyGlance(state_counts(connection, company), payment_counts(connection, company),
                          blocking_count(connection, company), last_run(connection, company))
+
+
+class LedgersReader:
+    """Read-only connections to any ledger file through one engine (its compiled selects shared by every ledger).
+
+    The engine's connections are not pooled: each ``connect(path)`` opens that file read-only (``mode=ro``, so
+    a missing file is an error, never a new ledger) and closes it after, as ``views.LedgerReaders`` does.
+    """
+
+    def __init__(self, timeout_seconds: float = 5.0) -> None:
+        self._uri: ContextVar[str] = ContextVar("sagesync_ledger_uri")
+        self._timeout = timeout_seconds
+        self.engine = create_engine("sqlite://", creator=self._open, poolclass=NullPool,
+                                    execution_options={"schema_translate_map": {SCHEMA: None}})
+
+    def _open(self) -> sqlite3.Connection:
+        return sqlite3.connect(self._uri.get(), uri=True, timeout=self._timeout, check_same_thread=False)
+
+    @contextmanager
+    def connect(self, path: Path) -> Iterator[Connection]:
+        token = self._uri.set(f"{path.resolve().as_uri()}?mode=ro")
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        finally:
+            self._uri.reset(token)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -111,6 +111,7 @@ def create_app(*, token: str, source_factory: SourceFactory | None = None,
         state.closing.set()
         state.runner.close()
         state.readers.dispose()
+        state.cabinet.dispose()
 
     app = FastAPI(title="sagesync console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.console = state

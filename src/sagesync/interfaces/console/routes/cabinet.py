@@ -45,15 +45,14 @@ def _running(state: ConsoleState) -> dict[str, cabinet.Running]:
 
 
 def _rows(state: ConsoleState, listing: list[ProfileListing]) -> list[cabinet.CabinetRow]:
-    return cabinet.build_rows(listing, readers=state.readers, cache=state.cabinet, states=StateStore(),
-                              running=_running(state))
+    return cabinet.build_rows(listing, cache=state.cabinet, states=StateStore(), running=_running(state))
 
 
 @router.get("/cabinet")
 def cabinet_page(request: Request, state: str = "", q: str = "") -> Response:
     console = console_state(request)
     try:
-        listing, problem = console.profiles().listing(), ""
+        listing, problem = console.cabinet.listing(console.profiles()), ""
     except ConfigurationError as error:
         listing, problem = [], str(error)
     chosen = state if state in cabinet.STATE_WORDS else ""
@@ -69,7 +68,7 @@ def cabinet_page(request: Request, state: str = "", q: str = "") -> Response:
 def cabinet_row(request: Request, name: str) -> Response:
     """One company's row, drawn again after « Run now » and while its run goes on."""
     console = console_state(request)
-    listing = [item for item in console.profiles().listing() if item.name == name]
+    listing = [item for item in console.cabinet.listing(console.profiles()) if item.name == name]
     if not listing:
         message = console_gettext("There is no profile {name}.").format(name=repr(name))
         return render(request, "error.html", {"message": message}, status_code=404)
