@@ -221,15 +221,17 @@ def test_run_now_posts_the_company_pages_sync_and_the_row_follows_the_run(
     # The company page's « Sync all », with the CSRF header every htmx request of the page sends.
     assert re.search(r'<button type="button" class="primary run-now" hx-post="/company/demo/run/sync"', row)
     assert f'hx-headers=\'{{"X-CSRF-Token": "{demo.csrf}"}}\'' in page
-    assert 'hx-get="/cabinet/row/demo"' in row and 'hx-trigger="run-started"' in row
+    assert 'hx-get="/cabinet/row/demo?was=never"' in row and 'hx-trigger="run-started"' in row
     assert "never run" in row
     refused = demo.client.post("/company/demo/run/sync")  # no CSRF token: refused, nothing runs
     assert refused.status_code == 403
     answer = demo.run("sync")
     assert answer.headers["HX-Trigger"] == "run-started"
-    again = demo.client.get("/cabinet/row/demo")
+    again = demo.client.get("/cabinet/row/demo?was=never")
     assert again.status_code == 200 and again.text.lstrip().startswith('<tr id="company-demo"')
     assert "never run" not in again.text and "every 2s" not in again.text
+    assert again.headers["HX-Trigger"] == "cabinet-changed", "the page draws its counts per state again"
+    assert "HX-Trigger" not in demo.client.get("/cabinet/row/demo?was=to_fix").headers
     assert demo.client.get("/cabinet/row/nobody").status_code == 404
 
 

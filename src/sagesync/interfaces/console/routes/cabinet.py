@@ -65,12 +65,16 @@ def cabinet_page(request: Request, state: str = "", q: str = "") -> Response:
 
 
 @router.get("/cabinet/row/{name}")
-def cabinet_row(request: Request, name: str) -> Response:
-    """One company's row, drawn again after « Run now » and while its run goes on."""
+def cabinet_row(request: Request, name: str, was: str = "") -> Response:
+    """One company's row, drawn again after « Run now » and while its run goes on; ``was``: the state the page
+    shows (when it changed, the page draws its counts per state again)."""
     console = console_state(request)
     listing = [item for item in console.cabinet.listing(console.profiles()) if item.name == name]
     if not listing:
         message = console_gettext("There is no profile {name}.").format(name=repr(name))
         return render(request, "error.html", {"message": message}, status_code=404)
     row = _rows(console, listing)[0]
-    return render(request, "_cabinet_row.html", {"row": row, "poll": POLL})
+    response = render(request, "_cabinet_row.html", {"row": row, "poll": POLL})
+    if was and was != row.state:
+        response.headers["HX-Trigger"] = "cabinet-changed"
+    return response
