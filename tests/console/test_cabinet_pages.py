@@ -311,6 +311,24 @@ def test_a_scheduled_run_that_failed_before_the_ledger_is_the_last_run(console: 
     assert "cannot reach the Sage company" in row
 
 
+def test_a_run_of_another_process_and_a_run_that_was_killed(console: Console, tmp_path: Path) -> None:
+    """The ledger says « running »: another process's run (the command line, a worker) is followed on the page; one
+    started hours ago was stopped (killed, the machine shut down) and needs someone."""
+    location = tmp_path / "nowhere.sqlite"
+    add_profile("busy", "BUSY", location)
+    write_ledger("busy", "BUSY", runs=(("customers", "ok"), ("invoices", "running")),
+                 finished=datetime.now().replace(microsecond=0))
+    add_profile("killed", "KILLED", location)
+    write_ledger("killed", "KILLED", runs=(("customers", "ok"), ("invoices", "running")),
+                 finished=datetime.now().replace(microsecond=0) - timedelta(hours=5))
+    page = console.client.get("/cabinet").text
+    busy, killed = row_html(page, "busy"), row_html(page, "killed")
+    assert cell(busy, "last-run").startswith("running") and "every 2s" in busy
+    assert " disabled" not in busy, "another process's run: a click is told who holds the company"
+    assert 'data-state="failed"' in killed and cell(killed, "last-run").startswith("interrupted")
+    assert "every 2s" not in killed
+
+
 def test_a_profile_that_cannot_be_read_has_its_row(console: Console, tmp_path: Path) -> None:
     add_profile("good", "GOOD", tmp_path / "nowhere.sqlite")
     path = profiles_file()

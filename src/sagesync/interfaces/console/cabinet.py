@@ -17,8 +17,9 @@ application's, another version's) puts its message on the row, never a traceback
 
 The state a row is filtered on, the most urgent first:
 
-- ``failed``: the last run failed, the ledger or the profile cannot be read, or the schedule has not
-  succeeded for longer than its ``alert_after_hours``;
+- ``failed``: the last run failed or was interrupted (the ledger says it runs, no process does), the
+  ledger or the profile cannot be read, or the schedule has not succeeded for longer than its
+  ``alert_after_hours``;
 - ``to_fix``: documents blocked or changed after posting, payments to fix, blocking findings;
 - ``never``: no run yet;
 - ``up_to_date``: everything else.
@@ -26,11 +27,12 @@ The state a row is filtered on, the most urgent first:
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -54,6 +56,8 @@ STATES: tuple[tuple[str, str], ...] = (("", N_("all states")), ("to_fix", N_("to
                                        ("up_to_date", N_("up to date")), ("never", N_("never run")))
 STATE_WORDS = dict(STATES[1:])
 _RANK = {"failed": 0, "to_fix": 1, "never": 2, "up_to_date": 3}
+# A run the ledger says is running, started longer ago than this, was stopped (a company's sync takes minutes).
+RUNNING_AT_MOST = timedelta(hours=2)
 # Why a row is failed (besides its last run), in words.
 REASONS = {"profile": N_("the profile cannot be read"), "ledger": N_("the ledger cannot be read"),
            "late": N_("no successful run for more than {hours} h (since {since})")}
@@ -72,12 +76,13 @@ class Schedule:
 class LastSeen:
     """The last run a row shows: the ledger's last batch of runs, or a newer scheduled run that left none."""
 
-    status: str  # running, ok, blocked, failed
+    status: str  # running, ok, blocked, failed, interrupted (running in the ledger, but no process runs it)
     started_at: datetime | None  # local time, as the ledger keeps it
     finished_at: datetime | None
     steps: tuple[str, ...] = ()
     error: str = ""  # what stopped a failed run, when the unattended side or this console knows it
     trigger: str = ""  # schedule, queue, manual: a run the unattended side recorded
+    pid: int = 0  # the process of the ledger's run (0: not known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +93,8 @@ class CabinetRow:
     state: str  # failed, to_fix, never, up_to_date
     glance: CompanyGlance | None = None  # None: no ledger yet, or it cannot be read
     last: LastSeen | None = None
-    running: bool = False
+    running: bool = False  # a run goes on: this console's, or another process's the ledger shows
+    here: bool = False  # this console runs it (its « Run now » would only be told the company is busy)
     schedule: Schedule = Schedule("none")
     problem: str = ""  # why the profile or the ledger cannot be read, translated
     problem_kind: str = ""  # profile, ledger
@@ -145,7 +151,8 @@ def last_seen(batch: LastRun | None, outcome: Outcome | None) -> LastSeen | None
     """The ledger's last batch, or the unattended side's last outcome when it is newer (a run that failed before it
     opened the ledger: the company busy, the profile or Sage unreadable); a failed batch takes the outcome's
     message."""
-    seen = None if batch is None else LastSeen(batch.status, batch.started_at, batch.finished_at, batch.steps)
+    seen = None if batch is None else LastSeen(batch.status, batch.started_at, batch.finished_at, batch.steps,
+                                               pid=batch.pid)
     if outcome is None or outcome.status == "busy":
         return seen
     finished = _local(outcome.finished_at)
@@ -156,7 +163,7 @@ def last_seen(batch: LastRun | None, outcome: Outcome | None) -> LastSeen | None
         return LastSeen(outcome.status, _local(outcome.started_at), finished, error=outcome.error,
                         trigger=outcome.trigger)
     if seen is not None and seen.status == "failed" and outcome.status == "failed" and outcome.error:
-        return LastSeen(seen.status, seen.started_at, seen.finished_at, seen.steps, outcome.error, outcome.trigger)
+        return replace(seen, error=outcome.error, trigger=outcome.trigger)
     return seen
 
 
@@ -178,8 +185,19 @@ def _late_since(profile: Profile, last: LastSeen | None, remembered: ProfileStat
     return reference
 
 
+def interrupted(last: LastSeen | None, *, here: bool, now: datetime) -> LastSeen | None:
+    """A run the ledger says is running that no process runs any more (killed, or the machine stopped): a run of this
+    console's process this console does not run, or one started longer ago than any run lasts."""
+    if last is None or last.status != "running" or here:
+        return last
+    started = last.started_at
+    if last.pid == os.getpid() or (started is not None and now - started > RUNNING_AT_MOST):
+        return replace(last, status="interrupted")
+    return last
+
+
 def state_of(glance: CompanyGlance | None, last: LastSeen | None, *, problem: bool, late: bool) -> str:
-    if problem or late or (last is not None and last.status == "failed"):
+    if problem or late or (last is not None and last.status in ("failed", "interrupted")):
         return "failed"
     if glance is not None and (glance.to_fix or glance.payments_to_fix or glance.blocking_findings):
         return "to_fix"
@@ -283,16 +301,17 @@ def build_row(listing: ProfileListing, *, cache: CabinetCache, states: StateStor
     except LedgerUnreadable as error:
         last = last_seen(None, remembered.last)
         return CabinetRow(profile.name, profile.sage_company, profile, "failed", last=last, running=here is not None,
-                          schedule=schedule, problem=str(error), problem_kind="ledger")
+                          here=here is not None, schedule=schedule, problem=str(error), problem_kind="ledger")
     last = last_seen(glance.last_run if glance is not None else None, remembered.last)
     if here is not None and (last is None or last.status != "running"):
         last = LastSeen("running", here.started_at, None)
+    last = interrupted(last, here=here is not None, now=_local(now))
     late = _late_since(profile, last, remembered, _local(now))
     state = state_of(glance, last, problem=False, late=late is not None)
     hours = profile.schedule.alert_after_hours if profile.schedule is not None else 0
     return CabinetRow(profile.name, profile.sage_company, profile, state, glance=glance, last=last,
-                      running=last is not None and last.status == "running", schedule=schedule, late_since=late,
-                      late_hours=hours)
+                      running=last is not None and last.status == "running", here=here is not None,
+                      schedule=schedule, late_since=late, late_hours=hours)
 
 
 def build_rows(listing: Iterable[ProfileListing], *, cache: CabinetCache, states: StateStore,

@@ -79,6 +79,7 @@ COUNT_PHRASES = {
 # A run's or a step's result, a finding's severity: the badge's words (its CSS class stays the key).
 STATUS_WORDS = {
     "ok": N_("ok"), "blocked": N_("blocked"), "failed": N_("failed"), "running": N_("running"),
+    "interrupted": N_("interrupted"),
     "blocking": N_("blocking"), "warning": N_("warning"), "info": N_("info"),
     "confirmed": N_("posted in Sage"), "delivered": N_("written to an import file"),
     "pending": N_("import file to write"),
