@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from sagesync.errors import UnreachableError
 from sagesync.i18n import language, translations
 from sagesync.interfaces.console import cabinet
 from sagesync.ledger import cabinet_views, receipts, views
@@ -26,9 +27,10 @@ from sagesync.ledger.store import Ledger
 from sagesync.profiles.model import Profile, defaults_table
 from sagesync.profiles.paths import profile_paths, profiles_file
 from sagesync.profiles.store import ProfileStore
+from sagesync.sources.files import FileSource
 from sagesync.unattended.outcome import Outcome
 from sagesync.unattended.state import ProfileState, StateStore
-from tests.console.conftest import COMPANY, Console
+from tests.console.conftest import COMPANY, Console, MakeConsole
 
 STAMP = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DateTime text
 
@@ -327,6 +329,19 @@ def test_a_run_of_another_process_and_a_run_that_was_killed(console: Console, tm
     assert " disabled" not in busy, "another process's run: a click is told who holds the company"
     assert 'data-state="failed"' in killed and cell(killed, "last-run").startswith("interrupted")
     assert "every 2s" not in killed
+
+
+def test_a_run_of_this_console_that_failed_before_the_ledger_shows_why(
+        make_console: MakeConsole, company_path: Path) -> None:
+    def unreachable(_profile: Profile) -> FileSource:
+        raise UnreachableError("the platform does not answer: check the connection, then run again")
+
+    console = make_console(source_factory=unreachable)
+    assert console.create_profile(company_path).status_code == 303
+    console.run("sync")
+    row = row_html(console.client.get("/cabinet").text, "demo")
+    assert 'data-state="failed"' in row and cell(row, "last-run").startswith("failed")
+    assert "the platform does not answer" in row
 
 
 def test_a_profile_that_cannot_be_read_has_its_row(console: Console, tmp_path: Path) -> None:

@@ -10,7 +10,8 @@ Sage or the platform:
 - what the unattended side remembers of the profile (``unattended.state``): the last scheduled run,
   even one that failed before it could open the ledger, and the last success;
 - the profile's ``[schedule]`` (``unattended.schedule``): the next run, in words;
-- this console's own runs (``StepRunner``): a company it is syncing shows as running.
+- this console's own runs (``StepRunner``): a company it is syncing shows as running, and a run of
+  this console that failed before it could open the ledger shows its message.
 
 A missing ledger is a company never run; a ledger that cannot be read (damaged, another
 application's, another version's) puts its message on the row, never a traceback.
@@ -281,13 +282,33 @@ def _ledger_message(error: BaseException, path: Path, profile: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class Running:
-    """A run this console has going for a profile: since when (local time)."""
+class ConsoleRun:
+    """What this console knows of a profile's runs (its step runner): one going on, or the last one's failure, which
+    a run stopped before it opened the ledger (the company or the platform unreachable) leaves nowhere else."""
 
-    started_at: datetime | None
+    running: bool
+    started_at: datetime | None = None  # local time
+    failed_at: datetime | None = None  # the last run failed: when (local time), and why
+    error: str = ""
 
 
-def build_row(listing: ProfileListing, *, cache: CabinetCache, states: StateStore, running: dict[str, Running],
+def with_console_run(last: LastSeen | None, mine: ConsoleRun | None) -> LastSeen | None:
+    """The last run, told what this console saw of it: running, or failed (with its message)."""
+    if mine is None:
+        return last
+    if mine.running:
+        return last if last is not None and last.status == "running" else LastSeen("running", mine.started_at, None)
+    if mine.failed_at is None or (last is not None and last.status == "running"):
+        return last
+    end = None if last is None else (last.finished_at or last.started_at)
+    if end is None or mine.failed_at > end + cabinet_views.BATCH_GAP:
+        return LastSeen("failed", mine.started_at, mine.failed_at, error=mine.error, trigger="console")
+    if last is not None and last.status == "failed" and not last.error:
+        return replace(last, error=mine.error)  # the same run, the ledger's record of it has no message
+    return last
+
+
+def build_row(listing: ProfileListing, *, cache: CabinetCache, states: StateStore, console: dict[str, ConsoleRun],
               now: datetime) -> CabinetRow:
     """The row of one profile; ``now`` is aware (UTC)."""
     profile = listing.profile
@@ -295,31 +316,29 @@ def build_row(listing: ProfileListing, *, cache: CabinetCache, states: StateStor
         return CabinetRow(listing.name, listing.name, None, "failed", problem=listing.problem, problem_kind="profile")
     schedule = schedule_of(profile, now)
     remembered = states.load(profile.name)
-    here = running.get(profile.name)
+    mine = console.get(profile.name)
+    here = mine is not None and mine.running
     try:
         glance = cache.glance(profile_paths(profile.name).ledger, profile.sage_company, profile.name)
     except LedgerUnreadable as error:
-        last = last_seen(None, remembered.last)
-        return CabinetRow(profile.name, profile.sage_company, profile, "failed", last=last, running=here is not None,
-                          here=here is not None, schedule=schedule, problem=str(error), problem_kind="ledger")
-    last = last_seen(glance.last_run if glance is not None else None, remembered.last)
-    if here is not None and (last is None or last.status != "running"):
-        last = LastSeen("running", here.started_at, None)
-    last = interrupted(last, here=here is not None, now=_local(now))
+        last = with_console_run(last_seen(None, remembered.last), mine)
+        return CabinetRow(profile.name, profile.sage_company, profile, "failed", last=last, running=here, here=here,
+                          schedule=schedule, problem=str(error), problem_kind="ledger")
+    last = with_console_run(last_seen(glance.last_run if glance is not None else None, remembered.last), mine)
+    last = interrupted(last, here=here, now=_local(now))
     late = _late_since(profile, last, remembered, _local(now))
     state = state_of(glance, last, problem=False, late=late is not None)
     hours = profile.schedule.alert_after_hours if profile.schedule is not None else 0
     return CabinetRow(profile.name, profile.sage_company, profile, state, glance=glance, last=last,
-                      running=last is not None and last.status == "running", here=here is not None,
-                      schedule=schedule, late_since=late, late_hours=hours)
+                      running=last is not None and last.status == "running", here=here, schedule=schedule,
+                      late_since=late, late_hours=hours)
 
 
 def build_rows(listing: Iterable[ProfileListing], *, cache: CabinetCache, states: StateStore,
-               running: dict[str, Running], now: datetime | None = None) -> list[CabinetRow]:
+               console: dict[str, ConsoleRun], now: datetime | None = None) -> list[CabinetRow]:
     """Every profile's row, those that need someone first."""
     moment = now or datetime.now(UTC)
-    rows = [build_row(item, cache=cache, states=states, running=running, now=moment)
-            for item in listing]
+    rows = [build_row(item, cache=cache, states=states, console=console, now=moment) for item in listing]
     cache.forget(profile_paths(row.name).ledger for row in rows if row.profile is not None)
     return sorted(rows, key=CabinetRow.sort_key)
 

@@ -29,23 +29,28 @@ router = APIRouter()
 POLL = "2s"
 
 
-def _running(state: ConsoleState) -> dict[str, cabinet.Running]:
-    """The companies this console is syncing, with the start of their run."""
+def _moment(text: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _console_runs(state: ConsoleState) -> dict[str, cabinet.ConsoleRun]:
+    """What this console's step runner knows: the companies it is syncing, and the last run's failure of the others."""
+    running = set(state.runner.running())
     found = {}
-    for name in state.runner.running():
-        holder = state.runner.channel(name).snapshot().running
-        started = None
-        if holder is not None and holder.started_at:
-            try:
-                started = datetime.fromisoformat(holder.started_at)
-            except ValueError:
-                started = None
-        found[name] = cabinet.Running(started)
+    for name, snapshot in state.runner.snapshots().items():
+        started = _moment(snapshot.running.started_at) if snapshot.running is not None else None
+        if name in running:
+            found[name] = cabinet.ConsoleRun(True, started)
+        elif snapshot.error:
+            found[name] = cabinet.ConsoleRun(False, failed_at=_moment(snapshot.finished_at), error=str(snapshot.error))
     return found
 
 
 def _rows(state: ConsoleState, listing: list[ProfileListing]) -> list[cabinet.CabinetRow]:
-    return cabinet.build_rows(listing, cache=state.cabinet, states=StateStore(), running=_running(state))
+    return cabinet.build_rows(listing, cache=state.cabinet, states=StateStore(), console=_console_runs(state))
 
 
 @router.get("/cabinet")
