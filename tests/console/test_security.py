@@ -11,7 +11,8 @@ from sagesync.interfaces.console import create_app
 from sagesync.profiles.store import ProfileStore
 from tests.console.conftest import TOKEN, Console, demo_form, log_in
 
-PAGES = ["/", "/profiles", "/profiles/new", "/profiles/demo/edit", "/company/demo", "/company/demo/events",
+PAGES = ["/", "/cabinet", "/cabinet/row/demo", "/profiles", "/profiles/new", "/profiles/demo/edit", "/company/demo",
+         "/company/demo/events",
          "/company/demo/findings", "/company/demo/findings.csv", "/company/demo/documents", "/company/demo/pieces/1",
          "/company/demo/runs", "/company/demo/downloads", "/company/demo/file?path=x", "/static/htmx.min.js",
          "/static/console.css", "/docs", "/openapi.json"]

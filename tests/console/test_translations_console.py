@@ -14,8 +14,8 @@ from sagesync.interfaces.console import catalog, formatting
 from sagesync.interfaces.console.language import LANGUAGE_COOKIE
 from tests.console.conftest import TOKEN, Console, MakeConsole
 
-FRENCH_PAGES = ["/profiles", "/profiles/new", "/profiles/demo/edit", "/company/demo", "/company/demo/findings",
-                "/company/demo/documents", "/company/demo/runs", "/company/demo/downloads"]
+FRENCH_PAGES = ["/cabinet", "/profiles", "/profiles/new", "/profiles/demo/edit", "/company/demo",
+                "/company/demo/findings", "/company/demo/documents", "/company/demo/runs", "/company/demo/downloads"]
 
 
 @pytest.fixture(scope="module")

@@ -26,9 +26,10 @@ from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError, LockHeldError, SagesyncError, UnreachableError
 from sagesync.i18n import LANGUAGES, console_gettext, console_ngettext, current_language
+from sagesync.interfaces.console import cabinet as cabinet_words
 from sagesync.interfaces.console import formatting
 from sagesync.interfaces.console import language as language_module
-from sagesync.interfaces.console.routes import books, company, downloads, money, profiles, receipts
+from sagesync.interfaces.console.routes import books, cabinet, company, downloads, money, profiles, receipts
 from sagesync.interfaces.console.runner import SourceFactory, StepRunner, step_title
 from sagesync.interfaces.console.security import SessionGuard, Sessions
 from sagesync.interfaces.console.state import ConsoleState, ProfileUnavailable, console_state
@@ -99,6 +100,7 @@ def create_app(*, token: str, source_factory: SourceFactory | None = None,
     (None: the process's, ``sagesync --lang`` or ``SAGESYNC_LANG``, French by default)."""
     templates = Jinja2Templates(env=environment(), context_processors=[_page_context])
     formatting.install(templates.env)
+    templates.env.filters["cabinet_state"] = cabinet_words.state_word
     templates.env.globals["step_title"] = step_title
     state = ConsoleState(templates=templates, runner=StepRunner(source_factory), readers=LedgerReaders(),
                          profile_store_path=profiles_file)
@@ -109,6 +111,7 @@ def create_app(*, token: str, source_factory: SourceFactory | None = None,
         state.closing.set()
         state.runner.close()
         state.readers.dispose()
+        state.cabinet.dispose()
 
     app = FastAPI(title="sagesync console", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.console = state
@@ -116,7 +119,7 @@ def create_app(*, token: str, source_factory: SourceFactory | None = None,
     app.add_middleware(language_module.LanguageMiddleware, default=language)  # outermost: the guard's pages too
     app.add_exception_handler(SagesyncError, _error_page)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
-    for module in (profiles, company, books, money, receipts, downloads, language_module):
+    for module in (profiles, cabinet, company, books, money, receipts, downloads, language_module):
         app.include_router(module.router)
     return app
 

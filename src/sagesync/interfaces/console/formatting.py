@@ -79,6 +79,7 @@ COUNT_PHRASES = {
 # A run's or a step's result, a finding's severity: the badge's words (its CSS class stays the key).
 STATUS_WORDS = {
     "ok": N_("ok"), "blocked": N_("blocked"), "failed": N_("failed"), "running": N_("running"),
+    "interrupted": N_("interrupted"),
     "blocking": N_("blocking"), "warning": N_("warning"), "info": N_("info"),
     "confirmed": N_("posted in Sage"), "delivered": N_("written to an import file"),
     "pending": N_("import file to write"),
@@ -143,6 +144,15 @@ def day(value: date | datetime | str | None) -> str:
     if isinstance(value, datetime):
         return value.strftime("%d/%m/%Y %H:%M:%S")
     return value.strftime("%d/%m/%Y")
+
+
+def minute(value: date | datetime | None) -> str:
+    """A moment to the minute, day first: ``25/11/2025 02:00`` (a schedule's next run, the last run of a row)."""
+    if value is None:
+        return ""
+    if not isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y")
+    return value.strftime("%d/%m/%Y %H:%M")
 
 
 def duration(seconds: float | None) -> str:
@@ -219,7 +229,7 @@ def count_phrase(name: str, count: int) -> str:
 
 
 def install(environment: Environment) -> None:
-    environment.filters.update(amount=amount, day=day, duration=duration, whole_seconds=whole_seconds,
+    environment.filters.update(amount=amount, day=day, minute=minute, duration=duration, whole_seconds=whole_seconds,
                                count_word=count_word, counts_text=counts_text, output_word=output_word,
                                status_word=status_word, state_word=state_word, location_word=location_word,
                                finding_word=finding_word, t=translate)

@@ -299,6 +299,12 @@ class StepRunner:
         finally:
             opened.set()
 
+    def snapshots(self) -> dict[str, Snapshot]:
+        """Every company's snapshot this console has (those it ran or was asked about)."""
+        with self._lock:
+            channels = list(self._channels.items())
+        return {name: channel.snapshot() for name, channel in channels}
+
     def running(self) -> list[str]:
         with self._lock:
             return [name for name, channel in self._channels.items()

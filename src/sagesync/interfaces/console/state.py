@@ -16,6 +16,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.responses import Response
 
 from sagesync.errors import ConfigurationError
+from sagesync.interfaces.console.cabinet import CabinetCache
 from sagesync.interfaces.console.runner import StepRunner
 from sagesync.ledger.views import LedgerReaders
 from sagesync.profiles.check import PlatformAnswer
@@ -35,6 +36,7 @@ class ConsoleState:
     # What the platform said to a login (address, e-mail) in this console: the form's organization and team are
     # checked against it on save, without asking the platform again.
     platform_answers: dict[tuple[str, str], PlatformAnswer] = field(default_factory=dict)
+    cabinet: CabinetCache = field(default_factory=CabinetCache)  # each ledger's glance, until its file changes
 
     def profiles(self) -> ProfileStore:
         return ProfileStore(self.profile_store_path)

@@ -90,7 +90,9 @@ def run_step(request: Request, name: str, step: str) -> Response:
         message = console_gettext("There is no step {step}.").format(step=repr(step))
         return render(request, "error.html", {"message": message}, status_code=404)
     state.runner.start(profile, step)
-    return render(request, "_panel.html", _panel_context(state, profile))
+    response = render(request, "_panel.html", _panel_context(state, profile))
+    response.headers["HX-Trigger"] = "run-started"  # the cabinet view draws the company's row again
+    return response
 
 
 def _event(kind: str, html: str) -> str:
