@@ -166,23 +166,30 @@ def child(folder: Path, count: int, batch: int, phase: str, wire: bool) -> None:
 
 def raw_limit(folder: Path, batch_docs: int) -> dict[str, float]:
     """Insert the rows the pipeline wrote, with plain sqlite3 executemany, same transaction count."""
-    tables = {"company": ["F_ECRITUREC", "F_ECRITUREA"],
-              "ledger": ["postings", "entry_lines", "outbox", "document_states"]}
+    tables = [(database, name, f"select * from {name}") for database, names in (
+        ("company", ["F_ECRITUREC", "F_ECRITUREA"]),
+        ("ledger", ["postings", "entry_lines", "outbox", "document_states"])) for name in names]
+    return raw_insert(folder, tables, "postings", batch_docs)
+
+
+def raw_insert(folder: Path, tables: list[tuple[str, str, str]], counted: str, batch: int) -> dict[str, float]:
+    """The raw limit: the rows ``tables`` select ((database, table, query) each, from ``<database>.sqlite`` in
+    ``folder``) inserted again with plain sqlite3 executemany into empty copies of the same tables, in as many
+    transactions as ``counted``'s rows make batches of ``batch``."""
     rows: dict[str, list[tuple[object, ...]]] = {}
     ddl: list[tuple[str, str, str]] = []
-    for database, names in tables.items():
+    for database, name, query in tables:
         source = sqlite3.connect(folder / f"{database}.sqlite")
-        for name in names:
-            ddl.append((database, name, source.execute(
-                "select sql from sqlite_master where type='table' and name=?", (name,)).fetchone()[0]))
-            rows[name] = source.execute(f"select * from {name}").fetchall()
+        ddl.append((database, name, source.execute(
+            "select sql from sqlite_master where type='table' and name=?", (name,)).fetchone()[0]))
+        rows[name] = source.execute(query).fetchall()
         source.close()
     target = sqlite3.connect(folder / "raw_company.sqlite", isolation_level=None)
     target.execute("attach database ? as ledger", (str(folder / "raw_ledger.sqlite"),))
     for database, name, sql in ddl:
         prefix = "ledger." if database == "ledger" else ""
         target.execute(sql.replace(f"CREATE TABLE {name}", f"CREATE TABLE {prefix}{name}", 1))
-    transactions = max(1, len(rows["postings"]) // batch_docs)
+    transactions = max(1, len(rows[counted]) // batch)
     total_rows = sum(len(r) for r in rows.values())
     started = time.perf_counter()
     for t in range(transactions):

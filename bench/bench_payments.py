@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_core import GeneratedSource, documents  # noqa: E402
+from bench_core import GeneratedSource, documents, raw_insert  # noqa: E402
 from sagesync.core.payments import Payment  # noqa: E402
 
 
@@ -91,43 +91,14 @@ def child(folder: Path, count: int, batch: int, phase: str) -> None:
 
 def raw_limit(folder: Path, batch: int) -> dict[str, float]:
     """Insert the rows the payments step wrote, with plain sqlite3 executemany, same transaction count."""
-    queries = {
-        "F_ECRITUREC": ("company", "select * from F_ECRITUREC where JO_Num = 'BQ1'"),
-        "postings": ("ledger", "select * from postings where kind = 'payment'"),
-        "entry_lines": ("ledger", "select l.* from entry_lines l join postings p on p.id = l.posting_id "
+    return raw_insert(folder, [
+        ("company", "F_ECRITUREC", "select * from F_ECRITUREC where JO_Num = 'BQ1'"),
+        ("ledger", "postings", "select * from postings where kind = 'payment'"),
+        ("ledger", "entry_lines", "select l.* from entry_lines l join postings p on p.id = l.posting_id "
                                   "where p.kind = 'payment'"),
-        "payments_posted": ("ledger", "select * from payments_posted"),
-        "vat_transfers": ("ledger", "select * from vat_transfers"),
-    }
-    rows: dict[str, list[tuple[object, ...]]] = {}
-    ddl: list[tuple[str, str, str]] = []
-    for name, (database, query) in queries.items():
-        source = sqlite3.connect(folder / f"{database}.sqlite")
-        ddl.append((database, name, source.execute(
-            "select sql from sqlite_master where type='table' and name=?", (name,)).fetchone()[0]))
-        rows[name] = source.execute(query).fetchall()
-        source.close()
-    target = sqlite3.connect(folder / "raw_company.sqlite", isolation_level=None)
-    target.execute("attach database ? as ledger", (str(folder / "raw_ledger.sqlite"),))
-    for database, name, sql in ddl:
-        prefix = "ledger." if database == "ledger" else ""
-        target.execute(sql.replace(f"CREATE TABLE {name}", f"CREATE TABLE {prefix}{name}", 1))
-    transactions = max(1, len(rows["payments_posted"]) // batch)
-    total_rows = sum(len(r) for r in rows.values())
-    started = time.perf_counter()
-    for t in range(transactions):
-        target.execute("begin immediate")
-        for database, name, _sql in ddl:
-            chunk_size = -(-len(rows[name]) // transactions)
-            chunk = rows[name][t * chunk_size:(t + 1) * chunk_size]
-            if chunk:
-                prefix = "ledger." if database == "ledger" else ""
-                marks = ",".join("?" * len(chunk[0]))
-                target.executemany(f"insert into {prefix}{name} values ({marks})", chunk)
-        target.execute("commit")
-    seconds = time.perf_counter() - started
-    target.close()
-    return {"seconds": seconds, "rows": total_rows, "transactions": transactions}
+        ("ledger", "payments_posted", "select * from payments_posted"),
+        ("ledger", "vat_transfers", "select * from vat_transfers"),
+    ], "payments_posted", batch)
 
 
 def run_phase(folder: Path, count: int, batch: int, phase: str) -> dict[str, object]:

@@ -38,8 +38,15 @@ BUILD_SCREENSHOTS = ROOT / "build" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 860}
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (Debian package `chromium`): "
-                                                         "the end-to-end tests need a real browser")
+NEEDS_CHROMIUM = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (Debian package `chromium`): "
+                                                             "the end-to-end tests need a real browser")
+pytestmark = NEEDS_CHROMIUM
+
+
+def french_console(monkeypatch: pytest.MonkeyPatch) -> str:
+    """French, the console's default (no SAGESYNC_LANG): the end-to-end tests of one page use it."""
+    monkeypatch.delenv("SAGESYNC_LANG", raising=False)
+    return "fr"
 
 if CHROMIUM is not None:
     from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright

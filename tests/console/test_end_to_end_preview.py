@@ -28,12 +28,20 @@ from sagesync.profiles.store import ProfileStore
 from sagesync.sources.files import FileSource
 from sagesync.steps.preview import latest_preview
 from tests.console.conftest import COMPANY, SAMPLE_FIRM, TOKEN, LiveConsole, served
-from tests.console.test_end_to_end import CHROMIUM, browser, click_step, on_a_phone, page, shot
+from tests.console.test_end_to_end import (
+    CHROMIUM,
+    NEEDS_CHROMIUM,
+    browser,
+    click_step,
+    french_console,
+    on_a_phone,
+    page,
+    shot,
+)
 
 __all__ = ["browser", "page"]  # the browser and its page, shared with the walk of the other pages
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (Debian package `chromium`): "
-                                                         "the end-to-end tests need a real browser")
+pytestmark = NEEDS_CHROMIUM
 
 if CHROMIUM is not None:
     from playwright.sync_api import Page, expect
@@ -43,9 +51,7 @@ CHANGED_PK = 40006  # an invoice the preview lists; its due date moves on the pl
 
 @pytest.fixture
 def lang(monkeypatch: pytest.MonkeyPatch) -> str:
-    """French, the console's default (no SAGESYNC_LANG)."""
-    monkeypatch.delenv("SAGESYNC_LANG", raising=False)
-    return "fr"
+    return french_console(monkeypatch)
 
 
 @pytest.fixture

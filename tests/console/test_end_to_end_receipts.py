@@ -25,12 +25,11 @@ from sagesync.profiles.model import Profile, defaults_table
 from sagesync.profiles.paths import profile_paths
 from sagesync.profiles.store import ProfileStore
 from tests.console.conftest import COMPANY, TOKEN, LiveConsole, file_source, served
-from tests.console.test_end_to_end import CHROMIUM, browser, on_a_phone, page, shot
+from tests.console.test_end_to_end import CHROMIUM, NEEDS_CHROMIUM, browser, french_console, on_a_phone, page, shot
 
 __all__ = ["browser", "page"]  # the browser and its page, shared with the walk of the other pages
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (Debian package `chromium`): "
-                                                         "the end-to-end tests need a real browser")
+pytestmark = NEEDS_CHROMIUM
 
 if CHROMIUM is not None:
     from playwright.sync_api import Page, expect
@@ -38,9 +37,7 @@ if CHROMIUM is not None:
 
 @pytest.fixture
 def lang(monkeypatch: pytest.MonkeyPatch) -> str:
-    """French, the console's default (no SAGESYNC_LANG)."""
-    monkeypatch.delenv("SAGESYNC_LANG", raising=False)
-    return "fr"
+    return french_console(monkeypatch)
 
 
 @pytest.fixture

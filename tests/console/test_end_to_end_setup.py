@@ -13,12 +13,11 @@ import pytest
 from sagesync.i18n import translations
 from sagesync.sandbox.server import SandboxHandle, start_sandbox
 from tests.console.conftest import LiveConsole
-from tests.console.test_end_to_end import CHROMIUM, browser, page
+from tests.console.test_end_to_end import CHROMIUM, NEEDS_CHROMIUM, browser, french_console, page
 
 __all__ = ["browser", "page"]
 
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no chromium binary (Debian package `chromium`): "
-                                                         "the end-to-end tests need a real browser")
+pytestmark = NEEDS_CHROMIUM
 
 if CHROMIUM is not None:
     from playwright.sync_api import Page, expect
@@ -26,8 +25,7 @@ if CHROMIUM is not None:
 
 @pytest.fixture
 def lang(monkeypatch: pytest.MonkeyPatch) -> str:
-    monkeypatch.delenv("SAGESYNC_LANG", raising=False)
-    return "fr"
+    return french_console(monkeypatch)
 
 
 @pytest.fixture
