@@ -3,6 +3,7 @@ whatever the database, and the settings refused before anything is opened."""
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections import Counter
@@ -242,3 +243,11 @@ def test_a_job_delivered_twice_to_two_machines_posts_nothing_twice(
         row = connection.execute('SELECT count(*), count(DISTINCT source_id) FROM "sagesync_cab-a".postings '
                                  "WHERE kind <> 'payment'").fetchone()
     assert row == (first.posted, first.posted)
+    # `sagesync status` reads the same books from PostgreSQL.
+    from typer.testing import CliRunner
+
+    from sagesync.interfaces.cli.app import app
+
+    status = CliRunner().invoke(app, ["status", "--profile", "cab-a", "--json"])
+    assert status.exit_code == 0, status.output
+    assert json.loads(status.stdout)["documents"]["delivered"] == first.posted
