@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sagesync.core.cash import CashSettings
 from sagesync.core.reference import CompanyReference
@@ -28,6 +28,7 @@ from sagesync.fec.writer import FecEntrySource, FecOptions
 from sagesync.i18n import _, ngettext
 from sagesync.ledger.delivery import DeliveryDesk, shared_transaction_refused
 from sagesync.ledger.lock import CompanyLock
+from sagesync.ledger.postgres import unreachable
 from sagesync.ledger.rebuild import RebuildResult
 from sagesync.ledger.store import Ledger
 from sagesync.profiles import validation
@@ -166,6 +167,23 @@ class Job:
     context: StepContext
 
     def run(self, step: str) -> list[RunReport]:
+        ledger = self.context.desk.ledger
+        if not ledger.is_postgres:
+            return self._run(step)
+        try:
+            return self._run(step)
+        except DBAPIError as error:
+            # The ledger's PostgreSQL went away mid-run (a restart, the network): each batch is one transaction,
+            # so the run is tried again (exit 3, the queue's retry), never reported as a bug. Only the ledger
+            # speaks psycopg here: the Sage company is SQLite or SQL Server.
+            import psycopg
+
+            lost = isinstance(error.orig, psycopg.OperationalError | psycopg.InterfaceError)
+            if lost or error.connection_invalidated:
+                raise unreachable(ledger.url or "", ledger.schema, error) from None
+            raise
+
+    def _run(self, step: str) -> list[RunReport]:
         if step == "sync":
             return sync(self.context)
         if step == "preview":  # the console's « Aperçu »: sync --dry-run

@@ -251,3 +251,17 @@ def test_a_job_delivered_twice_to_two_machines_posts_nothing_twice(
     status = CliRunner().invoke(app, ["status", "--profile", "cab-a", "--json"])
     assert status.exit_code == 0, status.output
     assert json.loads(status.stdout)["documents"]["delivered"] == first.posted
+
+
+def test_the_ledger_database_lost_mid_run_is_an_unreachable_error_the_queue_retries(
+        sandbox: SandboxHandle, queue_database: str, tmp_path: Path) -> None:
+    profile = file_profile("cab-b", tmp_path, sandbox.base_url, queue_database)
+    from sqlalchemy import create_engine
+
+    with open_job(profile) as job:
+        ledger = job.context.desk.ledger
+        ledger.engine.dispose()
+        ledger.engine = create_engine(f"postgresql+psycopg://sagesync@127.0.0.1:{free_port()}/books")  # gone
+        with pytest.raises(UnreachableError, match="cannot be reached") as raised:
+            job.run("sync")
+    assert raised.value.exit_code == 3 and "sagesync_cab-b" in str(raised.value)
