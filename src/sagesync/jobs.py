@@ -11,6 +11,7 @@ anything is read or written; closing it releases the lock and the connections.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Collection, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
@@ -18,17 +19,19 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sagesync.core.cash import CashSettings
 from sagesync.core.reference import CompanyReference
 from sagesync.errors import ConfigurationError, SageUnreachableError
 from sagesync.fec.writer import FecEntrySource, FecOptions
 from sagesync.i18n import _, ngettext
-from sagesync.ledger.delivery import DeliveryDesk
+from sagesync.ledger.delivery import DeliveryDesk, shared_transaction_refused
 from sagesync.ledger.lock import CompanyLock
+from sagesync.ledger.postgres import unreachable
 from sagesync.ledger.rebuild import RebuildResult
 from sagesync.ledger.store import Ledger
+from sagesync.profiles import validation
 from sagesync.profiles.check import CheckLine, PlatformAnswer
 from sagesync.profiles.model import LocationKind, Profile
 from sagesync.profiles.paths import ProfilePaths, data_dir, profile_paths
@@ -123,6 +126,35 @@ def company_lock(profile: Profile, step: str, base: Path | None = None) -> Compa
                        profile=profile.name)
 
 
+LEDGER_URL_VARIABLE = "SAGESYNC_LEDGER_URL"
+
+
+def ledger_url_for(profile: Profile) -> str | None:
+    """Where the profile's ledger lives: its ``ledger_url``, else ``SAGESYNC_LEDGER_URL``; None: the SQLite file."""
+    if profile.ledger_url:
+        return profile.ledger_url
+    raw = os.environ.get(LEDGER_URL_VARIABLE, "").strip()
+    if not raw:
+        return None
+    problem = validation.ledger_url_problem(raw)
+    if problem is not None:
+        raise ConfigurationError(f"{LEDGER_URL_VARIABLE} {problem}")
+    return raw
+
+
+def open_ledger(profile: Profile, paths: ProfilePaths | None = None) -> Ledger:
+    """The profile's ledger: its SQLite file, or its schema in the PostgreSQL database of the ledger URL.
+
+    An embedded company shares the ledger's SQLite transaction: with a PostgreSQL ledger it is refused here,
+    before anything is opened.
+    """
+    url = ledger_url_for(profile)
+    if url is not None and profile.target == "embedded":
+        raise shared_transaction_refused(f"profiles.{profile.name}")
+    path = (paths or profile_paths(profile.name)).ledger
+    return Ledger(path, profile=profile.name, url=url)
+
+
 def desk_for(profile: Profile, ledger: Ledger, port: SagePort, base: Path | None = None) -> DeliveryDesk:
     return DeliveryDesk(ledger, port, profile.sage_company, analytic_plan=profile.analytic_plan,
                         company_key=company_identity(profile, base), company_label=profile.sage_company)
@@ -135,6 +167,23 @@ class Job:
     context: StepContext
 
     def run(self, step: str) -> list[RunReport]:
+        ledger = self.context.desk.ledger
+        if not ledger.is_postgres:
+            return self._run(step)
+        try:
+            return self._run(step)
+        except DBAPIError as error:
+            # The ledger's PostgreSQL went away mid-run (a restart, the network): each batch is one transaction,
+            # so the run is tried again (exit 3, the queue's retry), never reported as a bug. Only the ledger
+            # speaks psycopg here: the Sage company is SQLite or SQL Server.
+            import psycopg
+
+            lost = isinstance(error.orig, psycopg.OperationalError | psycopg.InterfaceError)
+            if lost or error.connection_invalidated:
+                raise unreachable(ledger.url or "", ledger.schema, error) from None
+            raise
+
+    def _run(self, step: str) -> list[RunReport]:
         if step == "sync":
             return sync(self.context)
         if step == "preview":  # the console's « Aperçu »: sync --dry-run
@@ -157,7 +206,7 @@ def open_job(profile: Profile, *, events: EventSink = no_events, source_factory:
     paths = profile_paths(profile.name).create()
     with ExitStack() as stack:
         stack.enter_context(company_lock(profile, step, base))
-        ledger = Ledger(paths.ledger, profile=profile.name)
+        ledger = open_ledger(profile, paths)
         stack.callback(ledger.dispose)
         port = port_for(profile, paths, base)
         stack.callback(port.close)
@@ -247,7 +296,7 @@ def fec_source_for(profile_name: str, source: str) -> FecEntrySource:
                                        "points at {location}").format(profile=profile_name,
                                                                       location=profile.sage_location))
         return CompanyFecSource(open_company(str(path)), siren=profile.siren or "")
-    ledger = Ledger(profile_paths(profile.name).ledger)
+    ledger = open_ledger(profile)
     return LedgerFecSource(ledger, profile.sage_company, company_reference_for(profile), profile.siren or "")
 
 
@@ -368,7 +417,7 @@ def export_held_references(profile: Profile, references: Collection[str]) -> set
 
 @contextmanager
 def _desk(profile: Profile, paths: ProfilePaths) -> Iterator[DeliveryDesk]:
-    ledger = Ledger(paths.ledger, profile=profile.name)
+    ledger = open_ledger(profile, paths)
     try:
         port = port_for(profile, paths)
         try:
@@ -398,10 +447,13 @@ def rebuild_ledger(profile: Profile, base: Path | None = None) -> RebuildResult:
     from sagesync.ledger.rebuild import rebuild
 
     paths = profile_paths(profile.name).create()
+    url = ledger_url_for(profile)
+    if url is not None and profile.target == "embedded":
+        raise shared_transaction_refused(f"profiles.{profile.name}")
     with company_lock(profile, "ledger rebuild", base):
         port = port_for(profile, paths, base)
         try:
             return rebuild(paths.ledger, port, profile.sage_company, company_identity(profile, base),
-                           profile.sage_company)
+                           profile.sage_company, url=url, profile=profile.name)
         finally:
             port.close()

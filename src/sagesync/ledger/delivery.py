@@ -56,9 +56,20 @@ class Decided:
     how: str  # created | existing
 
 
+def shared_transaction_refused(setting: str) -> ConfigurationError:
+    """An embedded company posts in the ledger's own SQLite transaction (ATTACH): never with a PostgreSQL ledger."""
+    return ConfigurationError(_("{setting}: an embedded company keeps its ledger in SQLite (the company and the "
+                                "ledger commit in one transaction); a PostgreSQL ledger (ledger_url or "
+                                "SAGESYNC_LEDGER_URL) is for companies reached through import files or SQL Server: "
+                                "remove the ledger URL for this profile, or set sage_target = \"file\"").format(
+        setting=setting))
+
+
 class DeliveryDesk:
     def __init__(self, ledger: Ledger, port: SagePort, company: str, *, analytic_plan: str = "",
                  company_key: str = "", company_label: str = "") -> None:
+        if ledger.is_postgres and port.shares_ledger_transaction:
+            raise shared_transaction_refused(company_label or company)
         self.ledger = ledger
         self.analytic_plan = analytic_plan
         self.port = port
@@ -271,7 +282,7 @@ class DeliveryDesk:
                 _("the ledger {path} is the book of another company ({other}), not of {company}: nothing was "
                   "written. Point the profile at the right company, or run `sagesync ledger rebuild` to make this "
                   "company's ledger (the other one is kept aside)").format(
-                    path=self.ledger.path, other=label, company=self.company_label))
+                    path=self.ledger.location, other=label, company=self.company_label))
         held = self.port.sagesync_references(places)
         if held is not None:
             unknown = sorted(held - known)
@@ -286,7 +297,7 @@ class DeliveryDesk:
                              "does not know ({shown}): the ledger is empty, lost or older than the company (restored "
                              "from a backup?). Nothing was written, so nothing is posted twice. Run `sagesync ledger "
                              "rebuild` to reconstruct it from the company, then sync again", len(unknown)).format(
-                        company=self.company_label, count=len(unknown), path=self.ledger.path, shown=shown))
+                        company=self.company_label, count=len(unknown), path=self.ledger.location, shown=shown))
         if self.company_key and not bound:
             with self.ledger.engine.begin() as connection:
                 store.set_info(connection, COMPANY_KEY, self.company_key)

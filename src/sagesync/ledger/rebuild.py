@@ -61,11 +61,17 @@ def _document(piece: HeldPiece) -> Document:
                     total_excl_vat=Decimal("0.00"), total_vat=Decimal("0.00"), total_incl_vat=_customer_total(piece))
 
 
-def rebuild(ledger_path: Path, port: SagePort, company: str, company_key: str, company_label: str) -> RebuildResult:
-    """Reconstruct (or complete) the ledger at ``ledger_path`` from the company behind ``port``."""
-    kept_aside = _keep_foreign_aside(ledger_path, company_key)
-    ledger = Ledger(ledger_path)
+def rebuild(ledger_path: Path, port: SagePort, company: str, company_key: str, company_label: str, *,
+            url: str | None = None, profile: str = "") -> RebuildResult:
+    """Reconstruct (or complete) the ledger at ``ledger_path`` (or ``url``'s schema) from the company of ``port``.
+
+    A PostgreSQL ledger of another company is not renamed aside: it is refused, and its schema left as it is.
+    """
+    kept_aside = _keep_foreign_aside(ledger_path, company_key) if url is None else None
+    ledger = Ledger(ledger_path, profile=profile, url=url) if url is not None else Ledger(ledger_path)
     try:
+        if url is not None:
+            _refuse_foreign(ledger, company_key)
         held = port.held_pieces()
         if held is None:
             from sagesync.errors import ConfigurationError
@@ -170,6 +176,19 @@ def _record_payments(ledger: Ledger, company: str, run_id: int, pieces: list[Hel
         bulk_insert(connection, payments_posted, settled)
         bulk_insert(connection, vat_transfers, transfers)
         return count
+
+
+def _refuse_foreign(ledger: Ledger, company_key: str) -> None:
+    with ledger.connect() as connection:
+        bound = store.info(connection, COMPANY_KEY)
+        label = store.info(connection, COMPANY_LABEL) or bound
+    if bound and bound != company_key:
+        from sagesync.errors import ConfigurationError
+        from sagesync.i18n import _
+
+        raise ConfigurationError(_("the ledger {path} is the book of another company ({other}): nothing was "
+                                   "rebuilt. Give this profile another database, or move that schema away "
+                                   "first").format(path=ledger.location, other=label))
 
 
 def _keep_foreign_aside(ledger_path: Path, company_key: str) -> Path | None:

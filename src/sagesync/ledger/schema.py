@@ -33,6 +33,7 @@ from sqlalchemy import (
     case,
     literal_column,
 )
+from sqlalchemy.sql.elements import Grouping
 
 SCHEMA = "ledger"
 SCHEMA_VERSION = 4  # raise it with a migration (ledger/migrations.py) when a table changes
@@ -261,7 +262,11 @@ SEVERITY_RANK = case((findings.c.severity == literal_column("'blocking'"), liter
                      (findings.c.severity == literal_column("'warning'"), literal_column("1")),
                      else_=literal_column("2"))
 SEVERITY_RANKS = {"blocking": 0, "warning": 1}  # any other severity ranks 2
-Index("ix_findings_page", findings.c.company, SEVERITY_RANK, findings.c.document, findings.c.field)
+Index("ix_findings_page", findings.c.company, SEVERITY_RANK, findings.c.document, findings.c.field).ddl_if(
+    dialect="sqlite")
+# PostgreSQL wants an expression of an index in parentheses (it matches the query's CASE all the same).
+Index("ix_findings_page", findings.c.company, Grouping(SEVERITY_RANK), findings.c.document, findings.c.field).ddl_if(
+    dialect="postgresql")
 
 outbox = Table(
     "outbox",
@@ -278,3 +283,16 @@ outbox = Table(
     Column("acknowledged_by", String(40), nullable=False, default=""),
     UniqueConstraint("company", "source_id", name="uq_outbox_document"),
 )
+
+
+def _unbounded_on_postgresql() -> None:
+    """SQLite ignores the lengths above and the ledger relies on it (a file name list, a long label kept as
+    given); PostgreSQL would refuse a longer value mid-run. There every String column is VARCHAR without a
+    length (the same storage as TEXT), so both databases keep what the other keeps."""
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if type(column.type) is String and column.type.length is not None:
+                column.type = column.type.with_variant(String(), "postgresql")
+
+
+_unbounded_on_postgresql()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, delete, func, literal, or_, select, update
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from sagesync.bulk import bulk_insert
 from sagesync.core.delivery import DeliveryState, ItemKind, Receipt, source_reference
@@ -24,6 +25,7 @@ from sagesync.core.findings import Finding, FindingCode, Severity
 from sagesync.core.model import AnalyticSplit, Document, DocumentKind, EntryLine, JournalEntry, LineRole, Side
 from sagesync.errors import ConfigurationError
 from sagesync.i18n import _
+from sagesync.ledger import postgres
 from sagesync.ledger.migrations import migrate
 from sagesync.ledger.numbering import format_entry_number
 from sagesync.ledger.schema import (
@@ -50,11 +52,30 @@ def _now() -> datetime:
 
 
 class Ledger:
-    """The SQLite ledger of one profile."""
+    """The ledger of one profile: a SQLite file (the default), or its own schema in a PostgreSQL database."""
 
-    def __init__(self, path: Path, *, profile: str = "") -> None:
-        """``profile`` names the profile in the fix a damaged file's message gives (the rebuild command)."""
+    def __init__(self, path: Path, *, profile: str = "", url: str | None = None) -> None:
+        """``profile`` names the profile in the fix a damaged file's message gives (the rebuild command).
+
+        ``url`` (``postgresql://user@host/db``, checked by ``postgres.ledger_url_problem``): the ledger is the
+        schema ``sagesync_<profile>`` of that database instead of the file ``path``.
+        """
         self.path = path
+        self.url = url
+        self.schema = postgres.schema_for(profile) if url else ""
+        if url:
+            self.engine = postgres.postgres_engine(url, self.schema)
+            try:
+                self._open_postgres()
+            except DBAPIError as error:
+                self.engine.dispose()
+                if isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated:
+                    raise postgres.unreachable(url, self.schema, error) from None
+                raise
+            except BaseException:
+                self.engine.dispose()
+                raise
+            return
         hint = ledger_hint(profile) if profile else LEDGER_HINT
         with guard_storage(path, "ledger", hint=hint, tables=[table.name for table in metadata.sorted_tables]):
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -65,33 +86,61 @@ class Ledger:
                 self.engine.dispose()
                 raise
 
+    @property
+    def is_postgres(self) -> bool:
+        return self.url is not None
+
+    @property
+    def location(self) -> str:
+        """Where the ledger is, for a person: its file, or its PostgreSQL database and schema (no password)."""
+        return postgres.describe(self.url, self.schema) if self.url else str(self.path)
+
     def _open(self) -> None:
         """Create or migrate the tables; a ledger written by a newer sagesync is never touched."""
         with self.engine.begin() as connection:
             tables = {name for (name,) in connection.exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            found = None
-            if "ledger_info" in tables:
-                found = connection.execute(select(ledger_info.c.value).where(
-                    ledger_info.c.key == "schema_version")).scalar()
-            elif tables:
-                raise ConfigurationError(
-                    _("{path} is a SQLite file but not a sagesync ledger (it holds {tables}): move it away, or "
-                      "point SAGESYNC_DATA_DIR elsewhere; `sagesync ledger rebuild` makes a new ledger from the "
-                      "company").format(path=self.path, tables=", ".join(sorted(tables)[:5])))
-            if found is not None and int(found) > SCHEMA_VERSION:
-                raise ConfigurationError(_("the ledger {path} was written by a newer sagesync (schema {found}, this "
-                                           "one knows {known}): upgrade sagesync before using it").format(
-                    path=self.path, found=found, known=SCHEMA_VERSION))
-            if found is not None and int(found) < SCHEMA_VERSION:
-                migrate(connection, int(found))
+            found = self._version(connection, tables)
+            if found is not None and found < SCHEMA_VERSION:
+                migrate(connection, found)
             metadata.create_all(connection)
-            _create_missing_indexes(connection)
-            if found is None:
-                connection.execute(ledger_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-            elif int(found) < SCHEMA_VERSION:
-                connection.execute(update(ledger_info).where(ledger_info.c.key == "schema_version").values(
-                    value=str(SCHEMA_VERSION)))
+            existing = {name for (name,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'index'")}
+            _create_missing_indexes(connection, existing)
+            _store_version(connection, found)
+
+    def _open_postgres(self) -> None:
+        """The profile's schema: created when missing, with the tables at the current version (no migrations)."""
+        with self.engine.begin() as connection:
+            postgres.lock_schema(connection, self.schema)
+            found = self._version(connection, postgres.table_names(connection, self.schema))
+            if found is not None and found < SCHEMA_VERSION:
+                raise ConfigurationError(_("the ledger {path} has schema {found}, and a PostgreSQL ledger is upgraded "
+                                           "by no migration: run the sagesync that wrote it, or rebuild the ledger "
+                                           "in a new schema").format(path=self.location, found=found))
+            metadata.create_all(connection)
+            _create_missing_indexes(connection, postgres.index_names(connection, self.schema))
+            _store_version(connection, found)
+
+    def _version(self, connection: Connection, tables: set[str]) -> int | None:
+        """The schema version the ledger was written with (None: a new ledger); refuse a foreign or newer one."""
+        found = None
+        if "ledger_info" in tables:
+            found = connection.execute(select(ledger_info.c.value).where(
+                ledger_info.c.key == "schema_version")).scalar()
+        elif tables:
+            raise ConfigurationError(
+                _("{path} is a SQLite file but not a sagesync ledger (it holds {tables}): move it away, or "
+                  "point SAGESYNC_DATA_DIR elsewhere; `sagesync ledger rebuild` makes a new ledger from the "
+                  "company").format(path=self.path, tables=", ".join(sorted(tables)[:5])) if not self.url else
+                _("the PostgreSQL schema of the ledger, {path}, holds other tables ({tables}): give the profile "
+                  "another database, or move those tables away").format(
+                    path=self.location, tables=", ".join(sorted(tables)[:5])))
+        if found is not None and int(found) > SCHEMA_VERSION:
+            raise ConfigurationError(_("the ledger {path} was written by a newer sagesync (schema {found}, this "
+                                       "one knows {known}): upgrade sagesync before using it").format(
+                path=self.location, found=found, known=SCHEMA_VERSION))
+        return None if found is None else int(found)
 
     def connect(self) -> Connection:
         return self.engine.connect()
@@ -100,12 +149,19 @@ class Ledger:
         self.engine.dispose()
 
 
-def _create_missing_indexes(connection: Connection) -> None:
-    """Indexes added since the file was made: ``create_all`` creates a table's indexes only with the table.
+def _store_version(connection: Connection, found: int | None) -> None:
+    if found is None:
+        connection.execute(ledger_info.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
+    elif found < SCHEMA_VERSION:
+        connection.execute(update(ledger_info).where(ledger_info.c.key == "schema_version").values(
+            value=str(SCHEMA_VERSION)))
 
-    The names are read from ``sqlite_master``: SQLAlchemy's check cannot see an index on an expression.
+
+def _create_missing_indexes(connection: Connection, existing: set[str]) -> None:
+    """Indexes added since the ledger was made: ``create_all`` creates a table's indexes only with the table.
+
+    ``existing`` is read from the database's catalog: SQLAlchemy's check cannot see an index on an expression.
     """
-    existing = {name for (name,) in connection.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'index'")}
     for table in metadata.sorted_tables:
         for index in sorted(table.indexes, key=lambda index: str(index.name)):
             if index.name not in existing:

@@ -220,6 +220,9 @@ class Profile(BaseModel):
     payments: PaymentSettings | None = None  # the cash side; absent: payments are left alone
     schedule: ScheduleSettings | None = None  # unattended runs (sagesync serve, sagesync worker)
     alerts: AlertSettings | None = None  # e-mail and webhook after a run that needs someone
+    # The ledger in PostgreSQL (postgresql://user@host:5432/dbname, no password: PGPASSWORD or ~/.pgpass),
+    # in the schema sagesync_<name>; absent: SAGESYNC_LEDGER_URL, else the SQLite file of the profile.
+    ledger_url: str | None = None
 
     _name = field_validator("name", mode="before")(validation.profile_name)
     _texts = field_validator("sage_company", "sage_user", "analytic_plan", "analytic_level",
@@ -229,6 +232,7 @@ class Profile(BaseModel):
     _journal = field_validator("sales_journal", mode="before")(validation.journal_code)
     _siren = field_validator("siren", mode="before")(validation.siren)
     _format = field_validator("sage_format", mode="before")(validation.no_floats_inside)
+    _ledger_url = field_validator("ledger_url", mode="before")(validation.ledger_url)
 
     # --- reading and writing the TOML table ------------------------------------------------
 
@@ -265,6 +269,8 @@ class Profile(BaseModel):
             table["siren"] = self.siren
         if self.sage_export:
             table["sage_export"] = self.sage_export
+        if self.ledger_url:
+            table["ledger_url"] = self.ledger_url
         table["platform"] = self.platform.to_table()
         accounts: dict[str, Any] = {
             "collective": self.accounts.collective,

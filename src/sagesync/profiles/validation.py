@@ -152,6 +152,41 @@ def sage_location(value: object) -> str:
     return raw
 
 
+_LEDGER_DRIVERS = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def ledger_url_problem(raw: str) -> str | None:
+    """What is wrong with a ledger URL (translated, without echoing it), or None when it is usable."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        return _("is not a readable PostgreSQL URL (expected postgresql://USER@HOST:5432/DATABASE)")
+    if url.drivername not in _LEDGER_DRIVERS:
+        return _("is not a PostgreSQL URL (expected postgresql://USER@HOST:5432/DATABASE)")
+    if url.password is not None:
+        return _("holds a password: remove it from the URL; the ledger's database password comes from PGPASSWORD "
+                 "or ~/.pgpass")
+    if not url.database:
+        return _("names no database (expected postgresql://USER@HOST:5432/DATABASE)")
+    return None
+
+
+def ledger_url(value: object) -> str | None:
+    """The profile's ``ledger_url``: a PostgreSQL URL without a password (absent or empty: the SQLite file)."""
+    if value is None:
+        return None
+    raw = _scalar_text(value, _("a PostgreSQL URL such as postgresql://USER@HOST:5432/DATABASE"))
+    if not raw:
+        return None
+    problem = ledger_url_problem(raw)
+    if problem is not None:
+        _refuse(problem)  # the value is not echoed: a mistyped URL may hold credentials
+    return raw
+
+
 def journal_code(value: object) -> str:
     result = _scalar_text(value, EXPECTED["sales_journal"]).upper()
     if not _JOURNAL.fullmatch(result):

@@ -201,24 +201,32 @@ app.command("sync", help=SYNC_HELP)(sync_command)
 @app.command("status", help=N_("Where the company's documents stand (posted, written, in Sage, blocked...) and its "
                                 "last runs."))
 def status(profile: ProfileOption, as_json: JsonOption = False) -> None:
+    from sagesync.jobs import ledger_url_for, open_ledger
     from sagesync.ledger import views
     from sagesync.ledger.receipts import payment_counts
     from sagesync.profiles.paths import profile_paths
     from sagesync.profiles.store import ProfileStore
 
     try:
-        company = ProfileStore().get(profile).sage_company
+        settings = ProfileStore().get(profile)
+        company = settings.sage_company
+        # A PostgreSQL ledger (ledger_url, SAGESYNC_LEDGER_URL) is read through its own engine; these reads are
+        # plain counts, the same SQL on both databases.
+        ledger = open_ledger(settings) if ledger_url_for(settings) is not None else None
     except SagesyncError as error:
         raise fail(error, as_json) from None
     readers = views.LedgerReaders()
     try:
-        with readers.connect(profile_paths(profile).ledger) as connection:
+        with (ledger.connect() if ledger is not None else readers.connect(profile_paths(profile).ledger)
+              ) as connection:
             states = views.state_counts(connection, company)
             _rows, blocking = views.current_findings(connection, company, severity="blocking", limit=1)
             runs = views.run_history(connection, company, limit=5)
             payments = payment_counts(connection, company)
     finally:
         readers.dispose()
+        if ledger is not None:
+            ledger.dispose()
     if as_json:
         sys.stdout.write(json.dumps({"company": company, "documents": states, "blocking_findings": blocking,
                                      "payments": payments, "runs": runs}, default=str, indent=2) + "\n")
