@@ -9,6 +9,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import psycopg
@@ -124,6 +125,14 @@ def test_payments_with_the_ledger_in_postgresql_are_posted_once(books: Books) ->
     assert again.counts["posted"] == 0 and again.counts["already_posted"] == 2
     assert set(books.pieces().values()) == {1} and books.rows("payments_posted") == 2
     assert pull_invoices(books.context).counts["already_posted"] == 1
+    # the receipts report reads the same PostgreSQL ledger: 116,67 then 83,33 of VAT made due
+    from sagesync.ledger.receipts import collected, vat_by_month
+
+    with books.context.ledger.connect() as connection:
+        months = vat_by_month(connection, "ACME", date(2025, 1, 1), date(2025, 12, 31))
+        paid = list(collected(connection, "ACME", date(2025, 1, 1), date(2025, 12, 31)))
+    assert [row.vat for row in months] == [Decimal("116.67"), Decimal("83.33")]
+    assert [item.amount for item in paid] == [Decimal("700.00"), Decimal("500.00")]
 
 
 def test_one_database_holds_many_companies_each_in_its_own_schema(queue_database: str, tmp_path: Path) -> None:

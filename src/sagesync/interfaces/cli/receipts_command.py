@@ -72,17 +72,17 @@ def register(export_app: typer.Typer, receipts_for: ReceiptsReader) -> None:
 
 def receipts_for_profile(profile_name: str, start: date, end: date, output: Path, output_format: str
                          ) -> tuple[list[MonthRate], ReceiptsFiles]:
+    from sagesync.jobs import ledger_url_for, open_ledger
     from sagesync.ledger.receipts import collected, vat_by_month
-    from sagesync.ledger.store import Ledger
     from sagesync.profiles.paths import profile_paths
     from sagesync.profiles.store import ProfileStore
 
     profile = ProfileStore().get(profile_name)
     path = profile_paths(profile.name).ledger
-    if not path.is_file():
+    if ledger_url_for(profile) is None and not path.is_file():  # a PostgreSQL ledger is opened as it is
         raise ConfigurationError(_("profile {profile} has no ledger yet ({path}): run `sagesync sync --profile "
                                    "{profile}` first").format(profile=profile_name, path=path))
-    ledger = Ledger(path, profile=profile.name)
+    ledger = open_ledger(profile)
     try:
         with ledger.connect() as connection:
             months = vat_by_month(connection, profile.sage_company, start, end)
