@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ import sagesync
 from sagesync.interfaces.console import create_app
 from sagesync.interfaces.console.runner import SourceFactory
 from sagesync.profiles.model import Profile, defaults_table
+from sagesync.profiles.paths import profile_paths
 from sagesync.sage.company import init_company
 from sagesync.sources.files import FileSource
 
@@ -188,3 +190,18 @@ def served(app: FastAPI) -> Iterator[LiveConsole]:
 def live_console() -> Iterator[LiveConsole]:
     with served(create_app(token=TOKEN, source_factory=file_source)) as live:
         yield live
+
+
+@pytest.fixture
+def synced(demo: Console) -> Console:
+    """The demo company after a whole sync from the console."""
+    demo.run("sync")
+    return demo
+
+
+@pytest.fixture
+def ledger(synced: Console) -> Iterator[sqlite3.Connection]:
+    """The synced demo's ledger, read with plain SQL: the independent side of the pages' figures."""
+    connection = sqlite3.connect(profile_paths("demo").ledger)
+    yield connection
+    connection.close()

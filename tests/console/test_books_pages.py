@@ -30,12 +30,6 @@ BLOCKING_INVOICES = {pk for pk, code in PLANTED.items() if code not in ("origina
 BEFORE_PERIOD = set(FIRM["before_period_start"]["invoices"])
 
 
-@pytest.fixture
-def synced(demo: Console) -> Console:
-    demo.run("sync")
-    return demo
-
-
 def finding_count(page: str) -> int:
     match = re.search(r'<p id="findings-count"><strong>(\d+)</strong>', page)
     assert match

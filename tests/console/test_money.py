@@ -7,7 +7,6 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -24,19 +23,6 @@ from tests.console.conftest import COMPANY, Console
 
 ROLE_SIDE = {"customer": "debit", "revenue": "credit", "vat": "credit"}
 CENT = Decimal("0.01")
-
-
-@pytest.fixture
-def synced(demo: Console) -> Console:
-    demo.run("sync")
-    return demo
-
-
-@pytest.fixture
-def ledger(synced: Console) -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(profile_paths("demo").ledger)
-    yield connection
-    connection.close()
 
 
 def french(text: str) -> Decimal:

@@ -8,7 +8,6 @@ import csv
 import io
 import re
 import sqlite3
-from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -28,19 +27,6 @@ from tests.console.conftest import COMPANY, Console
 
 YEAR_2025 = "from=2025-01-01&to=2025-12-31"
 EVERYTHING = "from=2024-01-01&to=2027-12-31"
-
-
-@pytest.fixture
-def synced(demo: Console) -> Console:
-    demo.run("sync")
-    return demo
-
-
-@pytest.fixture
-def ledger(synced: Console) -> Iterator[sqlite3.Connection]:
-    connection = sqlite3.connect(profile_paths("demo").ledger)
-    yield connection
-    connection.close()
 
 
 def french(text: str) -> Decimal:

@@ -59,6 +59,13 @@ def _refuse(message: str) -> NoReturn:
     raise PydanticCustomError("sagesync", message)
 
 
+def _timeout_seconds(value: object) -> int:
+    """How long one e-mail or webhook call may wait: a whole number of seconds, 1 to 600."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
+        _refuse(_("expected a whole number of seconds between 1 and 600"))
+    return value
+
+
 def _text(value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, str | int):
         _refuse(_("is not text"))
@@ -244,12 +251,7 @@ class EmailSettings(BaseModel):
             _refuse(_("expected a port number between 1 and 65535, e.g. 587"))
         return value
 
-    @field_validator("timeout_seconds", mode="before")
-    @classmethod
-    def _timeout(cls, value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
-            _refuse(_("expected a whole number of seconds between 1 and 600"))
-        return value
+    _timeout = field_validator("timeout_seconds", mode="before")(_timeout_seconds)
 
     def effective_port(self) -> int:
         return self.port or {"starttls": 587, "ssl": 465, "none": 25}[self.security]
@@ -274,12 +276,7 @@ class WebhookSettings(BaseModel):
                              "https://hooks.example.fr/sagesync").format(url=repr(text)))
         return text
 
-    @field_validator("timeout_seconds", mode="before")
-    @classmethod
-    def _timeout(cls, value: object) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 600:
-            _refuse(_("expected a whole number of seconds between 1 and 600"))
-        return value
+    _timeout = field_validator("timeout_seconds", mode="before")(_timeout_seconds)
 
 
 class AlertSettings(BaseModel):

@@ -52,7 +52,8 @@ COUNT_NAMES = {
 }
 
 
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+def batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+    """``items`` in lists of ``size``, read as they come (a 100 000-document pass is never all in memory)."""
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
         yield batch
@@ -185,7 +186,7 @@ def _process_stream(context: StepContext, tally: Tally, fetched: Iterator[Docume
                     check_context: CheckContext, known: dict[str, store.PostedInfo], post: bool) -> int:
     """Check (and post) the documents batch by batch, one transaction each; returns how many were read."""
     report, step, desk, seen = tally.main, tally.main.step, context.desk, 0
-    for batch in _batches(fetched, context.batch_size):
+    for batch in batches(fetched, context.batch_size):
         documents: list[Document] = []
         unreadable: list[Finding] = []
         for item in batch:

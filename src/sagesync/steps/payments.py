@@ -15,10 +15,9 @@ document is a finding with its fix, and is not posted.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -48,20 +47,8 @@ from sagesync.ledger.schema import document_states
 from sagesync.sources.base import Rejected
 from sagesync.steps.context import StepContext
 from sagesync.steps.events import ProgressEvent, RunReport, Step
+from sagesync.steps.invoices import batches
 from sagesync.steps.runs import open_run
-
-Item = TypeVar("Item")
-
-
-def _batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def cash_settings(context: StepContext) -> CashSettings:
@@ -86,7 +73,7 @@ def pull_payments(context: StepContext) -> RunReport:
         validated_at = datetime.now().replace(microsecond=0)
         done = 0
         letters: dict[str, str] = {}  # the company's last letter per tiers, read once per run
-        for batch in _batches(context.source.payment_records(), context.batch_size):
+        for batch in batches(context.source.payment_records(), context.batch_size):
             _process_batch(context, settings, report, batch, posted, validated_at, from_sage, letters)
             done += len(batch)
             context.events(ProgressEvent(Step.PAYMENTS, "advance", done))
